@@ -1,0 +1,178 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig, Environment } from "../config";
+import type { PolicyDocument } from "../lib/iam";
+import { WorkloadRole } from "./workloadRole";
+
+export interface ClusterArgs {
+  config: ClusterConfig;
+  environment: Environment;
+  vpcId: pulumi.Input<string>;
+  privateSubnetIds: pulumi.Input<string[]>;
+  publicSubnetIds: pulumi.Input<string[]>;
+  tags: Record<string, string>;
+}
+
+const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" };
+export const DEFAULT_STORAGE_CLASS = "gp3";
+
+/** EKS access entries (API authentication mode, no aws-auth ConfigMap) giving each admin role cluster-admin. */
+export function adminAccessEntries(adminRoleArns: string[]): Record<string, eks.types.input.AccessEntryArgs> {
+  return Object.fromEntries(adminRoleArns.map((principalArn, i) => [`admin-${i}`, {
+    principalArn,
+    accessPolicies: { clusterAdmin: { policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } } },
+  }]));
+}
+
+/**
+ * A kubeconfig built only from the cluster's name, endpoint and CA, which change only when the cluster is
+ * replaced. The eks.Cluster `kubeconfig` output also reflects provider credential options, so a Kubernetes
+ * provider built from it can be replaced by an unrelated change, and with it every Kubernetes resource.
+ */
+export function stableKubeconfig(clusterName: string, endpoint: string, certificateAuthority: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+    "current-context": clusterName,
+    users: [{
+      name: clusterName,
+      user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"] } },
+    }],
+  });
+}
+
+/** What the EBS CSI driver may do with the volume key: encrypt new volumes and let EC2 attach them. */
+export function ebsKeyPolicyForDriver(keyArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "UseKeyForVolumes", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: keyArn },
+      { Sid: "GrantToEc2ForAttach", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: keyArn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+    ],
+  };
+}
+
+/**
+ * The EKS control plane with encrypted secrets, restricted endpoint access, control-plane logs, an OIDC provider
+ * for workload identities, the EBS CSI driver and a default encrypted gp3 StorageClass. Node pools are separate.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly endpoint: pulumi.Output<string>;
+  public readonly kubeconfig: pulumi.Output<string>;
+  public readonly oidcProviderArn: pulumi.Output<string>;
+  public readonly oidcProviderUrl: pulumi.Output<string>;
+  public readonly clusterSecurityGroupId: pulumi.Output<string>;
+  public readonly provider: k8s.Provider;
+  /** KMS key encrypting EBS volumes of the default StorageClass. */
+  public readonly volumeKeyArn: pulumi.Output<string>;
+  public readonly storageClassName = DEFAULT_STORAGE_CLASS;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:compute:Cluster", name, {}, opts);
+    const { config, tags } = args;
+    const protect = args.environment === "prod";
+
+    const secretsKey = new aws.kms.Key(`${name}-secrets`, {
+      description: `Envelope encryption of Kubernetes secrets in ${config.name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags,
+    }, { parent: this, protect });
+    const volumeKey = new aws.kms.Key(`${name}-volumes`, {
+      description: `EBS volumes of ${config.name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags,
+    }, { parent: this, protect });
+
+    // EKS creates this log group on first write with no expiry; creating it first sets the retention.
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+      name: `/aws/eks/${config.name}/cluster`,
+      retentionInDays: config.logRetentionDays,
+      tags,
+    }, { parent: this });
+
+    const cluster = new eks.Cluster(name, {
+      name: config.name,
+      version: config.kubernetesVersion,
+      vpcId: args.vpcId,
+      privateSubnetIds: args.privateSubnetIds,
+      publicSubnetIds: args.publicSubnetIds,
+      nodeAssociatePublicIpAddress: false,
+      skipDefaultNodeGroup: true,
+      authenticationMode: eks.AuthenticationMode.Api,
+      accessEntries: adminAccessEntries(config.adminRoleArns),
+      encryptionConfigKeyArn: secretsKey.arn,
+      enabledClusterLogTypes: config.logTypes,
+      endpointPrivateAccess: true,
+      endpointPublicAccess: config.publicAccessCidrs.length > 0,
+      publicAccessCidrs: config.publicAccessCidrs,
+      createOidcProvider: true,
+      deletionProtection: protect,
+      tags,
+    }, { parent: this, dependsOn: [controlPlaneLogs], protect });
+
+    this.clusterName = cluster.eksCluster.name;
+    this.endpoint = cluster.eksCluster.endpoint;
+    this.oidcProviderArn = cluster.oidcProviderArn;
+    this.oidcProviderUrl = cluster.oidcProviderUrl;
+    this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+    this.volumeKeyArn = volumeKey.arn;
+    this.kubeconfig = pulumi.secret(
+      pulumi.all([cluster.eksCluster.endpoint, cluster.eksCluster.certificateAuthority.data])
+        .apply(([endpoint, ca]) => stableKubeconfig(config.name, endpoint, ca)),
+    );
+
+    this.provider = new k8s.Provider(`${name}-k8s`, {
+      kubeconfig: this.kubeconfig,
+      enableServerSideApply: true,
+    }, { parent: this });
+
+    const ebsDriverRole = new WorkloadRole(`${name}-ebs-csi`, {
+      oidc: { arn: this.oidcProviderArn, url: this.oidcProviderUrl },
+      namespace: EBS_CSI_SERVICE_ACCOUNT.namespace,
+      serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name,
+      managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+      policy: volumeKey.arn.apply(ebsKeyPolicyForDriver),
+      tags,
+    }, { parent: this });
+
+    const ebsDriver = new aws.eks.Addon(`${name}-ebs-csi`, {
+      clusterName: this.clusterName,
+      addonName: "aws-ebs-csi-driver",
+      serviceAccountRoleArn: ebsDriverRole.arn,
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "PRESERVE",
+      tags,
+    }, { parent: this });
+
+    // EKS ships a `gp2` class (unencrypted, Immediate binding); it must not stay the default beside ours.
+    new k8s.storage.v1.StorageClassPatch(`${name}-gp2-not-default`, {
+      metadata: { name: "gp2", annotations: { "storageclass.kubernetes.io/is-default-class": "false" } },
+    }, { parent: this, provider: this.provider });
+
+    new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+      metadata: { name: DEFAULT_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+      provisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true", kmsKeyId: volumeKey.arn, "csi.storage.k8s.io/fstype": "ext4" },
+      // A volume is created in the zone of the pod that first claims it, not in a random zone.
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+      // In prod a deleted claim keeps its volume: data outlives a mistaken `pulumi destroy` of a workload.
+      reclaimPolicy: protect ? "Retain" : "Delete",
+    }, { parent: this, provider: this.provider, dependsOn: [ebsDriver] });
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      endpoint: this.endpoint,
+      kubeconfig: this.kubeconfig,
+      oidcProviderArn: this.oidcProviderArn,
+    });
+  }
+}

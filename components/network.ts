@@ -1,0 +1,136 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkConfig } from "../config";
+import { defaultSubnetLayout } from "../lib/cidr";
+
+export interface NetworkArgs {
+  config: NetworkConfig;
+  /** The EKS cluster name, for the subnet discovery tags its load balancer controller and autoscaler read. */
+  clusterName: string;
+  tags: Record<string, string>;
+}
+
+export interface SubnetPlan {
+  zoneIndex: number;
+  cidr: string;
+  tier: "private" | "public";
+  tags: Record<string, string>;
+}
+
+/** The subnets to create, one private and one public per zone, with the tags EKS uses to place load balancers. */
+export function subnetPlan(config: NetworkConfig, clusterName: string): SubnetPlan[] {
+  const layout = defaultSubnetLayout(config.cidr, config.availabilityZones);
+  const privateCidrs = config.privateSubnetCidrs ?? layout.privateCidrs;
+  const publicCidrs = config.publicSubnetCidrs ?? layout.publicCidrs;
+  const clusterTag = { [`kubernetes.io/cluster/${clusterName}`]: "shared" };
+  return [
+    ...privateCidrs.map((cidr, zoneIndex): SubnetPlan => ({ zoneIndex, cidr, tier: "private", tags: { ...clusterTag, "kubernetes.io/role/internal-elb": "1" } })),
+    ...publicCidrs.map((cidr, zoneIndex): SubnetPlan => ({ zoneIndex, cidr, tier: "public", tags: { ...clusterTag, "kubernetes.io/role/elb": "1" } })),
+  ];
+}
+
+/** How many NAT gateways: one is cheap but a zonal single point of failure for egress; prod runs one per zone. */
+export function natGatewayCount(config: NetworkConfig): number {
+  return config.natGateways === "perZone" ? config.availabilityZones : 1;
+}
+
+/**
+ * The platform's VPC: private subnets for nodes and pods, public subnets for load balancers and NAT, one of each
+ * per zone, and an S3 gateway endpoint so backups and artifacts do not pay for NAT. With `existing` set, it
+ * creates nothing and passes the given ids through.
+ */
+export class Network extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  public readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Zone name of each private subnet, in the same order. */
+  public readonly privateSubnetZones: pulumi.Output<string[]>;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:network:Network", name, {}, opts);
+    const { config, tags } = args;
+
+    if (config.existing) {
+      const existing = config.existing;
+      this.vpcId = pulumi.output(existing.vpcId);
+      this.privateSubnetIds = pulumi.output(existing.privateSubnetIds);
+      this.publicSubnetIds = pulumi.output(existing.publicSubnetIds);
+      this.privateSubnetZones = pulumi.all(
+        existing.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).availabilityZone),
+      );
+      this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+      return;
+    }
+
+    const zones = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, { parent: this });
+    const zoneName = (index: number) => zones.names[index];
+
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
+      cidrBlock: config.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: { ...tags, Name: `${name}-vpc` },
+    }, { parent: this });
+
+    const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } }, { parent: this });
+
+    const subnets = subnetPlan(config, args.clusterName).map((plan) => {
+      const subnetName = `${name}-${plan.tier}-${plan.zoneIndex}`;
+      const subnet = new aws.ec2.Subnet(subnetName, {
+        vpcId: vpc.id,
+        cidrBlock: plan.cidr,
+        availabilityZone: zoneName(plan.zoneIndex),
+        mapPublicIpOnLaunch: false,
+        tags: { ...tags, ...plan.tags, Name: subnetName },
+      }, { parent: this });
+      return { plan, subnet };
+    });
+    const publicSubnets = subnets.filter((s) => s.plan.tier === "public").map((s) => s.subnet);
+    const privateSubnets = subnets.filter((s) => s.plan.tier === "private").map((s) => s.subnet);
+
+    const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, {
+      vpcId: vpc.id,
+      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
+      tags: { ...tags, Name: `${name}-public` },
+    }, { parent: this });
+    publicSubnets.forEach((subnet, i) => {
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRoutes.id }, { parent: this });
+    });
+
+    const natGateways = Array.from({ length: natGatewayCount(config) }, (_, i) => {
+      const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat-${i}` } }, { parent: this });
+      return new aws.ec2.NatGateway(`${name}-nat-${i}`, {
+        allocationId: eip.id,
+        subnetId: publicSubnets[i].id,
+        tags: { ...tags, Name: `${name}-nat-${i}` },
+      }, { parent: this, dependsOn: [internetGateway] });
+    });
+
+    // Each zone's private subnet leaves through its own zone's NAT gateway where there is one, so losing a zone
+    // never cuts the other zones' egress.
+    const privateRouteTables = privateSubnets.map((subnet, i) => {
+      const routeTable = new aws.ec2.RouteTable(`${name}-private-${i}`, {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateways[i % natGateways.length].id }],
+        tags: { ...tags, Name: `${name}-private-${i}` },
+      }, { parent: this });
+      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
+      return routeTable;
+    });
+
+    const region = aws.getRegionOutput({}, { parent: this });
+    new aws.ec2.VpcEndpoint(`${name}-s3`, {
+      vpcId: vpc.id,
+      serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: privateRouteTables.map((table) => table.id),
+      tags: { ...tags, Name: `${name}-s3` },
+    }, { parent: this });
+
+    this.vpcId = vpc.id;
+    this.privateSubnetIds = pulumi.all(privateSubnets.map((subnet) => subnet.id));
+    this.publicSubnetIds = pulumi.all(publicSubnets.map((subnet) => subnet.id));
+    this.privateSubnetZones = pulumi.all(privateSubnets.map((subnet) => subnet.availabilityZone));
+    this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+  }
+}

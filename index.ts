@@ -1,0 +1,20 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "./components/platform";
+import { readStackConfig } from "./lib/loadConfig";
+
+/** The Pulumi program: validate the stack config, build the platform, export what operators need. */
+export = async () => {
+  const { config, secrets } = readStackConfig();
+  const platform = new Platform("etl", { config, secrets });
+  return {
+    environment: config.environment,
+    clusterName: platform.cluster.clusterName,
+    clusterEndpoint: platform.cluster.endpoint,
+    kubeconfig: pulumi.secret(platform.cluster.kubeconfig),
+    oidcProviderArn: platform.cluster.oidcProviderArn,
+    nodeGroupNames: platform.nodePools.nodeGroupNames,
+    vpcId: platform.network.vpcId,
+    privateSubnetIds: platform.network.privateSubnetIds,
+    publicSubnetIds: platform.network.publicSubnetIds,
+  };
+};

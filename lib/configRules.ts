@@ -1,0 +1,226 @@
+/**
+ * Cross-field rules of the stack config: what no single field can say on its own. Each problem names the key
+ * it is about, says what was expected and what was found.
+ */
+import type { z } from "zod";
+import type { PlatformConfig } from "../config";
+import { cidrContains, cidrsOverlap, defaultSubnetLayout } from "./cidr";
+import { scheduleGaps } from "./cron";
+import { instanceShape, KNOWN_FAMILIES } from "./instanceTypes";
+import { parseImage } from "./image";
+
+type Path = (string | number)[];
+type Report = (path: Path, message: string) => void;
+
+export const PROD_ZONES = 3;
+export const MIN_SPOT_TYPES = 4;
+export const MIN_SPOT_FAMILIES = 2;
+const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
+  const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+  checkNetwork(cfg, report);
+  checkCluster(cfg, report);
+  checkNodePools(cfg, report);
+  checkKafka(cfg, report);
+  checkPostgres(cfg, report);
+  checkObservability(cfg, report);
+  checkPipelines(cfg, report);
+}
+
+function checkNetwork({ environment, network }: PlatformConfig, report: Report): void {
+  if (environment === "prod" && network.availabilityZones < PROD_ZONES) {
+    report(["network", "availabilityZones"], `expected at least ${PROD_ZONES} in prod (Kafka and Postgres must survive losing a zone), got ${network.availabilityZones}`);
+  }
+  if (environment === "prod" && network.natGateways !== "perZone") {
+    report(["network", "natGateways"], `expected "perZone" in prod (a single NAT gateway is a zonal single point of failure), got "${network.natGateways}"`);
+  }
+  if (network.existing) return;
+  const layout = defaultSubnetLayout(network.cidr, network.availabilityZones);
+  const subnets: [string, string[]][] = [
+    ["privateSubnetCidrs", network.privateSubnetCidrs ?? layout.privateCidrs],
+    ["publicSubnetCidrs", network.publicSubnetCidrs ?? layout.publicCidrs],
+  ];
+  const seen: [Path, string][] = [];
+  for (const [key, cidrs] of subnets) {
+    if (cidrs.length !== network.availabilityZones) {
+      report(["network", key], `expected one subnet per availability zone (${network.availabilityZones}), got ${cidrs.length}`);
+    }
+    cidrs.forEach((cidr, i) => {
+      const path = ["network", key, i];
+      if (!cidrContains(network.cidr, cidr)) {
+        report(path, `expected a subnet inside the VPC range ${network.cidr}, got ${cidr}`);
+      }
+      const clash = seen.find(([, other]) => cidrsOverlap(other, cidr));
+      if (clash) report(path, `expected subnets that do not overlap, got ${cidr} overlapping ${clash[1]}`);
+      seen.push([path, cidr]);
+    });
+  }
+}
+
+function checkCluster({ environment, cluster }: PlatformConfig, report: Report): void {
+  if (environment !== "prod") return;
+  cluster.publicAccessCidrs.forEach((cidr, i) => {
+    if (cidr.endsWith("/0")) {
+      report(["cluster", "publicAccessCidrs", i], `expected a restricted range in prod (e.g. your VPN's egress /32), got ${cidr} (open to the world)`);
+    }
+  });
+  const missing = ALL_CONTROL_PLANE_LOGS.filter((type) => !cluster.logTypes.includes(type as never));
+  if (missing.length > 0) {
+    report(["cluster", "logTypes"], `expected all five control-plane log types in prod, missing ${missing.join(", ")}`);
+  }
+}
+
+function checkNodePools({ nodePools }: PlatformConfig, report: Report): void {
+  const pools: [Path, PlatformConfig["nodePools"]["system"]][] = [
+    [["nodePools", "system"], nodePools.system],
+    [["nodePools", "stateful"], nodePools.stateful],
+    ...nodePools.batch.map((pool, i): [Path, typeof pool] => [["nodePools", "batch", i], pool]),
+  ];
+  for (const [path, pool] of pools) {
+    if (pool.minSize > pool.desiredSize || pool.desiredSize > pool.maxSize) {
+      report([...path, "desiredSize"], `expected minSize <= desiredSize <= maxSize, got ${pool.minSize} <= ${pool.desiredSize} <= ${pool.maxSize}`);
+    }
+    pool.instanceTypes.forEach((type, i) => {
+      if (!instanceShape(type)) {
+        report([...path, "instanceTypes", i], `expected an instance type of a known family (${KNOWN_FAMILIES.join(", ")}) and size, got "${type}"`);
+      }
+    });
+  }
+  const names = new Set<string>();
+  nodePools.batch.forEach((pool, i) => {
+    const path = ["nodePools", "batch", i];
+    if (names.has(pool.name)) report([...path, "name"], `expected a unique pool name, got "${pool.name}" twice`);
+    names.add(pool.name);
+    if (pool.minSize !== 0) report([...path, "minSize"], `expected 0 for a batch pool (it scales to zero when no pipeline runs), got ${pool.minSize}`);
+    if (pool.capacityType === "spot") checkSpotDiversity(pool.instanceTypes, [...path, "instanceTypes"], report);
+  });
+}
+
+/** Spot capacity is reclaimed per instance type and zone: several interchangeable types keep a pool schedulable. */
+function checkSpotDiversity(instanceTypes: string[], path: Path, report: Report): void {
+  const shapes = instanceTypes.map(instanceShape).filter((shape) => shape !== undefined);
+  const families = new Set(shapes.map((shape) => shape.family));
+  if (new Set(instanceTypes).size < MIN_SPOT_TYPES || families.size < MIN_SPOT_FAMILIES) {
+    report(path, `expected at least ${MIN_SPOT_TYPES} instance types from at least ${MIN_SPOT_FAMILIES} families for a spot pool, got ${instanceTypes.length} from ${families.size} (${instanceTypes.join(", ")})`);
+  }
+  const distinctShapes = new Set(shapes.map((shape) => `${shape.vcpus} vCPU / ${shape.memoryGiB} GiB`));
+  if (distinctShapes.size > 1) {
+    report(path, `expected instance types with the same vCPU and memory (the autoscaler sizes a group by one of them), got ${[...distinctShapes].join(" and ")}`);
+  }
+}
+
+function checkKafka({ environment, kafka }: PlatformConfig, report: Report): void {
+  const path = (key: string) => ["kafka", key];
+  if (environment === "prod") {
+    if (kafka.brokers < 3) report(path("brokers"), `expected at least 3 in prod (one per zone), got ${kafka.brokers}`);
+    if (kafka.controllers < 3) report(path("controllers"), `expected at least 3 in prod (a KRaft quorum that survives a zone), got ${kafka.controllers}`);
+    if (kafka.combinedRoles) report(path("combinedRoles"), "expected false in prod (separate controller and broker pools), got true");
+    if (kafka.defaultReplicationFactor < 3) report(path("defaultReplicationFactor"), `expected at least 3 in prod, got ${kafka.defaultReplicationFactor}`);
+    if (kafka.minInsyncReplicas < 2) report(path("minInsyncReplicas"), `expected at least 2 in prod, got ${kafka.minInsyncReplicas}`);
+  }
+  if (kafka.controllers % 2 === 0) report(path("controllers"), `expected an odd number (a quorum of n tolerates (n-1)/2 failures), got ${kafka.controllers}`);
+  if (kafka.defaultReplicationFactor > kafka.brokers) {
+    report(path("defaultReplicationFactor"), `expected at most the number of brokers (${kafka.brokers}), got ${kafka.defaultReplicationFactor}`);
+  }
+  if (kafka.defaultReplicationFactor > 1 && kafka.minInsyncReplicas >= kafka.defaultReplicationFactor) {
+    report(path("minInsyncReplicas"), `expected less than defaultReplicationFactor (${kafka.defaultReplicationFactor}) so one replica may be down, got ${kafka.minInsyncReplicas}`);
+  }
+  if (kafka.minInsyncReplicas > kafka.defaultReplicationFactor) {
+    report(path("minInsyncReplicas"), `expected at most defaultReplicationFactor (${kafka.defaultReplicationFactor}), got ${kafka.minInsyncReplicas}`);
+  }
+  const names = new Set<string>();
+  kafka.topics.forEach((topic, i) => {
+    const topicPath = ["kafka", "topics", i];
+    if (names.has(topic.name)) report([...topicPath, "name"], `expected a unique topic name, got "${topic.name}" twice`);
+    names.add(topic.name);
+    if (topic.replicas > kafka.brokers) report([...topicPath, "replicas"], `expected at most the number of brokers (${kafka.brokers}), got ${topic.replicas}`);
+    if (topic.replicas < kafka.minInsyncReplicas) {
+      report([...topicPath, "replicas"], `expected at least minInsyncReplicas (${kafka.minInsyncReplicas}) or producers with acks=all are refused, got ${topic.replicas}`);
+    }
+  });
+}
+
+function checkPostgres({ environment, postgres }: PlatformConfig, report: Report): void {
+  if (environment !== "prod") return;
+  if (postgres.instances < 3) report(["postgres", "instances"], `expected at least 3 in prod (a primary and two standbys over three zones), got ${postgres.instances}`);
+  if (!postgres.backup.enabled) report(["postgres", "backup", "enabled"], "expected true in prod (WAL archiving and base backups to S3), got false");
+}
+
+function checkObservability({ environment, argo, monitoring, secrets }: PlatformConfig, report: Report): void {
+  if (environment === "prod" && argo.serverAuthMode === "server") {
+    report(["argo", "serverAuthMode"], `expected "sso" or "client" in prod (no anonymous access to the Argo UI), got "server"`);
+  }
+  monitoring.receivers.forEach((receiver, i) => {
+    if (!(receiver.secret in secrets)) {
+      report(["monitoring", "receivers", i, "secret"], `expected an entry of etl-platform:secrets, got "${receiver.secret}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${receiver.secret}' <value>)`);
+    }
+  });
+}
+
+function checkPipelines(cfg: PlatformConfig, report: Report): void {
+  const names = new Set<string>();
+  const topics = new Set(cfg.kafka.topics.map((topic) => topic.name));
+  const capacityTypes = new Set(cfg.nodePools.batch.map((pool) => pool.capacityType));
+  cfg.pipelines.forEach((pipeline, i) => {
+    const path = (...keys: (string | number)[]) => ["pipelines", i, ...keys];
+    if (!capacityTypes.has(pipeline.placement)) {
+      report(path("placement"), `expected a placement with a batch pool of that capacity type in nodePools.batch (${[...capacityTypes].join(", ")}), got "${pipeline.placement}"`);
+    }
+    if (names.has(pipeline.name)) report(path("name"), `expected a unique pipeline name, got "${pipeline.name}" twice`);
+    names.add(pipeline.name);
+    const images = [pipeline.image, ...(pipeline.steps ?? []).map((step) => step.image)];
+    if (cfg.environment === "prod" && images.some((image) => image !== undefined && !parseImage(image).digest)) {
+      report(path("image"), `expected images pinned by digest in prod (repo:tag@sha256:...), got ${images.filter((image) => image && !parseImage(image).digest).join(", ")}`);
+    }
+    const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
+    if (pipeline.startingDeadlineSeconds !== undefined && pipeline.startingDeadlineSeconds >= minSeconds) {
+      report(path("startingDeadlineSeconds"), `expected less than the shortest gap between runs (${minSeconds}s) so a late start never overlaps the next run, got ${pipeline.startingDeadlineSeconds}`);
+    }
+    for (const [direction, list] of Object.entries(pipeline.kafka ?? {})) {
+      list.forEach((topic, t) => {
+        if (!topics.has(topic)) report(path("kafka", direction, t), `expected a topic declared in kafka.topics (${[...topics].join(", ") || "none"}), got "${topic}"`);
+      });
+    }
+    for (const [name, secret] of Object.entries(pipeline.secretEnv)) {
+      if (!(secret in cfg.secrets)) {
+        report(path("secretEnv", name), `expected an entry of etl-platform:secrets, got "${secret}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${secret}' <value>)`);
+      }
+    }
+    if (pipeline.steps) checkSteps(pipeline.steps, path("steps"), report);
+  });
+}
+
+function checkSteps(steps: NonNullable<PlatformConfig["pipelines"][number]["steps"]>, path: Path, report: Report): void {
+  const names = steps.map((step) => step.name);
+  steps.forEach((step, i) => {
+    if (names.indexOf(step.name) !== i) report([...path, i, "name"], `expected a unique step name, got "${step.name}" twice`);
+    step.dependsOn.forEach((dependency, d) => {
+      if (!names.includes(dependency)) report([...path, i, "dependsOn", d], `expected the name of another step (${names.join(", ")}), got "${dependency}"`);
+    });
+  });
+  const cycle = findCycle(steps);
+  if (cycle) report(path, `expected steps without circular dependencies, got ${cycle.join(" -> ")}`);
+}
+
+/** A dependency cycle among the steps, as the list of step names around it, or undefined. */
+export function findCycle(steps: { name: string; dependsOn: string[] }[]): string[] | undefined {
+  const dependencies = new Map(steps.map((step) => [step.name, step.dependsOn]));
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, trail: string[]): string[] | undefined => {
+    if (state.get(name) === "done") return undefined;
+    if (state.get(name) === "visiting") return [...trail.slice(trail.indexOf(name)), name];
+    state.set(name, "visiting");
+    for (const next of dependencies.get(name) ?? []) {
+      const cycle = visit(next, [...trail, name]);
+      if (cycle) return cycle;
+    }
+    state.set(name, "done");
+    return undefined;
+  };
+  for (const step of steps) {
+    const cycle = visit(step.name, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

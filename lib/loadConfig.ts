@@ -1,0 +1,117 @@
+/**
+ * Reads the `etl-platform:` stack config, merges the environment's defaults and validates it with the zod
+ * schema, so that a bad config stops with every problem at once, one line each, before any resource exists.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { platformConfigSchema, type PlatformConfig } from "../config";
+import { environmentDefaults, mergeDefaults } from "./configDefaults";
+
+export const NAMESPACE = "etl-platform";
+const SECRETS_KEY = "secrets";
+/** What the schema sees in place of each secret value: it checks names, and never holds a secret. */
+const REDACTED = "[secret]";
+
+/** Thrown for an invalid stack config; `problems` holds one line per problem. Shown without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+  constructor(public readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** `["pipelines", 2, "schedule"]` -> `etl-platform:pipelines[2].schedule` */
+export function configKey(path: readonly PropertyKey[]): string {
+  const key = path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
+  return `${NAMESPACE}:${key}`;
+}
+
+function issueLines(issue: z.core.$ZodIssue): string[] {
+  const got = `got ${describe(issue.input)}`;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => `${configKey([...issue.path, key])}: unknown key (check its spelling against the config reference in README.md)`);
+    case "invalid_type":
+      return [`${configKey(issue.path)}: ${issue.input === undefined ? `expected a value (${issue.expected}), got nothing: the key is required` : `expected ${issue.expected}, ${got}`}`];
+    case "invalid_value":
+      return [`${configKey(issue.path)}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, ${got}`];
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      const what = issue.origin === "array" ? `${bound} items` : issue.origin === "string" ? `${bound} characters` : bound;
+      return [`${configKey(issue.path)}: expected ${what}, ${got}`];
+    }
+    case "invalid_format":
+      return [`${configKey(issue.path)}: ${issue.message.startsWith("expected") ? issue.message : `expected ${issue.format === "cidrv4" ? "an IPv4 CIDR such as 10.0.0.0/16" : `a valid ${issue.format}`}`}, ${got}`];
+    case "custom":
+      return [`${configKey(issue.path)}: ${issue.message}`];
+    default:
+      return [`${configKey(issue.path)}: ${issue.message}, ${got}`];
+  }
+}
+
+/**
+ * Validates the namespace's raw config (key -> parsed YAML value) with the environment's defaults merged in.
+ * Throws a ConfigError listing every problem.
+ */
+export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+  const environment = raw.environment;
+  if (environment !== "staging" && environment !== "prod") {
+    throw new ConfigError([`${configKey(["environment"])}: expected "staging" or "prod" (it selects the defaults), got ${describe(environment)}`]);
+  }
+  const merged = mergeDefaults(environmentDefaults[environment], raw);
+  const result = platformConfigSchema.safeParse(merged, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.flatMap(issueLines));
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// Whether a key was set with --secret. Pulumi exports this from its runtime but leaves it out of the typings.
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
+
+export interface StackConfig {
+  config: PlatformConfig;
+  /** The `etl-platform:secrets` values, as one Pulumi secret. */
+  secrets: pulumi.Output<Record<string, string>>;
+}
+
+/** Reads and validates this stack's config. The only place the program reads config. */
+export function readStackConfig(): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = parseValue(value);
+  }
+  const secretValues = raw[SECRETS_KEY];
+  const problems: string[] = [];
+  if (secretValues !== undefined) {
+    if (!isConfigSecret(`${NAMESPACE}:${SECRETS_KEY}`)) {
+      problems.push(`${configKey([SECRETS_KEY])}: expected values set with pulumi config set --secret, got plain text (rotate them: they are in the stack file)`);
+    }
+    if (typeof secretValues === "object" && secretValues !== null && !Array.isArray(secretValues)) {
+      raw[SECRETS_KEY] = Object.fromEntries(Object.keys(secretValues).map((name) => [name, REDACTED]));
+    }
+  }
+  let config: PlatformConfig | undefined;
+  try {
+    config = parsePlatformConfig(raw);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
+  return { config, secrets };
+}

@@ -1,0 +1,66 @@
+/**
+ * Where workloads run. Node pools carry these labels and taints (components/nodePools.ts); workloads select
+ * them here, so the two sides cannot drift apart.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+type Toleration = k8s.types.input.core.v1.Toleration;
+type Affinity = k8s.types.input.core.v1.Affinity;
+
+export const POOL_LABEL = "etl-platform/pool";
+export const CAPACITY_LABEL = "etl-platform/capacity";
+export const STATEFUL_TAINT_KEY = "etl-platform/stateful";
+export const BATCH_TAINT_KEY = "etl-platform/batch";
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+export type PoolRole = "system" | "stateful" | "batch";
+
+export interface Taint {
+  key: string;
+  value: string;
+  effect: "NoSchedule";
+}
+
+export interface Placement {
+  nodeSelector?: Record<string, string>;
+  tolerations: Toleration[];
+  affinity?: Affinity;
+}
+
+function requireLabels(labels: Record<string, string[]>): Affinity {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: Object.entries(labels).map(([key, values]) => ({ key, operator: "In", values })) }],
+      },
+    },
+  };
+}
+
+function tolerate(key: string): Toleration {
+  return { key, operator: "Equal", value: "true", effect: "NoSchedule" };
+}
+
+/** Operators and add-ons: the on-demand system pool. */
+export const systemPlacement: Placement = { nodeSelector: { [POOL_LABEL]: "system" }, tolerations: [] };
+
+/** Kafka, Postgres, Prometheus: only the tainted on-demand stateful pool, never a spot node. */
+export const statefulPlacement: Placement = {
+  tolerations: [tolerate(STATEFUL_TAINT_KEY)],
+  affinity: requireLabels({ [POOL_LABEL]: ["stateful"], [CAPACITY_LABEL]: ["on-demand"] }),
+};
+
+/** Pipelines: the batch pools of the chosen capacity type. */
+export function batchPlacement(capacityType: "spot" | "on-demand"): Placement {
+  return { tolerations: [tolerate(BATCH_TAINT_KEY)], affinity: requireLabels({ [CAPACITY_LABEL]: [capacityType] }) };
+}
+
+export function poolLabels(role: PoolRole, poolName: string, capacityType: "spot" | "on-demand"): Record<string, string> {
+  return { [POOL_LABEL]: role === "batch" ? poolName : role, [CAPACITY_LABEL]: capacityType };
+}
+
+export function poolTaints(role: PoolRole): Taint[] {
+  if (role === "stateful") return [{ key: STATEFUL_TAINT_KEY, value: "true", effect: "NoSchedule" }];
+  if (role === "batch") return [{ key: BATCH_TAINT_KEY, value: "true", effect: "NoSchedule" }];
+  return [];
+}

@@ -1,0 +1,197 @@
+/**
+ * Runs the real Pulumi program in-process under Pulumi's mocks, without the engine, the CLI or any provider, and
+ * records every resource it declares. Used by `npm run plan` and by the tests.
+ *
+ * Two modes: `plan` runs as a preview, so an output that only the cloud would know (an ARN, an id, a zone name)
+ * stays unknown and is shown as such; `test` gives each resource made-up ids and outputs so that tests can follow
+ * the links between resources.
+ */
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
+// The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
+// protect); a subclass reads them off each registration request.
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+
+export const PROJECT = "etl-platform";
+export const UNKNOWN = "[unknown]";
+export const SECRET = "[secret]";
+/** Stands in for a `secure:` value, which cannot be decrypted offline. */
+export const SECRET_PLACEHOLDER = "offline-placeholder-for-a-secret";
+
+export type Mode = "plan" | "test";
+
+export interface DeclaredResource {
+  type: string;
+  name: string;
+  urn: string;
+  parent?: string;
+  custom: boolean;
+  /** Inputs as sent to the engine, secrets and unknowns still marked; see `present`. */
+  rawInputs: Record<string, unknown>;
+  dependsOn: string[];
+  protect: boolean;
+  provider?: string;
+}
+
+export interface OfflineRun {
+  stack: string;
+  project: string;
+  resources: DeclaredResource[];
+  /** Stack outputs, as the engine would receive them. */
+  rawOutputs: Record<string, unknown>;
+}
+
+export interface StackSettings {
+  /** Full config keys (`etl-platform:network`, `aws:region`) to their values as Pulumi stores them (JSON for objects). */
+  config: Record<string, string>;
+  secretKeys: string[];
+}
+
+/** Reads a `Pulumi.<stack>.yaml` file: `secure:` values become secret placeholders, objects become JSON. */
+export function readStackFile(path: string): StackSettings {
+  const document = (parseYaml(fs.readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(document.config ?? {})) {
+    let secret = false;
+    const replaceSecure = (node: unknown): unknown => {
+      if (node && typeof node === "object" && !Array.isArray(node)) {
+        const entries = Object.entries(node);
+        if (entries.length === 1 && entries[0][0] === "secure") {
+          secret = true;
+          return SECRET_PLACEHOLDER;
+        }
+        return Object.fromEntries(entries.map(([k, v]) => [k, replaceSecure(v)]));
+      }
+      return Array.isArray(node) ? node.map(replaceSecure) : node;
+    };
+    const plain = replaceSecure(value);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
+    if (secret) secretKeys.push(key);
+  }
+  return { config, secretKeys };
+}
+
+/**
+ * A value as the engine sees it, made readable: unknowns as "[unknown]", secrets as "[secret]" (or their value
+ * with `revealSecrets`), resource references as their URN.
+ */
+export function present(value: unknown, revealSecrets = false): unknown {
+  if (value === unknownValue) return UNKNOWN;
+  if (Array.isArray(value)) return value.map((item) => present(item, revealSecrets));
+  if (!value || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  switch (record[specialSigKey]) {
+    case specialSecretSig:
+      return revealSecrets ? present(record.value, revealSecrets) : SECRET;
+    case specialResourceSig:
+      return record.urn;
+    case specialOutputValueSig:
+      if (record.secret && !revealSecrets) return SECRET;
+      return "value" in record ? present(record.value, revealSecrets) : UNKNOWN;
+    case specialAssetSig:
+    case specialArchiveSig:
+      return "[asset]";
+    default:
+      return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, present(v, revealSecrets)]));
+  }
+}
+
+/** Made-up outputs for `test` mode: what the program reads from resources whose outputs only the cloud knows. */
+function testOutputs(type: string, name: string, inputs: Record<string, any>, region: string): Record<string, unknown> {
+  const arn = `arn:aws:mock:${region}:123456789012:${type.split(":").pop()}/${name}`;
+  switch (type) {
+    case "eks:index:Cluster":
+      return {
+        eksCluster: {
+          name: inputs.name,
+          endpoint: `https://${inputs.name}.eks.mock`,
+          certificateAuthority: { data: "bW9jay1jYQ==" },
+          vpcConfig: { clusterSecurityGroupId: `sg-${name}` },
+        },
+        oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.${region}.amazonaws.com/id/MOCK`,
+        oidcProviderUrl: `https://oidc.eks.${region}.amazonaws.com/id/MOCK`,
+      };
+    case "aws:eks/nodeGroup:NodeGroup":
+      return { nodeGroupName: `${name}-ng`, resources: [{ autoscalingGroups: [{ name: `eks-${name}-ng-mock` }] }] };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { latestVersion: 1 };
+    default:
+      return { arn, name: inputs.name ?? name, bucket: inputs.bucket ?? name };
+  }
+}
+
+function mocks(mode: Mode, region: string): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      if (mode === "plan") return { id: undefined as unknown as string, state: args.inputs };
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...testOutputs(args.type, args.name, args.inputs, region) } };
+    },
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getRegion:getRegion":
+          return { name: region, region, id: region };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return mode === "plan" ? { names: unknownValue, zoneIds: unknownValue } : { names: ["a", "b", "c", "d"].map((z) => `${region}${z}`) };
+        case "aws:ec2/getSubnet:getSubnet":
+          return mode === "plan" ? { id: args.inputs.id, availabilityZone: unknownValue } : { id: args.inputs.id, availabilityZone: `${region}a` };
+        default:
+          throw new Error(`Mock not implemented: ${args.token}`);
+      }
+    },
+  };
+}
+
+class RecordingMonitor extends MockMonitor {
+  public readonly declared: DeclaredResource[] = [];
+  public readonly outputsByUrn = new Map<string, Record<string, unknown>>();
+
+  async registerResource(req: any, callback: (err: unknown, response: unknown) => void): Promise<void> {
+    const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
+    this.declared.push({
+      type: req.getType(),
+      name: req.getName(),
+      urn,
+      parent: req.getParent() || undefined,
+      custom: req.getCustom(),
+      rawInputs: req.getObject()?.toJavaScript() ?? {},
+      dependsOn: req.getDependenciesList(),
+      protect: req.getProtect() === true,
+      provider: req.getProvider() || undefined,
+    });
+    return super.registerResource(req, callback);
+  }
+
+  registerResourceOutputs(req: any, callback: (err: unknown, response: unknown) => void): void {
+    this.outputsByUrn.set(req.getUrn(), req.getOutputs()?.toJavaScript() ?? {});
+    super.registerResourceOutputs(req, callback);
+  }
+}
+
+/** Runs `program` under mocks as the given stack, and returns what it declared. */
+export async function runOffline(
+  program: () => Promise<Record<string, unknown> | void>,
+  stack: string,
+  settings: StackSettings,
+  mode: Mode,
+): Promise<OfflineRun> {
+  const region = settings.config["aws:region"] ?? "us-east-1";
+  const recorder = mocks(mode, region);
+  await pulumi.runtime.setMocks(recorder, PROJECT, stack, mode === "plan");
+  const monitor = new RecordingMonitor(recorder);
+  pulumi.runtime.setMockOptions(monitor, PROJECT, stack, mode === "plan");
+  pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
+
+  await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
+  await pulumi.runtime.waitForRPCs();
+
+  const stackResource = monitor.declared.find((resource) => resource.type === "pulumi:pulumi:Stack");
+  return {
+    stack,
+    project: PROJECT,
+    resources: monitor.declared.filter((resource) => resource !== stackResource),
+    rawOutputs: (stackResource && monitor.outputsByUrn.get(stackResource.urn)) ?? {},
+  };
+}
