@@ -4,8 +4,8 @@
  */
 import type { z } from "zod";
 import type { PlatformConfig } from "../config";
-import { cidrContains, cidrsOverlap, defaultSubnetLayout } from "./cidr";
-import { scheduleGaps } from "./cron";
+import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "./cidr";
+import { cronProblem, isValidTimeZone, scheduleGaps } from "./cron";
 import { instanceShape, KNOWN_FAMILIES } from "./instanceTypes";
 import { parseImage } from "./image";
 
@@ -15,6 +15,8 @@ type Report = (path: Path, message: string) => void;
 export const PROD_ZONES = 3;
 export const MIN_SPOT_TYPES = 4;
 export const MIN_SPOT_FAMILIES = 2;
+const MAX_VPC_PREFIX = 20;
+const IPV4_CIDR = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\/([0-9]|[12][0-9]|3[0-2])$/;
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
@@ -35,7 +37,13 @@ function checkNetwork({ environment, network }: PlatformConfig, report: Report):
   if (environment === "prod" && network.natGateways !== "perZone") {
     report(["network", "natGateways"], `expected "perZone" in prod (a single NAT gateway is a zonal single point of failure), got "${network.natGateways}"`);
   }
-  if (network.existing) return;
+  // A malformed range is already reported by its field's own check; the layout below needs a valid one.
+  const cidrs = [network.cidr, ...(network.privateSubnetCidrs ?? []), ...(network.publicSubnetCidrs ?? [])];
+  if (network.existing || !cidrs.every((cidr) => IPV4_CIDR.test(cidr))) return;
+  if (parseCidr(network.cidr).prefix > MAX_VPC_PREFIX) {
+    report(["network", "cidr"], `expected a range of /${MAX_VPC_PREFIX} or larger (pods take VPC addresses), got ${network.cidr}`);
+    return;
+  }
   const layout = defaultSubnetLayout(network.cidr, network.availabilityZones);
   const subnets: [string, string[]][] = [
     ["privateSubnetCidrs", network.privateSubnetCidrs ?? layout.privateCidrs],
@@ -173,7 +181,8 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     if (cfg.environment === "prod" && images.some((image) => image !== undefined && !parseImage(image).digest)) {
       report(path("image"), `expected images pinned by digest in prod (repo:tag@sha256:...), got ${images.filter((image) => image && !parseImage(image).digest).join(", ")}`);
     }
-    const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
+    const scheduleIsValid = cronProblem(pipeline.schedule) === undefined && isValidTimeZone(pipeline.timeZone);
+    const minSeconds = scheduleIsValid ? scheduleGaps(pipeline.schedule, pipeline.timeZone).minSeconds : Infinity;
     if (pipeline.startingDeadlineSeconds !== undefined && pipeline.startingDeadlineSeconds >= minSeconds) {
       report(path("startingDeadlineSeconds"), `expected less than the shortest gap between runs (${minSeconds}s) so a late start never overlaps the next run, got ${pipeline.startingDeadlineSeconds}`);
     }

@@ -12,7 +12,11 @@ import { parse as parseYaml } from "yaml";
 import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
 // The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
 // protect); a subclass reads them off each registration request.
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (mocks: pulumi.runtime.Mocks) => any };
+// Both are exported by the runtime but marked internal in its typings: they run a program as a stack and wait
+// for its registrations, which is what the CLI's language host does.
+const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInPulumiStack: (init: () => Promise<unknown>) => Promise<unknown> };
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 export const PROJECT = "etl-platform";
 export const UNKNOWN = "[unknown]";
@@ -148,6 +152,10 @@ class RecordingMonitor extends MockMonitor {
   public readonly declared: DeclaredResource[] = [];
   public readonly outputsByUrn = new Map<string, Record<string, unknown>>();
 
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+  }
+
   async registerResource(req: any, callback: (err: unknown, response: unknown) => void): Promise<void> {
     const urn = this.newUrn(req.getParent(), req.getType(), req.getName());
     this.declared.push({
@@ -184,8 +192,8 @@ export async function runOffline(
   pulumi.runtime.setMockOptions(monitor, PROJECT, stack, mode === "plan");
   pulumi.runtime.setAllConfig(settings.config, settings.secretKeys);
 
-  await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? {});
-  await pulumi.runtime.waitForRPCs();
+  await runInPulumiStack(async () => (await program()) ?? {});
+  await waitForRPCs();
 
   const stackResource = monitor.declared.find((resource) => resource.type === "pulumi:pulumi:Stack");
   return {

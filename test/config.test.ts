@@ -1,0 +1,145 @@
+import { ConfigError, parsePlatformConfig, readStackConfig } from "../lib/loadConfig";
+import { readStackFile } from "../scripts/offline";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The stack file's `etl-platform:` sections as the program receives them. */
+function stackSections(stack: string): Record<string, any> {
+  const { config } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
+  const sections: Record<string, any> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (!key.startsWith("etl-platform:")) continue;
+    try {
+      sections[key.slice("etl-platform:".length)] = JSON.parse(value);
+    } catch {
+      sections[key.slice("etl-platform:".length)] = value;
+    }
+  }
+  return sections;
+}
+
+function problemsOf(raw: Record<string, unknown>): string[] {
+  try {
+    parsePlatformConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+const pipeline = {
+  name: "orders-load",
+  schedule: "0 * * * *",
+  timeZone: "UTC",
+  image: "ghcr.io/acme/orders:1.4.2",
+  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+};
+const digest = "@sha256:" + "a".repeat(64);
+const spotPool = { name: "batch", instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"], minSize: 0, desiredSize: 0, maxSize: 5, diskSizeGiB: 50 };
+
+type Case = [string, "staging" | "prod", Record<string, unknown>, string];
+
+// Each case breaks one rule of a valid stack file; the message must name the full key.
+const cases: Case[] = [
+  ["unknown top-level key", "staging", { netwrk: {} }, "etl-platform:netwrk"],
+  ["misspelt nested key", "staging", { network: { cidr: "10.20.0.0/16", availabilityZones: 2, natGateway: "single" } }, "etl-platform:network.natGateway"],
+  ["bad CIDR", "staging", { network: { cidr: "10.20.0.0/40" } }, "etl-platform:network.cidr"],
+  ["subnet outside the VPC", "staging", { network: { privateSubnetCidrs: ["10.99.0.0/19", "10.20.32.0/19"] } }, "etl-platform:network.privateSubnetCidrs[0]"],
+  ["overlapping subnets", "staging", { network: { privateSubnetCidrs: ["10.20.0.0/19", "10.20.16.0/20"] } }, "etl-platform:network.privateSubnetCidrs[1]"],
+  ["one subnet short", "staging", { network: { publicSubnetCidrs: ["10.20.224.0/22"] } }, "etl-platform:network.publicSubnetCidrs"],
+  ["prod on 2 zones", "prod", { network: { availabilityZones: 2 } }, "etl-platform:network.availabilityZones"],
+  ["prod with one NAT gateway", "prod", { network: { natGateways: "single" } }, "etl-platform:network.natGateways"],
+  ["bad existing VPC id", "staging", { network: { existing: { vpcId: "vpc_1", privateSubnetIds: ["subnet-1a", "subnet-2b"], publicSubnetIds: ["subnet-3c", "subnet-4d"] } } }, "etl-platform:network.existing.vpcId"],
+  ["unsupported Kubernetes version", "staging", { cluster: { kubernetesVersion: "1.21" } }, "etl-platform:cluster.kubernetesVersion"],
+  ["prod endpoint open to the world", "prod", { cluster: { publicAccessCidrs: ["0.0.0.0/0"] } }, "etl-platform:cluster.publicAccessCidrs[0]"],
+  ["prod without all control-plane logs", "prod", { cluster: { logTypes: ["api"] } }, "etl-platform:cluster.logTypes"],
+  ["admin role that is not an ARN", "staging", { cluster: { adminRoleArns: ["platform-admin"] } }, "etl-platform:cluster.adminRoleArns[0]"],
+  ["cluster name with capitals", "staging", { cluster: { name: "ETL" } }, "etl-platform:cluster.name"],
+  ["min > desired", "staging", { nodePools: { system: { instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 2, maxSize: 4, diskSizeGiB: 30 } } }, "etl-platform:nodePools.system.desiredSize"],
+  ["desired > max", "staging", { nodePools: { stateful: { instanceTypes: ["r6i.large"], minSize: 1, desiredSize: 5, maxSize: 3, diskSizeGiB: 30 } } }, "etl-platform:nodePools.stateful.desiredSize"],
+  ["too few spot types", "staging", { nodePools: { batch: [{ ...spotPool, instanceTypes: ["m6i.xlarge", "m5.xlarge"] }] } }, "etl-platform:nodePools.batch[0].instanceTypes"],
+  ["spot types of one family", "staging", { nodePools: { batch: [{ ...spotPool, instanceTypes: ["m6i.xlarge", "m6i.xlarge", "m6i.xlarge", "m6i.xlarge"] }] } }, "etl-platform:nodePools.batch[0].instanceTypes"],
+  ["spot types of different shapes", "staging", { nodePools: { batch: [{ ...spotPool, instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "c6i.xlarge"] }] } }, "etl-platform:nodePools.batch[0].instanceTypes"],
+  ["spot pool that does not scale to zero", "staging", { nodePools: { batch: [{ ...spotPool, minSize: 1, desiredSize: 1 }] } }, "etl-platform:nodePools.batch[0].minSize"],
+  ["unknown instance type", "staging", { nodePools: { system: { instanceTypes: ["x9.huge"], minSize: 1, desiredSize: 1, maxSize: 2, diskSizeGiB: 30 } } }, "etl-platform:nodePools.system.instanceTypes[0]"],
+  ["duplicate batch pool names", "staging", { nodePools: { batch: [spotPool, spotPool] } }, "etl-platform:nodePools.batch[1].name"],
+  ["bad autoscaler duration", "staging", { autoscaler: { scaleDownUnneededTime: "ten minutes" } }, "etl-platform:autoscaler.scaleDownUnneededTime"],
+  ["prod with one broker", "prod", { kafka: { brokers: 1 } }, "etl-platform:kafka.brokers"],
+  ["min.insync.replicas >= replication factor", "prod", { kafka: { minInsyncReplicas: 3 } }, "etl-platform:kafka.minInsyncReplicas"],
+  ["even controller quorum", "prod", { kafka: { controllers: 4 } }, "etl-platform:kafka.controllers"],
+  ["topic with more replicas than brokers", "staging", { kafka: { topics: [{ name: "orders", partitions: 3, replicas: 2, retentionHours: 24 }] } }, "etl-platform:kafka.topics[0].replicas"],
+  ["Kafka storage that is not a quantity", "staging", { kafka: { brokerStorageSize: "20 gigabytes" } }, "etl-platform:kafka.brokerStorageSize"],
+  ["prod without backups", "prod", { postgres: { backup: { enabled: false, schedule: "0 2 * * *", retentionDays: 30 } } }, "etl-platform:postgres.backup.enabled"],
+  ["prod Postgres with one instance", "prod", { postgres: { instances: 1 } }, "etl-platform:postgres.instances"],
+  ["bad backup schedule", "staging", { postgres: { backup: { enabled: true, schedule: "0 2 * *", retentionDays: 7 } } }, "etl-platform:postgres.backup.schedule"],
+  ["prod Argo without auth", "prod", { argo: { serverAuthMode: "server" } }, "etl-platform:argo.serverAuthMode"],
+  ["receiver secret not set", "staging", { monitoring: { receivers: [{ name: "oncall", type: "slack", secret: "slackUrl" }] } }, "etl-platform:monitoring.receivers[0].secret"],
+  ["bad retention", "staging", { monitoring: { retention: "forever" } }, "etl-platform:monitoring.retention"],
+  ["duplicate pipeline names", "staging", { pipelines: [pipeline, pipeline] }, "etl-platform:pipelines[1].name"],
+  ["pipeline name over 52 characters", "staging", { pipelines: [{ ...pipeline, name: "a".repeat(53) }] }, "etl-platform:pipelines[0].name"],
+  ["bad cron", "staging", { pipelines: [pipeline, { ...pipeline, name: "other", schedule: "0 25 * * *" }] }, "etl-platform:pipelines[1].schedule"],
+  ["six-field cron", "staging", { pipelines: [{ ...pipeline, schedule: "0 0 * * * *" }] }, "etl-platform:pipelines[0].schedule"],
+  ["unknown time zone", "staging", { pipelines: [{ ...pipeline, timeZone: "Europe/Atlantis" }] }, "etl-platform:pipelines[0].timeZone"],
+  ["latest tag", "staging", { pipelines: [{ ...pipeline, image: "ghcr.io/acme/orders:latest" }] }, "etl-platform:pipelines[0].image"],
+  ["image without tag", "staging", { pipelines: [{ ...pipeline, image: "ghcr.io/acme/orders" }] }, "etl-platform:pipelines[0].image"],
+  ["no digest in prod", "prod", { pipelines: [pipeline] }, "etl-platform:pipelines[0].image"],
+  ["missing requests", "staging", { pipelines: [{ ...pipeline, resources: { limits: { memory: "1Gi" } } }] }, "etl-platform:pipelines[0].resources.requests"],
+  ["missing memory limit", "staging", { pipelines: [{ ...pipeline, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: {} } }] }, "etl-platform:pipelines[0].resources.limits.memory"],
+  ["starting deadline longer than the interval", "staging", { pipelines: [{ ...pipeline, startingDeadlineSeconds: 3600 }] }, "etl-platform:pipelines[0].startingDeadlineSeconds"],
+  ["pipeline reading an undeclared topic", "staging", { pipelines: [{ ...pipeline, kafka: { read: ["payments"] } }] }, "etl-platform:pipelines[0].kafka.read[0]"],
+  ["secret env without the secret", "staging", { pipelines: [{ ...pipeline, secretEnv: { API_TOKEN: "ordersApiToken" } }] }, "etl-platform:pipelines[0].secretEnv.API_TOKEN"],
+  ["step depending on an unknown step", "staging", { pipelines: [{ ...pipeline, steps: [{ name: "load", command: ["load"], dependsOn: ["extract"] }] }] }, "etl-platform:pipelines[0].steps[0].dependsOn[0]"],
+  ["cycle between steps", "staging", { pipelines: [{ ...pipeline, steps: [{ name: "a", command: ["a"], dependsOn: ["b"] }, { name: "b", command: ["b"], dependsOn: ["a"] }] }] }, "etl-platform:pipelines[0].steps"],
+  ["environment that does not exist", "staging", { environment: "dev" }, "etl-platform:environment"],
+  ["S3 access that is not an S3 URI", "staging", { pipelines: [{ ...pipeline, s3: { read: ["https://bucket/x"] } }] }, "etl-platform:pipelines[0].s3.read[0]"],
+];
+
+describe("stack config validation", () => {
+  it.each(["staging", "prod"])("accepts the %s stack file", (stack) => {
+    expect(problemsOf(stackSections(stack))).toEqual([]);
+  });
+
+  it("covers at least 30 distinct bad inputs", () => {
+    expect(new Set(cases.map(([name]) => name)).size).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(cases)("rejects %s, naming the key", (_name, stack, override, key) => {
+    const problems = problemsOf({ ...stackSections(stack), ...override });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.some((line) => line.startsWith(`${key}: `))).toBe(true);
+    for (const line of problems) expect(line).toMatch(/^etl-platform:[^\s]*: (expected|unknown key)/);
+  });
+
+  it("reports every problem of a config in one run", () => {
+    const problems = problemsOf({
+      ...stackSections("staging"),
+      network: { cidr: "bad" },
+      cluster: { kubernetesVersion: "1.0" },
+      pipelines: [{ ...pipeline, schedule: "never", image: "x:latest" }],
+    });
+    expect(problems.map((line) => line.split(": ")[0]).sort()).toEqual([
+      "etl-platform:cluster.kubernetesVersion",
+      "etl-platform:network.cidr",
+      "etl-platform:pipelines[0].image",
+      "etl-platform:pipelines[0].schedule",
+    ]);
+  });
+
+  it("fills in per-environment defaults", () => {
+    const staging = parsePlatformConfig({ environment: "staging" });
+    const prod = parsePlatformConfig({ environment: "prod" });
+    expect(staging.network.natGateways).toBe("single");
+    expect(prod.network.natGateways).toBe("perZone");
+    expect(prod.kafka.brokers).toBeGreaterThanOrEqual(3);
+    expect(staging.kafka.brokers).toBe(1);
+    expect(prod.cluster.logTypes).toHaveLength(5);
+  });
+
+  it("refuses secrets written in plain text in the stack file", () => {
+    pulumi.runtime.setAllConfig({ "etl-platform:environment": "staging", "etl-platform:secrets": JSON.stringify({ token: "plain" }) }, []);
+    expect(() => readStackConfig()).toThrow(/etl-platform:secrets: expected values set with pulumi config set --secret/);
+    pulumi.runtime.setAllConfig({ "etl-platform:environment": "staging", "etl-platform:secrets": JSON.stringify({ token: "hidden" }) }, ["etl-platform:secrets"]);
+    expect(readStackConfig().config.secrets).toEqual({ token: "[secret]" });
+  });
+});

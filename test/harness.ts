@@ -1,0 +1,50 @@
+/** Runs the real program under mocks for a stack or a config, and gives access to what it declared. */
+import * as path from "path";
+import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../scripts/offline";
+
+export const STACKS_DIR = path.join(__dirname, "..", "stacks");
+export const STACK_NAMES = ["staging", "prod"];
+
+export interface Declared extends DeclaredResource {
+  /** Inputs with secrets revealed and unknowns as "[unknown]". */
+  inputs: Record<string, any>;
+}
+
+export interface Plan extends OfflineRun {
+  all: Declared[];
+  ofType(type: string): Declared[];
+  one(type: string, name: string): Declared;
+  outputs: Record<string, any>;
+}
+
+export function stackSettings(stack: string): StackSettings {
+  return readStackFile(path.join(STACKS_DIR, `Pulumi.${stack}.yaml`));
+}
+
+/** A stack's settings with some `etl-platform:` sections replaced (objects as YAML would give them). */
+export function withConfig(base: StackSettings, sections: Record<string, unknown>, secretKeys: string[] = []): StackSettings {
+  const config = { ...base.config };
+  for (const [key, value] of Object.entries(sections)) {
+    const fullKey = key.includes(":") ? key : `etl-platform:${key}`;
+    if (value === undefined) delete config[fullKey];
+    else config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { config, secretKeys: [...base.secretKeys, ...secretKeys] };
+}
+
+export async function plan(stack: string, settings: StackSettings = stackSettings(stack), mode: Mode = "test"): Promise<Plan> {
+  const program = require("../index") as () => Promise<Record<string, unknown>>;
+  const run = await runOffline(() => program(), stack, settings, mode);
+  const all = run.resources.map((resource) => ({ ...resource, inputs: present(resource.rawInputs, true) as Record<string, any> }));
+  return {
+    ...run,
+    all,
+    outputs: present(run.rawOutputs, true) as Record<string, any>,
+    ofType: (type) => all.filter((resource) => resource.type === type),
+    one(type, name) {
+      const found = all.filter((resource) => resource.type === type && resource.name === name);
+      if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${all.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+      return found[0];
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { planDocument } from "../scripts/plan";
+import { SECRET_PLACEHOLDER } from "../scripts/offline";
+import { plan, stackSettings, STACK_NAMES, withConfig, type Plan } from "./harness";
+import * as fs from "fs";
+import { STACKS_DIR } from "./harness";
+
+describe.each(STACK_NAMES)("stack %s", (stack) => {
+  let result: Plan;
+  beforeAll(async () => {
+    result = await plan(stack);
+  });
+
+  it("plans, declaring the platform component and its parts", async () => {
+    const types = new Set(result.all.map((r) => r.type));
+    for (const type of ["etl-platform:index:Platform", "etl-platform:network:Network", "etl-platform:compute:Cluster", "eks:index:Cluster", "aws:eks/nodeGroup:NodeGroup"]) {
+      expect(types).toContain(type);
+    }
+    expect(result.outputs.environment).toBe(stack);
+  });
+
+  it("declares no two resources with the same type and name", async () => {
+    const keys = result.all.map((r) => `${r.type}::${r.name}`);
+    const duplicates = keys.filter((key, i) => keys.indexOf(key) !== i);
+    expect(duplicates).toEqual([]);
+  });
+
+  it("parents every resource under the Platform component", async () => {
+    const platform = result.one("etl-platform:index:Platform", "etl");
+    const byUrn = new Map(result.all.map((r) => [r.urn, r]));
+    const underPlatform = (r: (typeof result.all)[number]): boolean => {
+      const parent = r.parent ? byUrn.get(r.parent) : undefined;
+      return parent === platform || (parent !== undefined && underPlatform(parent));
+    };
+    const orphans = result.all.filter((r) => r !== platform && !underPlatform(r));
+    expect(orphans.map((r) => `${r.type}::${r.name}`)).toEqual([]);
+  });
+
+  it("keeps secret values out of the plan's JSON", async () => {
+    const secretValue = "hunter2-super-secret-webhook";
+    const settings = withConfig(stackSettings(stack), { secrets: { alertWebhook: secretValue } }, ["etl-platform:secrets"]);
+    const offline = await plan(stack, settings, "plan");
+    const json = JSON.stringify(planDocument(offline));
+    expect(json).not.toContain(secretValue);
+    expect(json).not.toContain(SECRET_PLACEHOLDER);
+    // The kubeconfig holds cluster credentials (an exec plugin today); it must stay a secret output.
+    const kubeconfig = offline.rawOutputs.kubeconfig as Record<string, unknown> | string;
+    expect(typeof kubeconfig === "object" || kubeconfig === "04da6b54-80e4-46f7-96ec-b56ff0331ba9").toBe(true);
+  });
+});
+
+it("has a stack file for every stack the tests cover, and no other", () => {
+  const files = fs.readdirSync(STACKS_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""));
+  expect(files.sort()).toEqual([...STACK_NAMES].sort());
+});

@@ -1,0 +1,121 @@
+/**
+ * Checks against the upstream charts and CRDs in test/fixtures/upstream (copied from ../shared/upstream, see its
+ * README): Helm ignores a misspelt values key and the API server prunes an unknown custom resource field, both
+ * silently, so the tests must catch them.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import Ajv, { type ValidateFunction } from "ajv";
+import { parse as parseYaml, parseAllDocuments } from "yaml";
+
+export const UPSTREAM = path.join(__dirname, "fixtures", "upstream");
+
+const valuesCache = new Map<string, unknown>();
+
+function chartDefaults(chartDir: string): unknown {
+  if (!valuesCache.has(chartDir)) valuesCache.set(chartDir, parseYaml(fs.readFileSync(path.join(UPSTREAM, chartDir, "values.yaml"), "utf8")));
+  return valuesCache.get(chartDir);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Keys of `values` that the chart's upstream values.yaml does not have. A key whose default is an empty map
+ * (`podAnnotations: {}`, `nodeSelector: {}`) or a list is free-form below it; `freeForm` names further maps the
+ * chart documents as free-form although their default is not empty (e.g. `extraArgs`).
+ */
+export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: string[] = []): string[] {
+  const problems: string[] = [];
+  const walk = (ours: unknown, theirs: unknown, at: string) => {
+    if (!isPlainObject(ours)) return;
+    if (freeForm.includes(at)) return;
+    if (!isPlainObject(theirs)) {
+      if (theirs === undefined || theirs === null) return;
+      problems.push(`${at}: the chart has a ${Array.isArray(theirs) ? "list" : typeof theirs} here, we give a map`);
+      return;
+    }
+    if (Object.keys(theirs).length === 0) return;
+    for (const [key, value] of Object.entries(ours)) {
+      const keyPath = at ? `${at}.${key}` : key;
+      if (!(key in theirs)) problems.push(`${keyPath}: not a key of ${chartDir}/values.yaml`);
+      else walk(value, theirs[key], keyPath);
+    }
+  };
+  walk(values, chartDefaults(chartDir), "");
+  return problems;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+const crdValidators = new Map<string, ValidateFunction>();
+
+/**
+ * Structural schemas prune unknown fields on the server without an error; closing every object that declares
+ * its properties turns a misspelt field into a validation error here.
+ */
+function closeObjects(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (!isPlainObject(schema)) return schema;
+  const closed: Record<string, unknown> = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === "enum" || k === "default" || k === "example" ? v : closeObjects(v)]));
+  if (closed.properties && closed.additionalProperties === undefined && !closed["x-kubernetes-preserve-unknown-fields"]) {
+    closed.additionalProperties = false;
+  }
+  return closed;
+}
+
+function crdFiles(): string[] {
+  const files: string[] = [];
+  for (const chart of fs.readdirSync(UPSTREAM)) {
+    const dir = path.join(UPSTREAM, chart);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    if (fs.existsSync(path.join(dir, "crds.yaml"))) files.push(path.join(dir, "crds.yaml"));
+    if (fs.existsSync(path.join(dir, "crds"))) for (const f of fs.readdirSync(path.join(dir, "crds"))) files.push(path.join(dir, "crds", f));
+  }
+  return files;
+}
+
+let crdIndex: Map<string, any> | undefined;
+
+function crdSchema(apiVersion: string, kind: string): any {
+  if (!crdIndex) {
+    crdIndex = new Map();
+    for (const file of crdFiles()) {
+      for (const document of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
+        const crd = document.toJS();
+        if (crd?.kind !== "CustomResourceDefinition") continue;
+        for (const version of crd.spec.versions ?? []) {
+          crdIndex.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema?.openAPIV3Schema);
+        }
+      }
+    }
+  }
+  return crdIndex.get(`${apiVersion}/${kind}`);
+}
+
+/** Problems of a custom resource against its upstream CRD's openAPIV3Schema; throws if no fixture has the CRD. */
+export function customResourceProblems(resource: { apiVersion: string; kind: string; [key: string]: unknown }): string[] {
+  const key = `${resource.apiVersion}/${resource.kind}`;
+  let validate = crdValidators.get(key);
+  if (!validate) {
+    const schema = crdSchema(resource.apiVersion, resource.kind);
+    if (!schema) throw new Error(`no upstream CRD fixture for ${key}`);
+    validate = ajv.compile(closeObjects({ ...schema, properties: { ...schema.properties, metadata: { type: "object" } } }));
+    crdValidators.set(key, validate);
+  }
+  if (validate(resource)) return [];
+  return (validate.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message}${error.params && "additionalProperty" in error.params ? `: ${error.params.additionalProperty}` : ""}`);
+}
+
+/** Problems of a core Kubernetes object against the Kubernetes API schema (kubernetes-models). */
+export function coreObjectProblems(object: { apiVersion: string; kind: string; [key: string]: unknown }): string[] {
+  const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
+  const modulePath = group ? `kubernetes-models/${group}/${version}/${object.kind}` : `kubernetes-models/${version}/${object.kind}`;
+  const Model = require(modulePath)[object.kind];
+  try {
+    new Model(object).validate();
+    return [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
+}
