@@ -36,6 +36,7 @@ export interface DeclaredResource {
   rawInputs: Record<string, unknown>;
   dependsOn: string[];
   protect: boolean;
+  ignoreChanges: string[];
   provider?: string;
 }
 
@@ -167,6 +168,7 @@ class RecordingMonitor extends MockMonitor {
       rawInputs: req.getObject()?.toJavaScript() ?? {},
       dependsOn: req.getDependenciesList(),
       protect: req.getProtect() === true,
+      ignoreChanges: req.getIgnorechangesList(),
       provider: req.getProvider() || undefined,
     });
     return super.registerResource(req, callback);

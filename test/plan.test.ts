@@ -1,0 +1,60 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..");
+
+function runPlan(args: string[]) {
+  const result = spawnSync(process.execPath, ["-r", "sucrase/register/ts", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("npm run plan", () => {
+  it("prints the JSON plan of a stack and exits 0", () => {
+    const { status, stdout } = runPlan(["--stack", "staging", "--json"]);
+    expect(status).toBe(0);
+    const document = JSON.parse(stdout);
+    expect(document).toMatchObject({ stack: "staging", project: "etl-platform" });
+    expect(Object.keys(document.resources[0]).sort()).toEqual(["dependsOn", "inputs", "name", "parent", "protect", "type"]);
+    expect(document.resources.find((r: any) => r.type === "eks:index:Cluster").inputs.name).toBe("etl-staging");
+    // The VPC id only exists once AWS creates it: offline it is unknown, never made up.
+    expect(document.resources.find((r: any) => r.type === "aws:ec2/subnet:Subnet").inputs.vpcId).toBe("[unknown]");
+  });
+
+  it("exits 1 with only the key-naming problems on stderr for a bad config", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const file = path.join(dir, "Pulumi.bad.yaml");
+    fs.writeFileSync(file, [
+      "config:",
+      "  etl-platform:environment: prod",
+      "  etl-platform:network:",
+      "    cidr: 10.0.0.0/99",
+      "  etl-platform:kafka:",
+      "    brokers: 1",
+    ].join("\n"));
+    const { status, stdout, stderr } = runPlan(["--config", file]);
+    expect(status).toBe(1);
+    expect(stdout).toBe("");
+    const lines = stderr.trim().split("\n");
+    expect(lines).toContain("etl-platform:network.cidr: expected an IPv4 CIDR such as 10.0.0.0/16, got \"10.0.0.0/99\"");
+    expect(lines).toContain("etl-platform:kafka.brokers: expected at least 3 in prod (one per zone), got 1");
+    for (const line of lines) expect(line).toMatch(/^etl-platform:\S+: /);
+  });
+
+  it("exits 2 on a usage error", () => {
+    expect(runPlan([]).status).toBe(2);
+    expect(runPlan(["--stack", "nosuchstack"]).status).toBe(2);
+    expect(runPlan(["--stack", "staging", "--frobnicate"]).status).toBe(2);
+  });
+
+  it("writes Kubernetes objects and Helm values as YAML files with --out", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-out-"));
+    const { status } = runPlan(["--stack", "prod", "--out", dir]);
+    expect(status).toBe(0);
+    const files = fs.readdirSync(dir);
+    expect(files).toContain("StorageClass-etl-cluster-gp3.yaml");
+    expect(files).toContain("helm-values-etl-autoscaler.yaml");
+    expect(fs.readFileSync(path.join(dir, "StorageClass-etl-cluster-gp3.yaml"), "utf8")).toContain("provisioner: ebs.csi.aws.com");
+  });
+});
