@@ -92,12 +92,17 @@ const cases: Case[] = [
   ["step depending on an unknown step", "staging", { pipelines: [{ ...pipeline, steps: [{ name: "load", command: ["load"], dependsOn: ["extract"] }] }] }, "etl-platform:pipelines[0].steps[0].dependsOn[0]"],
   ["cycle between steps", "staging", { pipelines: [{ ...pipeline, steps: [{ name: "a", command: ["a"], dependsOn: ["b"] }, { name: "b", command: ["b"], dependsOn: ["a"] }] }] }, "etl-platform:pipelines[0].steps"],
   ["environment that does not exist", "staging", { environment: "dev" }, "etl-platform:environment"],
+  ["malformed digest", "prod", { pipelines: [{ ...pipeline, image: `${pipeline.image}@sha256:abc` }] }, "etl-platform:pipelines[0].image"],
   ["S3 access that is not an S3 URI", "staging", { pipelines: [{ ...pipeline, s3: { read: ["https://bucket/x"] } }] }, "etl-platform:pipelines[0].s3.read[0]"],
 ];
 
 describe("stack config validation", () => {
   it.each(["staging", "prod"])("accepts the %s stack file", (stack) => {
     expect(problemsOf(stackSections(stack))).toEqual([]);
+  });
+
+  it("accepts a prod pipeline pinned by tag and digest", () => {
+    expect(problemsOf({ ...stackSections("prod"), pipelines: [{ ...pipeline, image: `${pipeline.image}${digest}` }] })).toEqual([]);
   });
 
   it("covers at least 30 distinct bad inputs", () => {
