@@ -1,0 +1,60 @@
+import fc from "fast-check";
+import { cidrContains, cidrsOverlap, defaultSubnetLayout, formatCidr } from "../lib/cidr";
+import { scheduleGaps } from "../lib/cron";
+import { findCycle } from "../lib/configRules";
+import { parseImage } from "../lib/image";
+
+describe("default subnet layout", () => {
+  const vpcRange = fc.record({ base: fc.integer({ min: 0, max: 2 ** 32 - 1 }), prefix: fc.integer({ min: 8, max: 20 }) })
+    .map(({ base, prefix }) => formatCidr({ base: base - (base % 2 ** (32 - prefix)), prefix }));
+
+  it("puts one private and one public subnet per zone inside the VPC, none overlapping", () => {
+    fc.assert(fc.property(vpcRange, fc.integer({ min: 2, max: 4 }), (cidr, zones) => {
+      const { privateCidrs, publicCidrs } = defaultSubnetLayout(cidr, zones);
+      const all = [...privateCidrs, ...publicCidrs];
+      expect(privateCidrs).toHaveLength(zones);
+      expect(publicCidrs).toHaveLength(zones);
+      for (const subnet of all) expect(cidrContains(cidr, subnet)).toBe(true);
+      for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(cidrsOverlap(all[i], all[j])).toBe(false);
+    }));
+  });
+
+  it("gives the 10.0.0.0/16 range /19 private and /22 public subnets", () => {
+    expect(defaultSubnetLayout("10.0.0.0/16", 3)).toEqual({
+      privateCidrs: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+      publicCidrs: ["10.0.224.0/22", "10.0.228.0/22", "10.0.232.0/22"],
+    });
+  });
+});
+
+describe("schedule gaps", () => {
+  it.each([
+    ["0 * * * *", "UTC", 3600, 3600],
+    ["*/15 * * * *", "UTC", 900, 900],
+    ["0 2 * * *", "Europe/Berlin", 23 * 3600, 25 * 3600],
+    ["0 6 * * 1-5", "America/New_York", 23 * 3600, 3 * 24 * 3600 + 3600],
+    ["*/5 * * * 1-5", "UTC", 300, 2 * 24 * 3600 + 300],
+  ])("%s in %s runs between %is and %is apart", (schedule, zone, min, max) => {
+    expect(scheduleGaps(schedule, zone)).toEqual({ minSeconds: min, maxSeconds: max });
+  });
+
+  it("finds the gap of every n-minute schedule", () => {
+    fc.assert(fc.property(fc.constantFrom(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30), (n) => {
+      expect(scheduleGaps(`*/${n} * * * *`, "UTC")).toEqual({ minSeconds: n * 60, maxSeconds: n * 60 });
+    }), { numRuns: 11 });
+  });
+});
+
+describe("step cycles", () => {
+  it("finds none in a chain and names the loop in a cycle", () => {
+    expect(findCycle([{ name: "extract", dependsOn: [] }, { name: "validate", dependsOn: ["extract"] }, { name: "load", dependsOn: ["validate"] }])).toBeUndefined();
+    expect(findCycle([{ name: "a", dependsOn: ["c"] }, { name: "b", dependsOn: ["a"] }, { name: "c", dependsOn: ["b"] }])).toEqual(["a", "c", "b", "a"]);
+  });
+});
+
+describe("image references", () => {
+  it("tells a registry port from a tag", () => {
+    expect(parseImage("registry:5000/team/app")).toEqual({ repository: "registry:5000/team/app", tag: undefined, digest: undefined });
+    expect(parseImage("registry:5000/team/app:1.2@sha256:abc")).toEqual({ repository: "registry:5000/team/app", tag: "1.2", digest: "sha256:abc" });
+  });
+});
