@@ -112,7 +112,8 @@ export class Cluster extends pulumi.ComponentResource {
       enabledClusterLogTypes: config.logTypes,
       endpointPrivateAccess: true,
       endpointPublicAccess: config.publicAccessCidrs.length > 0,
-      publicAccessCidrs: config.publicAccessCidrs,
+      // Unset, EKS would default the public endpoint's allow-list to 0.0.0.0/0; with no CIDRs it is off entirely.
+      publicAccessCidrs: config.publicAccessCidrs.length > 0 ? config.publicAccessCidrs : undefined,
       createOidcProvider: true,
       deletionProtection: protect,
       tags,

@@ -215,3 +215,16 @@ describe("existing VPC", () => {
     expect(result.one("eks:index:Cluster", "etl-cluster").inputs).toMatchObject({ vpcId: "vpc-0abc", privateSubnetIds: ["subnet-0a", "subnet-0b"] });
   });
 });
+
+describe("API endpoint without public CIDRs", () => {
+  it("turns the public endpoint off rather than leaving EKS's 0.0.0.0/0 default", async () => {
+    const settings = withConfig(stackSettings("prod"), {
+      cluster: { name: "etl-prod", kubernetesVersion: "1.34", publicAccessCidrs: [], adminRoleArns: [] },
+    });
+    const cluster = (await plan("prod", settings)).one("eks:index:Cluster", "etl-cluster");
+    expect(cluster.inputs.endpointPublicAccess).toBe(false);
+    expect(cluster.inputs.endpointPrivateAccess).toBe(true);
+    expect(cluster.inputs.publicAccessCidrs).toBeUndefined();
+    expect(cluster.inputs.accessEntries).toEqual({});
+  });
+});
