@@ -16,5 +16,8 @@ export = async () => {
     vpcId: platform.network.vpcId,
     privateSubnetIds: platform.network.privateSubnetIds,
     publicSubnetIds: platform.network.publicSubnetIds,
+    kafkaBootstrap: platform.kafka.bootstrapAddress,
+    postgresHost: platform.postgres.host,
+    postgresBackupBucket: platform.postgres.backupBucket,
   };
 };

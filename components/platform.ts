@@ -1,10 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
+import * as k8s from "@pulumi/kubernetes";
+import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { Autoscaler } from "./autoscaler";
 import { Cluster } from "./cluster";
+import { Kafka } from "./kafka";
 import { Network } from "./network";
 import { NodePools } from "./nodePools";
+import { Postgres } from "./postgres";
+import { SecretMirror } from "./secretMirror";
+
+/** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
+export const PIPELINES_NAMESPACE = "pipelines";
 
 export interface PlatformArgs {
   config: PlatformConfig;
@@ -17,6 +25,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly network: Network;
   public readonly cluster: Cluster;
   public readonly nodePools: NodePools;
+  public readonly kafka: Kafka;
+  public readonly postgres: Postgres;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:index:Platform", name, {}, opts);
@@ -58,6 +68,33 @@ export class Platform extends pulumi.ComponentResource {
         tags,
       }, { parent: this, dependsOn: [this.nodePools] });
     }
+
+    const provider = this.cluster.provider;
+    // Stateful workloads wait for their node pools and storage, so a first `pulumi up` schedules them at once.
+    const clusterReady = [this.nodePools, this.cluster];
+    const pipelinesNamespace = new k8s.core.v1.Namespace(`${name}-pipelines-ns`, {
+      metadata: { name: PIPELINES_NAMESPACE, labels: restrictedNamespaceLabels },
+    }, { parent: this, provider, dependsOn: clusterReady });
+    const secretMirror = new SecretMirror(`${name}-secret-mirror`, { provider }, { parent: this, dependsOn: clusterReady });
+
+    this.kafka = new Kafka(`${name}-kafka`, {
+      config: config.kafka,
+      environment: config.environment,
+      storageClassName: this.cluster.storageClassName,
+      usersNamespace: PIPELINES_NAMESPACE,
+      provider,
+    }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
+
+    this.postgres = new Postgres(`${name}-postgres`, {
+      config: config.postgres,
+      environment: config.environment,
+      clusterName: config.cluster.name,
+      storageClassName: this.cluster.storageClassName,
+      oidc,
+      clientsNamespace: PIPELINES_NAMESPACE,
+      provider,
+      tags,
+    }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
 
     this.registerOutputs({});
   }

@@ -1,0 +1,75 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyDocument } from "../lib/iam";
+
+export interface BackupBucketArgs {
+  /** What the bucket holds, e.g. `postgres-backups`; part of its name. */
+  purpose: string;
+  /** Days a deleted or overwritten object version is kept before S3 removes it. */
+  retentionDays: number;
+  /** Protect the bucket and its key from `pulumi destroy` (prod). */
+  protect: boolean;
+  tags: Record<string, string>;
+}
+
+/** Refuses any request that does not use TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: { AWS: "*" },
+      Action: "s3:*",
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    }],
+  };
+}
+
+/**
+ * A private S3 bucket for backups or artifacts: versioned, encrypted with its own KMS key, public access blocked,
+ * TLS only, and old versions expired after the retention period.
+ */
+export class BackupBucket extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+  public readonly keyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:storage:BackupBucket", name, {}, opts);
+    const { tags, protect } = args;
+    const key = new aws.kms.Key(name, {
+      description: `${args.purpose} bucket`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      tags,
+    }, { parent: this, protect });
+    const bucket = new aws.s3.Bucket(name, { bucketPrefix: `${args.purpose}-`, forceDestroy: !protect, tags }, { parent: this, protect });
+    new aws.s3.BucketPublicAccessBlock(name, {
+      bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    }, { parent: this });
+    new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    const versioning = new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(name, {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+    }, { parent: this });
+    new aws.s3.BucketLifecycleConfiguration(name, {
+      bucket: bucket.id,
+      rules: [{
+        id: "expire-old-versions",
+        status: "Enabled",
+        filter: {},
+        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      }],
+    }, { parent: this, dependsOn: [versioning] });
+    new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { parent: this });
+
+    this.bucketName = bucket.bucket;
+    this.arn = bucket.arn;
+    this.keyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
+  }
+}

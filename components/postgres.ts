@@ -1,0 +1,200 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment, PostgresConfig } from "../config";
+import type { PolicyDocument } from "../lib/iam";
+import { restrictedNamespaceLabels } from "../lib/podSecurity";
+import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import { charts, postgresImages } from "../versions";
+import { BackupBucket } from "./backupBucket";
+import { mirrorSourceAnnotations } from "./secretMirror";
+import { WorkloadRole, type OidcProvider } from "./workloadRole";
+
+export const PG_CLUSTER_NAME = "etl";
+export const CNPG_NAMESPACE = "cnpg-system";
+export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
+export const BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io";
+export const OBJECT_STORE_NAME = "etl-backups";
+/** The secret CloudNativePG generates with the application owner's credentials (host, port, dbname, user, password, uri). */
+export const APP_SECRET_NAME = `${PG_CLUSTER_NAME}-app`;
+
+export interface PostgresArgs {
+  config: PostgresConfig;
+  environment: Environment;
+  clusterName: string;
+  storageClassName: string;
+  oidc: OidcProvider;
+  /** Namespace of the pipelines, into which the app secret may be mirrored. */
+  clientsNamespace: string;
+  monitoringCrds?: pulumi.Resource[];
+  provider: k8s.Provider;
+  tags: Record<string, string>;
+}
+
+/** The CloudNativePG Cluster: HA over zones in prod, only on the stateful pool, WAL archived by the Barman Cloud plugin. */
+export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment" | "storageClassName" | "clientsNamespace">, backupRoleArn: pulumi.Input<string>) {
+  const { config } = args;
+  const prod = args.environment === "prod";
+  return {
+    apiVersion: CNPG_API_VERSION,
+    kind: "Cluster",
+    metadata: { name: PG_CLUSTER_NAME },
+    spec: {
+      instances: config.instances,
+      imageName: postgresImages[config.majorVersion],
+      primaryUpdateStrategy: "unsupervised",
+      bootstrap: { initdb: { database: config.database, owner: config.owner } },
+      storage: { size: config.storageSize, storageClass: args.storageClassName },
+      walStorage: { size: config.walStorageSize, storageClass: args.storageClassName },
+      resources: config.resources,
+      postgresql: {
+        // A commit returns only once one standby in another zone has it: losing a zone loses no committed data.
+        ...(config.instances > 1 ? { synchronous: { method: "any", number: 1, dataDurability: "required" } } : {}),
+        parameters: { log_min_duration_statement: "1000", "pg_stat_statements.track": "all" },
+      },
+      affinity: {
+        enablePodAntiAffinity: true,
+        topologyKey: ZONE_LABEL,
+        podAntiAffinityType: prod ? "required" : "preferred",
+        nodeAffinity: statefulPlacement.affinity?.nodeAffinity,
+        tolerations: statefulPlacement.tolerations,
+      },
+      enablePDB: prod,
+      // Read by the Barman Cloud sidecar through IRSA: no static AWS keys anywhere.
+      serviceAccountTemplate: { metadata: { annotations: { "eks.amazonaws.com/role-arn": backupRoleArn } } },
+      // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).
+      inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientsNamespace) },
+      plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
+    },
+  };
+}
+
+/** Base backups on the configured schedule (CloudNativePG's cron has a leading seconds field). */
+export function scheduledBackup(config: PostgresConfig) {
+  return {
+    apiVersion: CNPG_API_VERSION,
+    kind: "ScheduledBackup",
+    metadata: { name: `${PG_CLUSTER_NAME}-base` },
+    spec: {
+      schedule: `0 ${config.backup.schedule}`,
+      cluster: { name: PG_CLUSTER_NAME },
+      method: "plugin",
+      pluginConfiguration: { name: BARMAN_PLUGIN },
+      backupOwnerReference: "self",
+      immediate: true,
+    },
+  };
+}
+
+/** Where and how the plugin archives: the bucket, credentials from the pod's IAM role, retention from config. */
+export function objectStoreSpec(bucketName: pulumi.Input<string>, config: PostgresConfig) {
+  return {
+    configuration: {
+      destinationPath: pulumi.interpolate`s3://${bucketName}/${PG_CLUSTER_NAME}`,
+      s3Credentials: { inheritFromIAMRole: true },
+      wal: { compression: "gzip", maxParallel: 4 },
+      data: { compression: "gzip", jobs: 2 },
+    },
+    retentionPolicy: `${config.backup.retentionDays}d`,
+  };
+}
+
+export function backupAccessPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
+      { Sid: "ReadWriteBackups", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/*` },
+      { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: keyArn },
+    ],
+  };
+}
+
+export function cnpgOperatorValues(podMonitor: boolean) {
+  return {
+    nodeSelector: systemPlacement.nodeSelector,
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+    monitoring: { podMonitorEnabled: podMonitor, grafanaDashboard: { create: podMonitor } },
+  };
+}
+
+/**
+ * Postgres on CloudNativePG: the operator, the Barman Cloud plugin (with cert-manager, which it needs), an S3
+ * backup bucket reached through a workload identity, the Cluster, its scheduled backups and its metrics.
+ */
+export class Postgres extends pulumi.ComponentResource {
+  public readonly namespace: string;
+  public readonly host: string;
+  public readonly appSecretName = APP_SECRET_NAME;
+  public readonly backupBucket: pulumi.Output<string>;
+
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:data:Postgres", name, {}, opts);
+    const { config, provider } = args;
+    const protect = args.environment === "prod";
+    const k8sOpts = { parent: this, provider };
+    const release = (releaseName: string, chart: (typeof charts)[keyof typeof charts], namespace: pulumi.Input<string>, values: Record<string, unknown>, dependsOn: pulumi.Resource[] = []) =>
+      new k8s.helm.v3.Release(`${name}-${releaseName}`, {
+        name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values,
+      }, { ...k8sOpts, dependsOn });
+
+    const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: CNPG_NAMESPACE } }, k8sOpts);
+    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
+
+    const operator = release("cnpg", charts.cloudnativePg, operatorNamespace.metadata.name, cnpgOperatorValues(args.monitoringCrds !== undefined), args.monitoringCrds);
+    const certManager = release("cert-manager", charts.certManager, "cert-manager", {
+      createNamespace: true, crds: { enabled: true }, nodeSelector: systemPlacement.nodeSelector,
+    });
+    const plugin = release("barman-cloud", charts.barmanCloudPlugin, operatorNamespace.metadata.name, {}, [operator, certManager]);
+
+    const bucket = new BackupBucket(`${name}-backups`, {
+      purpose: "postgres-backups",
+      retentionDays: config.backup.retentionDays,
+      protect,
+      tags: args.tags,
+    }, { parent: this });
+    const backupRole = new WorkloadRole(`${name}-backup`, {
+      oidc: args.oidc,
+      namespace: config.namespace,
+      // CloudNativePG runs the instances under a service account named after the cluster.
+      serviceAccount: PG_CLUSTER_NAME,
+      policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => backupAccessPolicy(bucketArn, keyArn)),
+      tags: args.tags,
+    }, { parent: this });
+
+    const crOpts = { ...k8sOpts, dependsOn: [operator, plugin, namespace] };
+    const objectStore = config.backup.enabled
+      ? new k8s.apiextensions.CustomResource(`${name}-object-store`, {
+        apiVersion: "barmancloud.cnpg.io/v1",
+        kind: "ObjectStore",
+        metadata: { name: OBJECT_STORE_NAME, namespace: config.namespace },
+        spec: objectStoreSpec(bucket.bucketName, config),
+      }, crOpts)
+      : undefined;
+
+    const { spec } = postgresCluster(args, backupRole.arn);
+    const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
+      apiVersion: CNPG_API_VERSION, kind: "Cluster", metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace }, spec,
+    }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : [])], protect });
+
+    if (config.backup.enabled) {
+      const backup = scheduledBackup(config);
+      new k8s.apiextensions.CustomResource(`${name}-scheduled-backup`, {
+        apiVersion: backup.apiVersion, kind: backup.kind, metadata: { ...backup.metadata, namespace: config.namespace }, spec: backup.spec,
+      }, { ...k8sOpts, dependsOn: [cluster] });
+    }
+
+    if (args.monitoringCrds) {
+      new k8s.apiextensions.CustomResource(`${name}-pods`, {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace },
+        spec: { selector: { matchLabels: { "cnpg.io/cluster": PG_CLUSTER_NAME } }, podMetricsEndpoints: [{ port: "metrics" }] },
+      }, { ...k8sOpts, dependsOn: [...args.monitoringCrds, namespace] });
+    }
+
+    this.namespace = config.namespace;
+    this.host = `${PG_CLUSTER_NAME}-rw.${config.namespace}.svc`;
+    this.backupBucket = bucket.bucketName;
+    this.registerOutputs({ namespace: this.namespace, host: this.host, backupBucket: this.backupBucket });
+  }
+}
