@@ -47,7 +47,8 @@ export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: s
   return problems;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true });
+// Kubernetes formats (int32, int-or-string, quantity) are not JSON Schema formats; types and patterns still apply.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const crdValidators = new Map<string, ValidateFunction>();
 
 /**
