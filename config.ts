@@ -190,11 +190,25 @@ const monitoringSection = z.strictObject({
 
 const argoSection = z.strictObject({
   namespace: dnsLabel(63),
-  /** `sso` or `client` (a bearer token); `server` lets anyone who reaches the UI act as the server. */
+  /** `client` (a Kubernetes bearer token) or `sso` (needs `sso`); `server` lets anyone who reaches the UI act as the server. */
   serverAuthMode: z.enum(["sso", "client", "server"]),
+  /** Single sign-on through an OIDC provider; the client id and secret are `etl-platform:secrets` entries. */
+  sso: z.strictObject({
+    issuer: z.url(),
+    redirectUrl: z.url(),
+    clientIdSecret: secretName,
+    clientSecretSecret: secretName,
+  }).optional(),
+  /** Days workflow artifacts and logs are kept in S3. */
   artifactRetentionDays: positiveInt,
   /** Archive finished workflows in Postgres. */
   archive: z.boolean(),
+  /** Defaults for every workflow: how long it may run, how long it is kept, how often a step is retried. */
+  workflowDefaults: z.strictObject({
+    activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600),
+    ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+    retryLimit: z.number().int().min(0).max(10).default(2),
+  }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600, retryLimit: 2 }),
 });
 
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*]*)?$/, "expected an S3 URI such as s3://bucket/prefix/");

@@ -19,5 +19,7 @@ export = async () => {
     kafkaBootstrap: platform.kafka.bootstrapAddress,
     postgresHost: platform.postgres.host,
     postgresBackupBucket: platform.postgres.backupBucket,
+    argoArtifactBucket: platform.argo.artifactBucket,
+    grafanaAdminPassword: pulumi.secret(platform.monitoring.grafanaAdminPassword),
   };
 };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalerConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
 import { systemPlacement } from "../lib/placement";
+import type { RuleGroup } from "../lib/alerts";
 import { charts, kubernetesVersions, type KubernetesVersion } from "../versions";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
 
@@ -131,4 +132,31 @@ export class Autoscaler extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });
   }
+}
+
+/** Alerts for capacity: the autoscaler failing to add nodes, and spot nodes taken back by AWS. */
+export function capacityAlertRules(): RuleGroup[] {
+  const spotNodes = `count(kube_node_labels{label_eks_amazonaws_com_capacity_type="SPOT"})`;
+  return [{
+    name: "capacity",
+    rules: [
+      {
+        alert: "AutoscalerScaleUpFailing",
+        expr: "sum(increase(cluster_autoscaler_failed_scale_ups_total[15m])) > 0 or max(cluster_autoscaler_unschedulable_pods_count) > 0",
+        for: "15m",
+        severity: "warning",
+        summary: "The cluster autoscaler cannot add the nodes pods are waiting for",
+        description: "Pods stay pending: a node group is at its maximum, spot capacity is short in every type and zone, or the autoscaler lacks permissions.",
+      },
+      {
+        alert: "SpotCapacityLost",
+        // Spot nodes that went away in 15 minutes, less those the autoscaler removed itself.
+        expr: `((${spotNodes} offset 15m) or vector(0)) - (${spotNodes} or vector(0)) - (sum(increase(cluster_autoscaler_scaled_down_nodes_total[15m])) or vector(0)) > 0`,
+        for: "0m",
+        severity: "warning",
+        summary: "Spot nodes were reclaimed",
+        description: "AWS took spot nodes back. Interrupted pipeline pods are retried without using up their retries; frequent alerts mean the batch pools need more instance types.",
+      },
+    ],
+  }];
 }

@@ -7,6 +7,8 @@ export interface BackupBucketArgs {
   purpose: string;
   /** Days a deleted or overwritten object version is kept before S3 removes it. */
   retentionDays: number;
+  /** Also delete current objects this many days after they are written (artifacts; not backups, which manage their own retention). */
+  expireCurrentAfterDays?: number;
   /** Protect the bucket and its key from `pulumi destroy` (prod). */
   protect: boolean;
   tags: Record<string, string>;
@@ -62,6 +64,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         status: "Enabled",
         filter: {},
         noncurrentVersionExpiration: { noncurrentDays: args.retentionDays },
+        ...(args.expireCurrentAfterDays !== undefined ? { expiration: { days: args.expireCurrentAfterDays } } : {}),
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       }],
     }, { parent: this, dependsOn: [versioning] });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment, KafkaConfig } from "../config";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import type { RuleGroup } from "../lib/alerts";
 import { charts } from "../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
@@ -113,7 +114,7 @@ export function kafkaCluster(args: Pick<KafkaArgs, "config" | "usersNamespace">)
         template: {
           podDisruptionBudget: { maxUnavailable: 1 },
           // Pipelines verify the brokers with this CA; the reflector copies it into their namespace.
-          clusterCaCert: { metadata: { annotations: mirrorSourceAnnotations(args.usersNamespace) } },
+          clusterCaCert: { metadata: { annotations: mirrorSourceAnnotations([args.usersNamespace]) } },
         },
       },
       entityOperator: {
@@ -244,4 +245,38 @@ export function strimziValues(kafkaNamespace: string, usersNamespace: string) {
     // Lets Strimzi give every pod it creates the settings of the `restricted` Pod Security Standard.
     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
   };
+}
+
+/** Alerts for the Kafka cluster: data at risk (under-replicated, offline partitions) and brokers down. */
+export function kafkaAlertRules(config: KafkaConfig): RuleGroup[] {
+  const brokerPods = config.combinedRoles ? `${KAFKA_CLUSTER_NAME}-combined-.*` : `${KAFKA_CLUSTER_NAME}-brokers-.*`;
+  return [{
+    name: "kafka",
+    rules: [
+      {
+        alert: "KafkaUnderReplicatedPartitions",
+        expr: `sum(kafka_server_replicamanager_underreplicatedpartitions{namespace="${config.namespace}"}) > 0`,
+        for: "10m",
+        severity: "warning",
+        summary: "Kafka has under-replicated partitions",
+        description: "Some partitions have fewer in-sync replicas than their replication factor: one more broker failure can make them unavailable.",
+      },
+      {
+        alert: "KafkaOfflinePartitions",
+        expr: `sum(kafka_controller_kafkacontroller_offlinepartitionscount{namespace="${config.namespace}"}) > 0`,
+        for: "1m",
+        severity: "critical",
+        summary: "Kafka has offline partitions",
+        description: "Partitions without a leader: producers and consumers of those partitions are failing.",
+      },
+      {
+        alert: "KafkaBrokerDown",
+        expr: `sum(kube_pod_status_ready{namespace="${config.namespace}", pod=~"${brokerPods}", condition="true"}) < ${config.brokers}`,
+        for: "5m",
+        severity: config.brokers > 1 ? "warning" : "critical",
+        summary: "A Kafka broker is not ready",
+        description: `Fewer than ${config.brokers} brokers are ready.`,
+      },
+    ],
+  }];
 }

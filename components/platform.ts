@@ -3,12 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import * as k8s from "@pulumi/kubernetes";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
-import { Autoscaler } from "./autoscaler";
+import { Argo } from "./argo";
+import { Autoscaler, capacityAlertRules } from "./autoscaler";
 import { Cluster } from "./cluster";
-import { Kafka } from "./kafka";
+import { Kafka, kafkaAlertRules } from "./kafka";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodePools } from "./nodePools";
-import { Postgres } from "./postgres";
+import { Postgres, postgresAlertRules } from "./postgres";
 import { SecretMirror } from "./secretMirror";
 
 /** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
@@ -27,6 +29,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly nodePools: NodePools;
   public readonly kafka: Kafka;
   public readonly postgres: Postgres;
+  public readonly monitoring: Monitoring;
+  public readonly argo: Argo;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:index:Platform", name, {}, opts);
@@ -55,20 +59,6 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this });
 
     const oidc = { arn: this.cluster.oidcProviderArn, url: this.cluster.oidcProviderUrl };
-    if (config.autoscaler.enabled) {
-      new Autoscaler(`${name}-autoscaler`, {
-        config: config.autoscaler,
-        clusterName: config.cluster.name,
-        kubernetesVersion: config.cluster.kubernetesVersion,
-        region: aws.getRegionOutput({}, { parent: this }).region,
-        oidc,
-        spotNodeGroupNames: this.nodePools.spotNodeGroupNames,
-        serviceMonitor: false,
-        provider: this.cluster.provider,
-        tags,
-      }, { parent: this, dependsOn: [this.nodePools] });
-    }
-
     const provider = this.cluster.provider;
     // Stateful workloads wait for their node pools and storage, so a first `pulumi up` schedules them at once.
     const clusterReady = [this.nodePools, this.cluster];
@@ -77,11 +67,40 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this, provider, dependsOn: clusterReady });
     const secretMirror = new SecretMirror(`${name}-secret-mirror`, { provider }, { parent: this, dependsOn: clusterReady });
 
+    this.monitoring = new Monitoring(`${name}-monitoring`, {
+      config: config.monitoring,
+      environment: config.environment,
+      storageClassName: this.cluster.storageClassName,
+      secrets: args.secrets,
+      ruleGroups: {
+        kafka: kafkaAlertRules(config.kafka),
+        postgres: postgresAlertRules(config.postgres),
+        capacity: config.autoscaler.enabled ? capacityAlertRules() : [],
+      },
+      provider,
+    }, { parent: this, dependsOn: clusterReady });
+    const monitoringCrds = this.monitoring.crdsReady;
+
+    if (config.autoscaler.enabled) {
+      new Autoscaler(`${name}-autoscaler`, {
+        config: config.autoscaler,
+        clusterName: config.cluster.name,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        region: aws.getRegionOutput({}, { parent: this }).region,
+        oidc,
+        spotNodeGroupNames: this.nodePools.spotNodeGroupNames,
+        serviceMonitor: true,
+        provider,
+        tags,
+      }, { parent: this, dependsOn: [this.nodePools, ...monitoringCrds] });
+    }
+
     this.kafka = new Kafka(`${name}-kafka`, {
       config: config.kafka,
       environment: config.environment,
       storageClassName: this.cluster.storageClassName,
       usersNamespace: PIPELINES_NAMESPACE,
+      monitoringCrds,
       provider,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
 
@@ -91,10 +110,24 @@ export class Platform extends pulumi.ComponentResource {
       clusterName: config.cluster.name,
       storageClassName: this.cluster.storageClassName,
       oidc,
-      clientsNamespace: PIPELINES_NAMESPACE,
+      clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],
+      monitoringCrds,
       provider,
       tags,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
+
+    this.argo = new Argo(`${name}-argo`, {
+      config: config.argo,
+      environment: config.environment,
+      region: aws.getRegionOutput({}, { parent: this }).region,
+      oidc,
+      workflowNamespace: PIPELINES_NAMESPACE,
+      secrets: args.secrets,
+      postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
+      monitoringCrds,
+      provider,
+      tags,
+    }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror, ...(config.argo.archive ? [this.postgres] : [])] });
 
     this.registerOutputs({});
   }

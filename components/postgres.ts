@@ -4,6 +4,8 @@ import type { Environment, PostgresConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import type { AlertRule, RuleGroup } from "../lib/alerts";
+import { scheduleGaps } from "../lib/cron";
 import { charts, postgresImages } from "../versions";
 import { BackupBucket } from "./backupBucket";
 import { mirrorSourceAnnotations } from "./secretMirror";
@@ -23,15 +25,15 @@ export interface PostgresArgs {
   clusterName: string;
   storageClassName: string;
   oidc: OidcProvider;
-  /** Namespace of the pipelines, into which the app secret may be mirrored. */
-  clientsNamespace: string;
+  /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */
+  clientNamespaces: string[];
   monitoringCrds?: pulumi.Resource[];
   provider: k8s.Provider;
   tags: Record<string, string>;
 }
 
 /** The CloudNativePG Cluster: HA over zones in prod, only on the stateful pool, WAL archived by the Barman Cloud plugin. */
-export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment" | "storageClassName" | "clientsNamespace">, backupRoleArn: pulumi.Input<string>) {
+export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment" | "storageClassName" | "clientNamespaces">, backupRoleArn: pulumi.Input<string>) {
   const { config } = args;
   const prod = args.environment === "prod";
   return {
@@ -62,7 +64,7 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
       // Read by the Barman Cloud sidecar through IRSA: no static AWS keys anywhere.
       serviceAccountTemplate: { metadata: { annotations: { "eks.amazonaws.com/role-arn": backupRoleArn } } },
       // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).
-      inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientsNamespace) },
+      inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientNamespaces) },
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
     },
   };
@@ -197,4 +199,43 @@ export class Postgres extends pulumi.ComponentResource {
     this.backupBucket = bucket.bucketName;
     this.registerOutputs({ namespace: this.namespace, host: this.host, backupBucket: this.backupBucket });
   }
+}
+
+/** Longest time the newest base backup may age: the longest gap of its schedule plus an hour to run. */
+export function maxBackupAgeSeconds(config: PostgresConfig): number {
+  return scheduleGaps(config.backup.schedule, "UTC").maxSeconds + 3600;
+}
+
+/** Alerts for the Postgres cluster: instances not ready, standbys lagging, backups too old. */
+export function postgresAlertRules(config: PostgresConfig): RuleGroup[] {
+  const cluster = `namespace="${config.namespace}", cluster="${PG_CLUSTER_NAME}"`;
+  const rules: AlertRule[] = [
+    {
+      alert: "PostgresInstanceNotReady",
+      expr: `sum(kube_pod_status_ready{namespace="${config.namespace}", pod=~"${PG_CLUSTER_NAME}-[0-9]+", condition="true"}) < ${config.instances}`,
+      for: "5m",
+      severity: config.instances > 1 ? "warning" : "critical",
+      summary: "A Postgres instance is not ready",
+      description: `Fewer than ${config.instances} instances of the ${PG_CLUSTER_NAME} cluster are ready.`,
+    },
+    {
+      alert: "PostgresReplicationLag",
+      expr: `max(cnpg_pg_replication_lag{${cluster}}) > 60`,
+      for: "5m",
+      severity: "warning",
+      summary: "A Postgres standby lags more than a minute",
+      description: "A failover now would take longer, or lose the lagging transactions on an asynchronous standby.",
+    },
+  ];
+  if (config.backup.enabled) {
+    rules.push({
+      alert: "PostgresBackupTooOld",
+      expr: `time() - max(cnpg_collector_last_available_backup_timestamp{${cluster}}) > ${maxBackupAgeSeconds(config)}`,
+      for: "10m",
+      severity: "critical",
+      summary: "The newest Postgres base backup is older than its schedule allows",
+      description: `No base backup has completed within ${maxBackupAgeSeconds(config)} seconds (schedule "${config.backup.schedule}" plus an hour).`,
+    });
+  }
+  return [{ name: "postgres", rules }];
 }

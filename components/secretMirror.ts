@@ -7,10 +7,10 @@ const ANNOTATION = "reflector.v1.k8s.emberstack.com";
 
 /**
  * Annotations for a source secret that the operator generates (the Postgres app credentials, the Kafka cluster
- * CA): it may be copied into `targetNamespace`, and only where a secret there asks for it by name.
+ * CA): it may be copied into `targetNamespaces`, and only where a secret there asks for it by name.
  */
-export function mirrorSourceAnnotations(targetNamespace: string): Record<string, string> {
-  return { [`${ANNOTATION}/reflection-allowed`]: "true", [`${ANNOTATION}/reflection-allowed-namespaces`]: targetNamespace };
+export function mirrorSourceAnnotations(targetNamespaces: string[]): Record<string, string> {
+  return { [`${ANNOTATION}/reflection-allowed`]: "true", [`${ANNOTATION}/reflection-allowed-namespaces`]: targetNamespaces.join(",") };
 }
 
 /** Annotations for the copy: which `namespace/name` it mirrors. */

@@ -114,7 +114,7 @@ export const environmentDefaults: Record<Environment, Record<string, unknown>> =
       storageSize: "200Gi",
       prometheusResources: { requests: { cpu: "500m", memory: "4Gi" }, limits: { memory: "8Gi" } },
     },
-    argo: { ...common.argo, serverAuthMode: "sso", artifactRetentionDays: 30, archive: false },
+    argo: { ...common.argo, serverAuthMode: "client", artifactRetentionDays: 30, archive: false },
   },
 };
 

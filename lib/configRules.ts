@@ -159,6 +159,15 @@ function checkObservability({ environment, argo, monitoring, secrets }: Platform
   if (environment === "prod" && argo.serverAuthMode === "server") {
     report(["argo", "serverAuthMode"], `expected "sso" or "client" in prod (no anonymous access to the Argo UI), got "server"`);
   }
+  if (argo.serverAuthMode === "sso" && !argo.sso) {
+    report(["argo", "sso"], "expected the OIDC settings (issuer, redirectUrl, clientIdSecret, clientSecretSecret) when serverAuthMode is \"sso\", got nothing");
+  }
+  for (const key of ["clientIdSecret", "clientSecretSecret"] as const) {
+    const name = argo.sso?.[key];
+    if (name !== undefined && !(name in secrets)) {
+      report(["argo", "sso", key], `expected an entry of etl-platform:secrets, got "${name}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${name}' <value>)`);
+    }
+  }
   monitoring.receivers.forEach((receiver, i) => {
     if (!(receiver.secret in secrets)) {
       report(["monitoring", "receivers", i, "secret"], `expected an entry of etl-platform:secrets, got "${receiver.secret}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${receiver.secret}' <value>)`);

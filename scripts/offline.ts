@@ -123,6 +123,8 @@ function testOutputs(type: string, name: string, inputs: Record<string, any>, re
       return { nodeGroupName: `${name}-ng`, resources: [{ autoscalingGroups: [{ name: `eks-${name}-ng-mock` }] }] };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { latestVersion: 1 };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `generated-password-for-${name}` };
     default:
       return { arn, name: inputs.name ?? name, bucket: inputs.bucket ?? name };
   }

@@ -1,0 +1,174 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify as toYaml } from "yaml";
+import type { Environment, MonitoringConfig } from "../config";
+import { prometheusRuleSpec, type RuleGroup } from "../lib/alerts";
+import { dashboardJson, platformDashboards } from "../lib/dashboards";
+import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import { charts } from "../versions";
+
+/** Names the Prometheus Operator derives from the release's fullname. */
+export const FULLNAME = "kube-prometheus";
+export const ALERTMANAGER_CONFIG_SECRET = `alertmanager-${FULLNAME}-alertmanager`;
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+
+export interface MonitoringArgs {
+  config: MonitoringConfig;
+  environment: Environment;
+  storageClassName: string;
+  /** The `etl-platform:secrets` values; receivers name theirs. */
+  secrets: pulumi.Output<Record<string, string>>;
+  /** Alert rules, from the components that own what they watch. */
+  ruleGroups: Record<string, RuleGroup[]>;
+  provider: k8s.Provider;
+}
+
+/** Alertmanager's config: every alert to every receiver, resolved ones too; critical ones re-sent hourly. */
+export function alertmanagerConfig(receivers: MonitoringConfig["receivers"], secretValues: Record<string, string>): string {
+  const receiverConfig = (receiver: MonitoringConfig["receivers"][number]) => {
+    const value = secretValues[receiver.secret];
+    switch (receiver.type) {
+      case "slack":
+        return { name: receiver.name, slack_configs: [{ api_url: value, channel: receiver.channel, send_resolved: true }] };
+      case "pagerduty":
+        return { name: receiver.name, pagerduty_configs: [{ routing_key: value, send_resolved: true }] };
+      case "webhook":
+        return { name: receiver.name, webhook_configs: [{ url: value, send_resolved: true }] };
+    }
+  };
+  return toYaml({
+    route: {
+      receiver: "null",
+      group_by: ["alertname", "namespace"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "4h",
+      routes: [
+        // The always-firing Watchdog alert proves the pipeline works; it is not a page.
+        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+        ...receivers.map((receiver) => ({ receiver: receiver.name, matchers: ['severity =~ "critical|warning"'], continue: true })),
+      ],
+    },
+    receivers: [{ name: "null" }, ...receivers.map(receiverConfig)],
+  });
+}
+
+export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environment" | "storageClassName">) {
+  const { config } = args;
+  const prod = args.environment === "prod";
+  const stateful = { tolerations: statefulPlacement.tolerations, affinity: statefulPlacement.affinity };
+  return {
+    fullnameOverride: FULLNAME,
+    crds: { enabled: true },
+    prometheus: {
+      prometheusSpec: {
+        retention: config.retention,
+        replicas: prod ? 2 : 1,
+        resources: config.prometheusResources,
+        ...stateful,
+        podAntiAffinity: prod ? "hard" : "soft",
+        podAntiAffinityTopologyKey: ZONE_LABEL,
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: { storageClassName: args.storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.storageSize } } },
+          },
+        },
+        // Select monitors and rules in every namespace, not only those labelled with this release's name.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        serviceMonitorNamespaceSelector: {},
+        podMonitorNamespaceSelector: {},
+        ruleNamespaceSelector: {},
+      },
+    },
+    alertmanager: {
+      enabled: true,
+      alertmanagerSpec: {
+        replicas: prod ? 2 : 1,
+        useExistingSecret: true,
+        nodeSelector: systemPlacement.nodeSelector,
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      },
+    },
+    grafana: {
+      enabled: true,
+      admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+      sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+      nodeSelector: systemPlacement.nodeSelector,
+    },
+    kubeStateMetrics: { enabled: true },
+    // Node labels that the capacity alerts and dashboards group by.
+    "kube-state-metrics": { metricLabelsAllowlist: ["nodes=[eks.amazonaws.com/capacityType,etl-platform/pool,etl-platform/capacity]"] },
+    nodeExporter: { enabled: true },
+    prometheusOperator: { nodeSelector: systemPlacement.nodeSelector, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
+  };
+}
+
+/**
+ * kube-prometheus-stack: Prometheus on the stateful pool, Alertmanager with receivers from secrets, Grafana with
+ * a generated admin password and the platform's dashboards, kube-state-metrics and node-exporter; then the
+ * platform's alert rules, once the chart's CRDs exist.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  /** What custom resources of the Prometheus Operator (monitors, rules) must wait for. */
+  public readonly crdsReady: pulumi.Resource[];
+  public readonly namespace: string;
+  public readonly grafanaAdminPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:observability:Monitoring", name, {}, opts);
+    const { config, provider } = args;
+    const k8sOpts = { parent: this, provider };
+
+    // node-exporter needs the host's network and PID namespace, which only the privileged standard allows.
+    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+      metadata: { name: config.namespace, labels: { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "baseline" } },
+    }, k8sOpts);
+
+    const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+    const grafanaSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+      metadata: { name: GRAFANA_ADMIN_SECRET, namespace: config.namespace },
+      stringData: { "admin-user": "admin", "admin-password": grafanaPassword.result },
+    }, { ...k8sOpts, dependsOn: [namespace] });
+
+    const alertmanagerSecret = new k8s.core.v1.Secret(`${name}-alertmanager-config`, {
+      metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: config.namespace },
+      stringData: { "alertmanager.yaml": pulumi.secret(args.secrets.apply((values) => alertmanagerConfig(config.receivers, values))) },
+    }, { ...k8sOpts, dependsOn: [namespace] });
+
+    const chart = charts.kubePrometheusStack;
+    const release = new k8s.helm.v3.Release(name, {
+      name: "kube-prometheus-stack",
+      namespace: config.namespace,
+      chart: chart.chart,
+      version: chart.version,
+      repositoryOpts: { repo: chart.repository },
+      values: monitoringValues(args),
+    }, { ...k8sOpts, dependsOn: [namespace, grafanaSecret, alertmanagerSecret] });
+
+    for (const dashboard of platformDashboards) {
+      new k8s.core.v1.ConfigMap(`${name}-dashboard-${dashboard.uid}`, {
+        metadata: { name: `dashboard-${dashboard.uid}`, namespace: config.namespace, labels: { grafana_dashboard: "1" } },
+        data: { [`${dashboard.uid}.json`]: dashboardJson(dashboard) },
+      }, { ...k8sOpts, dependsOn: [namespace] });
+    }
+
+    for (const [owner, groups] of Object.entries(args.ruleGroups)) {
+      if (groups.every((group) => group.rules.length === 0)) continue;
+      new k8s.apiextensions.CustomResource(`${name}-rules-${owner}`, {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: `etl-${owner}`, namespace: config.namespace },
+        spec: prometheusRuleSpec(groups),
+      }, { ...k8sOpts, dependsOn: [release] });
+    }
+
+    this.crdsReady = [release];
+    this.namespace = config.namespace;
+    this.grafanaAdminPassword = grafanaPassword.result;
+    this.registerOutputs({ namespace: this.namespace });
+  }
+}
