@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgoConfig, Environment } from "../config";
 import type { PolicyDocument } from "../lib/iam";
-import { restrictedNamespaceLabels } from "../lib/podSecurity";
+import { restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { systemPlacement } from "../lib/placement";
 import { charts } from "../versions";
 import { BackupBucket } from "./backupBucket";
@@ -106,6 +106,9 @@ export function argoValues(args: ArgoArgs, bucketName: pulumi.Input<string>, wor
       serviceAccount: { create: true, name: WORKFLOW_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": workflowRoleArn } },
       rbac: { create: true },
     },
+    // Argo's own containers in workflow pods, under the pipelines namespace's `restricted` standard.
+    executor: { securityContext: restrictedContainerSecurityContext },
+    mainContainer: { securityContext: restrictedContainerSecurityContext },
     // Credentials come from the pods' IAM roles (IRSA), never from static keys.
     useStaticCredentials: false,
     artifactRepository: {

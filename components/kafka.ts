@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, KafkaConfig } from "../config";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
-import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
 import { charts } from "../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
@@ -82,6 +82,7 @@ export function kafkaNodePool(pool: NodePoolSpec, args: Pick<KafkaArgs, "config"
       },
       template: {
         pod: {
+          priorityClassName: DATA_PRIORITY_CLASS,
           affinity: statefulPlacement.affinity,
           tolerations: statefulPlacement.tolerations,
           topologySpreadConstraints: spreadOverZones(pool.name, args.environment),

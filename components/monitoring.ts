@@ -5,7 +5,7 @@ import { stringify as toYaml } from "yaml";
 import type { Environment, MonitoringConfig } from "../config";
 import { prometheusRuleSpec, type RuleGroup } from "../lib/alerts";
 import { dashboardJson, platformDashboards } from "../lib/dashboards";
-import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import { charts } from "../versions";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
@@ -65,6 +65,7 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environm
       prometheusSpec: {
         retention: config.retention,
         replicas: prod ? 2 : 1,
+        priorityClassName: DATA_PRIORITY_CLASS,
         resources: config.prometheusResources,
         ...stateful,
         podAntiAffinity: prod ? "hard" : "soft",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import * as k8s from "@pulumi/kubernetes";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
+import { DATA_PRIORITY_CLASS } from "../lib/placement";
 import { Argo } from "./argo";
 import { Autoscaler, capacityAlertRules } from "./autoscaler";
 import { Cluster } from "./cluster";
@@ -12,6 +13,10 @@ import { Network } from "./network";
 import { NodePools } from "./nodePools";
 import { Postgres, postgresAlertRules } from "./postgres";
 import { SecretMirror } from "./secretMirror";
+import { Pipelines } from "./pipelines";
+import { pipelineAlertRules } from "../lib/pipelineSpecs";
+import { KAFKA_CLUSTER_NAME } from "./kafka";
+import { PG_CLUSTER_NAME } from "./postgres";
 
 /** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
 export const PIPELINES_NAMESPACE = "pipelines";
@@ -61,7 +66,12 @@ export class Platform extends pulumi.ComponentResource {
     const oidc = { arn: this.cluster.oidcProviderArn, url: this.cluster.oidcProviderUrl };
     const provider = this.cluster.provider;
     // Stateful workloads wait for their node pools and storage, so a first `pulumi up` schedules them at once.
-    const clusterReady = [this.nodePools, this.cluster];
+    const dataPriority = new k8s.scheduling.v1.PriorityClass(`${name}-data-priority`, {
+      metadata: { name: DATA_PRIORITY_CLASS },
+      value: 100000,
+      description: "Kafka, Postgres and Prometheus: scheduled before the pipelines that depend on them.",
+    }, { parent: this, provider });
+    const clusterReady = [this.nodePools, this.cluster, dataPriority];
     const pipelinesNamespace = new k8s.core.v1.Namespace(`${name}-pipelines-ns`, {
       metadata: { name: PIPELINES_NAMESPACE, labels: restrictedNamespaceLabels },
     }, { parent: this, provider, dependsOn: clusterReady });
@@ -76,6 +86,7 @@ export class Platform extends pulumi.ComponentResource {
         kafka: kafkaAlertRules(config.kafka),
         postgres: postgresAlertRules(config.postgres),
         capacity: config.autoscaler.enabled ? capacityAlertRules() : [],
+        pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes),
       },
       provider,
     }, { parent: this, dependsOn: clusterReady });
@@ -128,6 +139,22 @@ export class Platform extends pulumi.ComponentResource {
       provider,
       tags,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror, ...(config.argo.archive ? [this.postgres] : [])] });
+
+    new Pipelines(`${name}-pipelines`, {
+      pipelines: config.pipelines,
+      wiring: {
+        namespace: PIPELINES_NAMESPACE,
+        kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },
+        postgres: { host: this.postgres.host, namespace: this.postgres.namespace, clusterName: PG_CLUSTER_NAME, database: config.postgres.database, appSecret: this.postgres.appSecretName },
+      },
+      kafkaAuthentication: config.kafka.authentication,
+      secrets: args.secrets,
+      oidc,
+      argoReady: [this.argo.release],
+      kafkaReady: [this.kafka],
+      provider,
+      tags,
+    }, { parent: this, dependsOn: [pipelinesNamespace, secretMirror] });
 
     this.registerOutputs({});
   }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment, PostgresConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
-import { statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { AlertRule, RuleGroup } from "../lib/alerts";
 import { scheduleGaps } from "../lib/cron";
 import { charts, postgresImages } from "../versions";
@@ -61,6 +61,7 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
         tolerations: statefulPlacement.tolerations,
       },
       enablePDB: prod,
+      priorityClassName: DATA_PRIORITY_CLASS,
       // Read by the Barman Cloud sidecar through IRSA: no static AWS keys anywhere.
       serviceAccountTemplate: { metadata: { annotations: { "eks.amazonaws.com/role-arn": backupRoleArn } } },
       // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).

@@ -10,6 +10,8 @@ export interface AlertRule {
   severity: Severity;
   summary: string;
   description: string;
+  /** Extra labels, e.g. which pipeline, so alerts of one rule name stay apart. */
+  labels?: Record<string, string>;
 }
 
 export interface RuleGroup {
@@ -33,7 +35,7 @@ export function prometheusRuleSpec(groups: RuleGroup[]) {
         alert: rule.alert,
         expr: rule.expr,
         for: rule.for,
-        labels: { severity: rule.severity },
+        labels: { severity: rule.severity, ...rule.labels },
         annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
       })),
     })),

@@ -13,6 +13,9 @@ export const STATEFUL_TAINT_KEY = "etl-platform/stateful";
 export const BATCH_TAINT_KEY = "etl-platform/batch";
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 
+/** PriorityClass of Kafka, Postgres and Prometheus: above the pipelines, which depend on them. */
+export const DATA_PRIORITY_CLASS = "etl-data-services";
+
 export type PoolRole = "system" | "stateful" | "batch";
 
 export interface Taint {

@@ -1,0 +1,290 @@
+/**
+ * What each pipeline becomes, as plain Kubernetes objects: a CronJob (or an Argo CronWorkflow for multi-step
+ * pipelines), its environment wiring to Kafka and Postgres, its NetworkPolicy and its alerts. Pure functions, so
+ * tests and property tests can check every pipeline config, not only the stack files'.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { PipelineConfig } from "../config";
+import type { AlertRule, RuleGroup } from "./alerts";
+import { scheduleGaps } from "./cron";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
+import { batchPlacement } from "./placement";
+
+export const PIPELINE_LABEL = "etl-platform/pipeline";
+export const PIPELINE_PRIORITY_CLASS = "etl-pipelines";
+export const MAIN_CONTAINER = "main";
+const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "1Gi" } };
+const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+const KAFKA_CA_MOUNT = "/etc/kafka/ca";
+const KAFKA_USER_MOUNT = "/etc/kafka/user";
+/** Longest default starting deadline: a run more than 10 minutes late is skipped, not started. */
+const MAX_DEFAULT_STARTING_DEADLINE = 600;
+
+/** The addresses and secret names of the data services a pipeline may use. */
+export interface PipelineWiring {
+  namespace: string;
+  kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
+  postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
+}
+
+/** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
+export function startingDeadlineSeconds(pipeline: PipelineConfig): number {
+  if (pipeline.startingDeadlineSeconds !== undefined) return pipeline.startingDeadlineSeconds;
+  const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
+  return Math.max(10, Math.min(MAX_DEFAULT_STARTING_DEADLINE, Math.floor(minSeconds / 2)));
+}
+
+export function envSecretName(pipeline: PipelineConfig): string {
+  return `${pipeline.name}-env`;
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+
+/**
+ * The environment a pipeline's container gets. These names are a stable interface, documented in README.md:
+ * plain `env`, `secretEnv` from the pipeline's Secret, KAFKA_* for Kafka pipelines, PG* for Postgres pipelines.
+ */
+export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring): EnvVar[] {
+  const env: EnvVar[] = Object.entries(pipeline.env).map(([name, value]) => ({ name, value }));
+  for (const name of Object.keys(pipeline.secretEnv)) env.push({ name, valueFrom: { secretKeyRef: { name: envSecretName(pipeline), key: name } } });
+  if (pipeline.kafka) {
+    const scram = wiring.kafka.authentication === "scram-sha-512";
+    env.push(
+      { name: "KAFKA_BOOTSTRAP_SERVERS", value: wiring.kafka.bootstrap },
+      { name: "KAFKA_SECURITY_PROTOCOL", value: scram ? "SASL_SSL" : "SSL" },
+      { name: "KAFKA_SSL_CA_LOCATION", value: `${KAFKA_CA_MOUNT}/ca.crt` },
+      { name: "KAFKA_CONSUMER_GROUP", value: pipeline.name },
+      { name: "KAFKA_TOPICS_READ", value: pipeline.kafka.read.join(",") },
+      { name: "KAFKA_TOPICS_WRITE", value: pipeline.kafka.write.join(",") },
+    );
+    if (scram) {
+      env.push(
+        { name: "KAFKA_SASL_MECHANISM", value: "SCRAM-SHA-512" },
+        { name: "KAFKA_USERNAME", value: pipeline.name },
+        // The User Operator writes the KafkaUser's password into a Secret named after the user.
+        { name: "KAFKA_PASSWORD", valueFrom: { secretKeyRef: { name: pipeline.name, key: "password" } } },
+      );
+    } else {
+      env.push({ name: "KAFKA_SSL_CERT_LOCATION", value: `${KAFKA_USER_MOUNT}/user.crt` }, { name: "KAFKA_SSL_KEY_LOCATION", value: `${KAFKA_USER_MOUNT}/user.key` });
+    }
+  }
+  if (pipeline.postgres) {
+    const secret = wiring.postgres.appSecret;
+    env.push(
+      { name: "PGHOST", value: wiring.postgres.host },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGDATABASE", value: wiring.postgres.database },
+      { name: "PGSSLMODE", value: "require" },
+      { name: "PGUSER", valueFrom: { secretKeyRef: { name: secret, key: "username" } } },
+      { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
+    );
+  }
+  return env;
+}
+
+function kafkaVolumes(pipeline: PipelineConfig, wiring: PipelineWiring): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+  if (!pipeline.kafka) return { volumes: [], mounts: [] };
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "kafka-ca", secret: { secretName: wiring.kafka.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "kafka-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true }];
+  if (wiring.kafka.authentication === "tls") {
+    volumes.push({ name: "kafka-user", secret: { secretName: pipeline.name } });
+    mounts.push({ name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true });
+  }
+  return { volumes, mounts };
+}
+
+function container(pipeline: PipelineConfig, wiring: PipelineWiring, step?: NonNullable<PipelineConfig["steps"]>[number]) {
+  return {
+    name: MAIN_CONTAINER,
+    image: step?.image ?? pipeline.image,
+    ...(step ? { command: step.command } : pipeline.command ? { command: pipeline.command } : {}),
+    args: step ? step.args : pipeline.args,
+    env: pipelineEnv(pipeline, wiring),
+    resources: pipeline.resources,
+    securityContext: restrictedContainerSecurityContext,
+    volumeMounts: [TMP_MOUNT, ...kafkaVolumes(pipeline, wiring).mounts],
+  };
+}
+
+/** Pod settings shared by CronJobs and CronWorkflows: placement, priority, restricted security. */
+function podSettings(pipeline: PipelineConfig) {
+  const placement = batchPlacement(pipeline.placement);
+  return {
+    priorityClassName: PIPELINE_PRIORITY_CLASS,
+    securityContext: restrictedPodSecurityContext,
+    tolerations: placement.tolerations,
+    affinity: placement.affinity,
+  };
+}
+
+/**
+ * A spot interruption or a node drain marks the pod with the `DisruptionTarget` condition: such failures do not
+ * count against the retries. Exit codes the pipeline marks as non-retriable fail the Job at once.
+ */
+export function podFailurePolicy(pipeline: PipelineConfig) {
+  return {
+    rules: [
+      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+      ...(pipeline.nonRetriableExitCodes.length > 0
+        ? [{ action: "FailJob", onExitCodes: { containerName: MAIN_CONTAINER, operator: "In", values: pipeline.nonRetriableExitCodes } }]
+        : []),
+    ],
+  };
+}
+
+export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { apiVersion: string; kind: string; metadata: k8s.types.input.meta.v1.ObjectMeta; spec: k8s.types.input.batch.v1.CronJobSpec } {
+  const labels = { [PIPELINE_LABEL]: pipeline.name };
+  return {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: pipeline.name, namespace: wiring.namespace, labels },
+    spec: {
+      schedule: pipeline.schedule,
+      timeZone: pipeline.timeZone,
+      suspend: pipeline.suspend,
+      concurrencyPolicy: pipeline.concurrencyPolicy,
+      startingDeadlineSeconds: startingDeadlineSeconds(pipeline),
+      successfulJobsHistoryLimit: pipeline.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: pipeline.failedJobsHistoryLimit,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: pipeline.backoffLimit,
+          activeDeadlineSeconds: pipeline.activeDeadlineSeconds,
+          ttlSecondsAfterFinished: pipeline.ttlSecondsAfterFinished,
+          podFailurePolicy: podFailurePolicy(pipeline),
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "Never",
+              serviceAccountName: pipeline.name,
+              automountServiceAccountToken: pipeline.kubernetesApi,
+              ...podSettings(pipeline),
+              containers: [container(pipeline, wiring)],
+              volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * A multi-step pipeline as an Argo CronWorkflow running its steps as a DAG. A step runs only when the steps it
+ * depends on succeeded, so a failed validate step stops the load. Steps are retried with backoff on errors
+ * (a lost spot node, an evicted pod), not when the container itself fails: a failed check is not retried.
+ */
+export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
+  const steps = pipeline.steps ?? [];
+  const labels = { [PIPELINE_LABEL]: pipeline.name };
+  const metric = (name: string, help: string, when: string, value: Record<string, unknown>) => ({ name, help, labels: [{ key: "pipeline", value: pipeline.name }], when, ...value });
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "CronWorkflow",
+    metadata: { name: pipeline.name, namespace: wiring.namespace, labels },
+    spec: {
+      schedules: [pipeline.schedule],
+      timezone: pipeline.timeZone,
+      suspend: pipeline.suspend,
+      concurrencyPolicy: pipeline.concurrencyPolicy,
+      startingDeadlineSeconds: startingDeadlineSeconds(pipeline),
+      successfulJobsHistoryLimit: pipeline.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: pipeline.failedJobsHistoryLimit,
+      workflowMetadata: { labels },
+      workflowSpec: {
+        entrypoint: "pipeline",
+        serviceAccountName: pipeline.name,
+        // Argo's executor reports step results through the Kubernetes API, so workflow pods need a token.
+        automountServiceAccountToken: true,
+        activeDeadlineSeconds: pipeline.activeDeadlineSeconds,
+        ttlStrategy: { secondsAfterCompletion: pipeline.ttlSecondsAfterFinished },
+        podGC: { strategy: "OnPodCompletion" },
+        podPriorityClassName: PIPELINE_PRIORITY_CLASS,
+        securityContext: restrictedPodSecurityContext,
+        tolerations: podSettings(pipeline).tolerations,
+        affinity: podSettings(pipeline).affinity,
+        podMetadata: { labels },
+        volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
+        metrics: {
+          prometheus: [
+            metric("etl_pipeline_last_success_timestamp_seconds", "When the pipeline last succeeded", "{{status}} == Succeeded", { gauge: { value: "{{workflow.creationTimestamp.s}}", realtime: false } }),
+            metric("etl_pipeline_failures_total", "Failed runs of the pipeline", "{{status}} != Succeeded", { counter: { value: "1" } }),
+          ],
+        },
+        templates: [
+          { name: "pipeline", dag: { tasks: steps.map((step) => ({ name: step.name, template: step.name, ...(step.dependsOn.length > 0 ? { dependencies: step.dependsOn } : {}) })) } },
+          ...steps.map((step) => ({
+            name: step.name,
+            retryStrategy: { limit: String(pipeline.backoffLimit), retryPolicy: "OnError", backoff: { duration: "30s", factor: "2", maxDuration: "30m" } },
+            container: container(pipeline, wiring, step),
+          })),
+        ],
+      },
+    },
+  };
+}
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
+
+/**
+ * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres primary, and HTTPS to the internet
+ * (extract jobs that declare it, and pipelines with S3 access, which also reach AWS STS through it).
+ */
+export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: PipelineWiring) {
+  const namespaceOf = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+  const egress: object[] = [];
+  if (pipeline.kafka) {
+    egress.push({ to: [{ ...namespaceOf(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
+  }
+  if (pipeline.postgres) {
+    egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: { "cnpg.io/cluster": wiring.postgres.clusterName } } }], ports: [{ protocol: "TCP", port: 5432 }] });
+  }
+  if (pipeline.internet || pipeline.s3) {
+    egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
+  }
+  if (pipeline.kubernetesApi || pipeline.steps) {
+    // The API server's endpoints are outside the cluster's pod network on EKS; only port 443 is opened.
+    egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+  }
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: pipeline.name, namespace: wiring.namespace },
+    spec: { podSelector: { matchLabels: { [PIPELINE_LABEL]: pipeline.name } }, policyTypes: ["Egress"], egress },
+  };
+}
+
+/** How stale a pipeline's last success may get: its longest gap between runs, plus its deadline, plus the margin. */
+export function freshnessThresholdSeconds(pipeline: PipelineConfig, marginMinutes: number): number {
+  return scheduleGaps(pipeline.schedule, pipeline.timeZone).maxSeconds + pipeline.activeDeadlineSeconds + marginMinutes * 60;
+}
+
+/** Per pipeline: a failed run, and a last success older than its schedule allows. Suspended pipelines stay quiet. */
+export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: string, marginMinutes: number): RuleGroup[] {
+  const rules = pipelines.flatMap((pipeline): AlertRule[] => {
+    const threshold = freshnessThresholdSeconds(pipeline, marginMinutes);
+    const base = { severity: "warning" as const, labels: { pipeline: pipeline.name } };
+    if (pipeline.steps) {
+      const selector = `pipeline="${pipeline.name}"`;
+      return [
+        { ...base, alert: "PipelineRunFailed", for: "0m", expr: `sum(increase(argo_workflows_etl_pipeline_failures_total{${selector}}[1h])) > 0`, summary: `Pipeline ${pipeline.name} failed`, description: `A run of the ${pipeline.name} workflow failed in the last hour.` },
+        { ...base, alert: "PipelineStale", for: "0m", expr: `time() - max(argo_workflows_etl_pipeline_last_success_timestamp_seconds{${selector}}) > ${threshold}`, summary: `Pipeline ${pipeline.name} has not succeeded in time`, description: `No successful run for over ${threshold} seconds (schedule "${pipeline.schedule}" ${pipeline.timeZone}).` },
+      ];
+    }
+    const cronjob = `namespace="${namespace}", cronjob="${pipeline.name}"`;
+    const notSuspended = `unless on() (max(kube_cronjob_spec_suspend{${cronjob}}) == 1)`;
+    return [
+      { ...base, alert: "PipelineRunFailed", for: "0m", expr: `max(kube_job_failed{namespace="${namespace}", job_name=~"${pipeline.name}-[0-9]+", condition="true"}) > 0`, summary: `Pipeline ${pipeline.name} failed`, description: `A Job of the ${pipeline.name} CronJob failed; it stays listed until the Job expires (ttlSecondsAfterFinished).` },
+      {
+        ...base,
+        alert: "PipelineStale",
+        for: "0m",
+        expr: `(time() - (max(kube_cronjob_status_last_successful_time{${cronjob}}) or max(kube_cronjob_created{${cronjob}})) > ${threshold}) ${notSuspended}`,
+        summary: `Pipeline ${pipeline.name} has not succeeded in time`,
+        description: `No successful run for over ${threshold} seconds (schedule "${pipeline.schedule}" ${pipeline.timeZone}, deadline ${pipeline.activeDeadlineSeconds}s, plus ${marginMinutes}m).`,
+      },
+    ];
+  });
+  return [{ name: "pipelines", rules }];
+}

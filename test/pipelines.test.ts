@@ -1,0 +1,206 @@
+import fc from "fast-check";
+import { s3AccessPolicy } from "../components/pipelines";
+import { scheduleGaps } from "../lib/cron";
+import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
+import { parsePlatformConfig } from "../lib/loadConfig";
+import { planDocument } from "../scripts/plan";
+import { plan, STACK_NAMES, stackSettings, withConfig, type Declared, type Plan } from "./harness";
+import { coreObjectProblems, customResourceProblems } from "./upstream";
+
+const CRONJOB = "kubernetes:batch/v1:CronJob";
+const CRONWORKFLOW = "kubernetes:argoproj.io/v1alpha1:CronWorkflow";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+const wiring: PipelineWiring = {
+  namespace: "pipelines",
+  kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
+  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
+};
+
+function podSpecOf(resource: Declared): any {
+  return resource.type === CRONJOB ? resource.inputs.spec.jobTemplate.spec.template.spec : resource.inputs.spec.workflowSpec;
+}
+function containersOf(resource: Declared): any[] {
+  return resource.type === CRONJOB ? podSpecOf(resource).containers : podSpecOf(resource).templates.filter((t: any) => t.container).map((t: any) => t.container);
+}
+
+describe.each(STACK_NAMES)("pipelines of %s", (stack) => {
+  let result: Plan;
+  beforeAll(async () => {
+    result = await plan(stack);
+  });
+  const workloads = () => [...result.ofType(CRONJOB), ...result.ofType(CRONWORKFLOW)];
+
+  it("declares the three example pipelines: an hourly Kafka-to-Postgres load, a nightly S3 extract and a DAG", () => {
+    expect(result.ofType(CRONJOB).map((r) => r.inputs.metadata.name).sort()).toEqual(["orders-kafka-to-postgres", "partner-export-extract"]);
+    expect(result.ofType(CRONWORKFLOW).map((r) => r.inputs.metadata.name)).toEqual(["orders-daily-report"]);
+  });
+
+  it("validates every CronJob against the Kubernetes schema and every CronWorkflow against the Argo CRD", () => {
+    for (const job of result.ofType(CRONJOB)) expect(coreObjectProblems({ apiVersion: "batch/v1", kind: "CronJob", ...job.inputs })).toEqual([]);
+    for (const workflow of result.ofType(CRONWORKFLOW)) {
+      expect(customResourceProblems({ apiVersion: workflow.inputs.apiVersion, kind: workflow.inputs.kind, metadata: workflow.inputs.metadata, spec: workflow.inputs.spec })).toEqual([]);
+    }
+  });
+
+  it("gives every CronJob its reliability settings", () => {
+    for (const job of result.ofType(CRONJOB)) {
+      const spec = job.inputs.spec;
+      const { minSeconds } = scheduleGaps(spec.schedule, spec.timeZone);
+      expect(spec.concurrencyPolicy).toBe("Forbid");
+      expect(spec.startingDeadlineSeconds).toBeGreaterThan(0);
+      expect(spec.startingDeadlineSeconds).toBeLessThan(minSeconds);
+      expect(spec.successfulJobsHistoryLimit).toBeGreaterThanOrEqual(0);
+      expect(spec.failedJobsHistoryLimit).toBeGreaterThanOrEqual(1);
+      expect(spec.timeZone).toBeTruthy();
+      const jobSpec = spec.jobTemplate.spec;
+      expect(jobSpec.backoffLimit).toBe(3);
+      expect(jobSpec.activeDeadlineSeconds).toBeGreaterThan(0);
+      expect(jobSpec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+      expect(jobSpec.template.spec.restartPolicy).toBe("Never");
+      expect(jobSpec.podFailurePolicy.rules[0]).toEqual({ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] });
+    }
+    const loader = result.one(CRONJOB, "etl-pipelines-orders-kafka-to-postgres").inputs.spec.jobTemplate.spec;
+    expect(loader.podFailurePolicy.rules[1]).toEqual({ action: "FailJob", onExitCodes: { containerName: "main", operator: "In", values: [2] } });
+  });
+
+  it("gives every CronWorkflow the same reliability settings", () => {
+    const workflow = result.one(CRONWORKFLOW, "etl-pipelines-orders-daily-report").inputs.spec;
+    expect(workflow).toMatchObject({ concurrencyPolicy: "Forbid", schedules: ["0 3 * * *"], timezone: "Europe/Berlin", successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+    expect(workflow.startingDeadlineSeconds).toBeLessThan(scheduleGaps("0 3 * * *", "Europe/Berlin").minSeconds);
+    expect(workflow.workflowSpec).toMatchObject({ activeDeadlineSeconds: 10800, ttlStrategy: { secondsAfterCompletion: 86400 }, podGC: { strategy: "OnPodCompletion" } });
+    const steps = workflow.workflowSpec.templates.filter((t: any) => t.container);
+    for (const step of steps) expect(step.retryStrategy).toMatchObject({ retryPolicy: "OnError", backoff: { duration: "30s", factor: "2" } });
+  });
+
+  it("loads only after the validate step succeeds", () => {
+    const dag = result.one(CRONWORKFLOW, "etl-pipelines-orders-daily-report").inputs.spec.workflowSpec.templates[0].dag.tasks;
+    expect(dag).toEqual([
+      { name: "extract", template: "extract" },
+      { name: "validate", template: "validate", dependencies: ["extract"] },
+      { name: "load", template: "load", dependencies: ["validate"] },
+    ]);
+  });
+
+  it("runs pipelines on spot batch nodes with the pipelines' PriorityClass", () => {
+    for (const workload of workloads()) {
+      const pod = podSpecOf(workload);
+      expect(pod.tolerations).toEqual([{ key: "etl-platform/batch", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+      expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([{ key: "etl-platform/capacity", operator: "In", values: ["spot"] }]);
+      expect(pod.priorityClassName ?? pod.podPriorityClassName).toBe("etl-pipelines");
+    }
+    const priority = result.one("kubernetes:scheduling.k8s.io/v1:PriorityClass", "etl-pipelines-priority").inputs;
+    const dataPriority = result.one("kubernetes:scheduling.k8s.io/v1:PriorityClass", "etl-data-priority").inputs;
+    expect(priority.value).toBeLessThan(dataPriority.value);
+  });
+
+  it("runs every container non-root, read-only, without privileges, with /tmp writable", () => {
+    for (const workload of workloads()) {
+      const pod = podSpecOf(workload);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.volumes[0]).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1Gi" } });
+      for (const container of containersOf(workload)) {
+        expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+        expect(container.volumeMounts[0]).toEqual({ name: "tmp", mountPath: "/tmp" });
+        expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(container.resources.limits.memory).toEqual(expect.any(String));
+      }
+    }
+    for (const job of result.ofType(CRONJOB)) expect(podSpecOf(job).automountServiceAccountToken).toBe(false);
+    expect(result.one("kubernetes:core/v1:Namespace", "etl-pipelines-ns").inputs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  });
+
+  it("gives each pipeline its own service account, and an IAM role only for the S3 prefixes it declares", () => {
+    for (const workload of workloads()) {
+      const name = workload.inputs.metadata.name;
+      expect(podSpecOf(workload).serviceAccountName).toBe(name);
+      expect(result.one("kubernetes:core/v1:ServiceAccount", `etl-pipelines-${name}`).inputs.automountServiceAccountToken).toBe(false);
+    }
+    const extractRole = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-pipelines-partner-export-extract").inputs.policy);
+    expect(extractRole).toEqual(s3AccessPolicy({ read: ["s3://acme-partner-exports/orders/"], write: ["s3://acme-data-lake/raw/orders/"] }));
+    const trust = JSON.parse(result.one("aws:iam/role:Role", "etl-pipelines-partner-export-extract").inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toBe("system:serviceaccount:pipelines:partner-export-extract");
+    expect(result.ofType("aws:iam/role:Role").some((r) => r.name === "etl-pipelines-orders-kafka-to-postgres")).toBe(false);
+  });
+
+  it("wires Kafka and Postgres through secret references only, with a KafkaUser per Kafka pipeline", () => {
+    const env = containersOf(result.one(CRONJOB, "etl-pipelines-orders-kafka-to-postgres"))[0].env;
+    const byName = Object.fromEntries(env.map((e: any) => [e.name, e]));
+    expect(byName.KAFKA_BOOTSTRAP_SERVERS.value).toBe("etl-kafka-bootstrap.kafka.svc:9093");
+    expect(byName.KAFKA_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "orders-kafka-to-postgres", key: "password" } });
+    expect(byName.PGHOST.value).toBe("etl-rw.postgres.svc");
+    expect(byName.PGPASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "etl-app", key: "password" } });
+    expect(byName.PGUSER.valueFrom).toEqual({ secretKeyRef: { name: "etl-app", key: "username" } });
+    const user = result.one("kubernetes:kafka.strimzi.io/v1:KafkaUser", "etl-pipelines-orders-kafka-to-postgres-kafka-user").inputs;
+    expect(user.metadata.namespace).toBe("pipelines");
+    expect(user.spec.authorization.acls.map((a: any) => a.resource.name)).toEqual(["orders", "orders-kafka-to-postgres"]);
+    expect(customResourceProblems({ apiVersion: user.apiVersion, kind: user.kind, metadata: user.metadata, spec: user.spec })).toEqual([]);
+    expect(result.one("kubernetes:core/v1:Secret", "etl-pipelines-mirror-etl-app").inputs.metadata.annotations).toEqual({ "reflector.v1.k8s.emberstack.com/reflects": "postgres/etl-app" });
+  });
+
+  it("denies all traffic by default and lets each pipeline reach exactly what it declares", () => {
+    expect(result.one(NETPOL, "etl-pipelines-default-deny").inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const egressOf = (name: string) => result.one(NETPOL, `etl-pipelines-${name}`).inputs.spec.egress;
+    const destinations = (name: string) => egressOf(name).map((rule: any) => `${rule.to[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? rule.to[0].ipBlock.cidr}:${rule.ports[0].port}`);
+    expect(destinations("orders-kafka-to-postgres")).toEqual(["kafka:9093", "postgres:5432"]);
+    expect(destinations("partner-export-extract")).toEqual(["0.0.0.0/0:443"]);
+    expect(egressOf("partner-export-extract")[0].to[0].ipBlock.except).toContain("10.0.0.0/8");
+  });
+});
+
+describe("secret environment variables", () => {
+  it("reach the container only through a Kubernetes Secret, never in plain text", async () => {
+    const secretValue = "partner-token-do-not-leak";
+    const base = stackSettings("staging");
+    const pipelines = JSON.parse(base.config["etl-platform:pipelines"]);
+    pipelines[1].secretEnv = { PARTNER_API_TOKEN: "partnerApiToken" };
+    const settings = withConfig(base, { pipelines, secrets: { partnerApiToken: secretValue } }, ["etl-platform:secrets"]);
+    const offline = await plan("staging", settings, "plan");
+    expect(JSON.stringify(planDocument(offline))).not.toContain(secretValue);
+    const result = await plan("staging", settings);
+    const env = result.one(CRONJOB, "etl-pipelines-partner-export-extract").inputs.spec.jobTemplate.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: "PARTNER_API_TOKEN", valueFrom: { secretKeyRef: { name: "partner-export-extract-env", key: "PARTNER_API_TOKEN" } } });
+    const secret = result.one("kubernetes:core/v1:Secret", "etl-pipelines-partner-export-extract-env");
+    expect(JSON.stringify(secret.rawInputs.stringData)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(secret.inputs.stringData).toEqual({ PARTNER_API_TOKEN: secretValue });
+  });
+});
+
+describe("any valid pipeline config", () => {
+  const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,50}[a-z0-9]$/);
+  const schedule = fc.constantFrom("*/5 * * * *", "0 * * * *", "15 */2 * * *", "0 2 * * *", "30 6 * * 1-5", "0 0 1 * *", "*/1 * * * *");
+  const pipelineArb = fc.record({
+    name: label,
+    schedule,
+    timeZone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"),
+    image: fc.constant("ghcr.io/acme/job:1.0.0"),
+    resources: fc.constant({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } }),
+    backoffLimit: fc.integer({ min: 0, max: 10 }),
+    activeDeadlineSeconds: fc.integer({ min: 60, max: 86400 }),
+    placement: fc.constantFrom("spot", "on-demand"),
+    nonRetriableExitCodes: fc.array(fc.integer({ min: 1, max: 255 }), { maxLength: 3 }),
+    postgres: fc.boolean(),
+    internet: fc.boolean(),
+  });
+
+  it("keeps the invariants: deadline shorter than the interval, disruptions ignored, limits set, names short", () => {
+    fc.assert(fc.property(pipelineArb, (raw) => {
+      const config = parsePlatformConfig({ environment: "staging", pipelines: [raw] });
+      const pipeline = config.pipelines[0];
+      const job = cronJob(pipeline, wiring) as any;
+      const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
+      expect(job.spec.startingDeadlineSeconds).toBeLessThan(minSeconds);
+      expect(startingDeadlineSeconds(pipeline)).toBeGreaterThanOrEqual(10);
+      expect(job.spec.concurrencyPolicy).toBe("Forbid");
+      expect(job.spec.jobTemplate.spec.podFailurePolicy.rules[0].onPodConditions[0].type).toBe("DisruptionTarget");
+      expect(job.spec.jobTemplate.spec.template.spec.containers[0].resources.limits.memory).toBeDefined();
+      expect(job.metadata.name.length).toBeLessThanOrEqual(52);
+      expect(job.spec.jobTemplate.spec.template.spec.tolerations[0].key).toBe("etl-platform/batch");
+      expect(coreObjectProblems({ ...job })).toEqual([]);
+      const egress = pipelineNetworkPolicy(pipeline, wiring).spec.egress as any[];
+      expect(egress.length).toBe(Number(pipeline.postgres) + Number(pipeline.internet));
+      const workflow = cronWorkflow({ ...pipeline, steps: [{ name: "a", command: ["a"], args: [], dependsOn: [] }] }, wiring);
+      expect(workflow.spec.startingDeadlineSeconds).toBe(job.spec.startingDeadlineSeconds);
+    }), { numRuns: 60 });
+  });
+});
