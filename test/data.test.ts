@@ -16,7 +16,7 @@ describe.each(STACK_NAMES)("data services of %s", (stack) => {
 
   it("declares custom resources that validate against the upstream CRDs", () => {
     const kinds = customResources().map((r) => r.inputs.kind);
-    expect(new Set(kinds)).toEqual(new Set(["Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "ScheduledBackup"]));
+    expect(new Set(kinds)).toEqual(new Set(["Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster", "ScheduledBackup"]));
     for (const resource of customResources()) expect([resource.name, customResourceProblems(asObject(resource))]).toEqual([resource.name, []]);
   });
 
