@@ -21,6 +21,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Keys that charts pass through verbatim into a Kubernetes field: what is below them is the Kubernetes API's to check. */
+const KUBERNETES_PASS_THROUGH = new Set([
+  "nodeSelector", "annotations", "podAnnotations", "labels", "podLabels", "resources", "securityContext",
+  "containerSecurityContext", "podSecurityContext", "tolerations", "affinity",
+]);
+
 /**
  * Keys of `values` that the chart's upstream values.yaml does not have. A key whose default is an empty map
  * (`podAnnotations: {}`, `nodeSelector: {}`) or a list is free-form below it; `freeForm` names further maps the
@@ -30,7 +36,7 @@ export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: s
   const problems: string[] = [];
   const walk = (ours: unknown, theirs: unknown, at: string) => {
     if (!isPlainObject(ours)) return;
-    if (freeForm.includes(at)) return;
+    if (freeForm.includes(at) || KUBERNETES_PASS_THROUGH.has(at.split(".").pop() ?? "")) return;
     if (!isPlainObject(theirs)) {
       if (theirs === undefined || theirs === null) return;
       problems.push(`${at}: the chart has a ${Array.isArray(theirs) ? "list" : typeof theirs} here, we give a map`);
@@ -39,7 +45,9 @@ export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: s
     if (Object.keys(theirs).length === 0) return;
     for (const [key, value] of Object.entries(ours)) {
       const keyPath = at ? `${at}.${key}` : key;
-      if (!(key in theirs)) problems.push(`${keyPath}: not a key of ${chartDir}/values.yaml`);
+      if (!(key in theirs)) {
+        if (!freeForm.includes(keyPath)) problems.push(`${keyPath}: not a key of ${chartDir}/values.yaml`);
+      }
       else walk(value, theirs[key], keyPath);
     }
   };
@@ -48,7 +56,11 @@ export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: s
 }
 
 // Kubernetes formats (int32, int-or-string, quantity) are not JSON Schema formats; types and patterns still apply.
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+// CRD patterns are Go (RE2) regular expressions; the only RE2 syntax they use that JavaScript lacks is a leading
+// case-insensitive flag `(?i)`, which becomes the `i` flag here.
+const goRegExp = Object.assign((pattern: string, flags: string) =>
+  pattern.includes("(?i)") ? new RegExp(pattern.replaceAll("(?i)", ""), `${flags}i`) : new RegExp(pattern, flags), { code: "new RegExp" });
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
 const crdValidators = new Map<string, ValidateFunction>();
 
 /**
