@@ -34,6 +34,8 @@ export interface ScheduleGaps {
 const SCAN_START = new Date("2026-01-02T00:00:00Z");
 /** Eight days hold every weekly pattern; rarer schedules are scanned until they have run a few times. */
 const SCAN_MIN_SECONDS = 8 * 24 * 3600;
+/** A schedule with no day, month or weekday restriction repeats every day: two days show all its gaps. */
+const DAILY_PATTERN_SCAN_SECONDS = 2 * 24 * 3600;
 const SCAN_MIN_RUNS = 4;
 const SCAN_MAX_RUNS = 800;
 const DST_SHIFT_SECONDS = 3600;
@@ -51,12 +53,14 @@ export function scheduleGaps(expression: string, timeZone: string): ScheduleGaps
   const cached = cache.get(key);
   if (cached) return cached;
   const runs = CronExpressionParser.parse(expression, { tz: timeZone, currentDate: SCAN_START });
+  const repeatsDaily = expression.trim().split(/\s+/).slice(2).every((field) => field === "*");
+  const scanSeconds = repeatsDaily ? DAILY_PATTERN_SCAN_SECONDS : SCAN_MIN_SECONDS;
   const first = runs.next().getTime();
   let previous = first;
   let minSeconds = Infinity;
   let maxSeconds = 0;
   for (let count = 1; count < SCAN_MAX_RUNS; count++) {
-    if (count >= SCAN_MIN_RUNS && (previous - first) / 1000 >= SCAN_MIN_SECONDS) break;
+    if (count >= SCAN_MIN_RUNS && (previous - first) / 1000 >= scanSeconds) break;
     const at = runs.next().getTime();
     const gap = (at - previous) / 1000;
     minSeconds = Math.min(minSeconds, gap);
