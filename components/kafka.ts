@@ -4,6 +4,7 @@ import type { Environment, KafkaConfig } from "../config";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
+import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
 import { charts } from "../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
@@ -21,6 +22,8 @@ export interface KafkaArgs {
   usersNamespace: string;
   /** Resources that install the Prometheus Operator CRDs; the PodMonitor waits for them. */
   monitoringCrds?: pulumi.Resource[];
+  /** Where Prometheus runs: the only namespace allowed to scrape Kafka's metrics port. */
+  monitoringNamespace: string;
   provider: k8s.Provider;
 }
 
@@ -214,6 +217,13 @@ export class Kafka extends pulumi.ComponentResource {
       const { apiVersion, kind, metadata, spec } = kafkaTopic(topic);
       new k8s.apiextensions.CustomResource(`${name}-topic-${topic.name}`, { apiVersion, kind, metadata: { ...metadata, namespace: config.namespace }, spec }, { ...k8sOpts, dependsOn: [kafka], protect });
     }
+
+    // Strimzi writes the NetworkPolicies for its own ports (listeners, replication, the operator); these deny
+    // everything else, except Prometheus on the metrics port.
+    const denyAll = defaultDenyIngress(config.namespace);
+    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: denyAll.metadata, spec: denyAll.spec }, { ...k8sOpts, dependsOn: [namespace] });
+    const metrics = allowIngress(config.namespace, { name: "allow-metrics", podLabels: {}, fromNamespaces: [args.monitoringNamespace], ports: [9404] });
+    new k8s.networking.v1.NetworkPolicy(`${name}-allow-metrics`, { metadata: metrics.metadata, spec: metrics.spec }, { ...k8sOpts, dependsOn: [namespace] });
 
     if (args.monitoringCrds) {
       new k8s.apiextensions.CustomResource(`${name}-pods`, {

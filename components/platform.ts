@@ -112,6 +112,7 @@ export class Platform extends pulumi.ComponentResource {
       storageClassName: this.cluster.storageClassName,
       usersNamespace: PIPELINES_NAMESPACE,
       monitoringCrds,
+      monitoringNamespace: config.monitoring.namespace,
       provider,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
 
@@ -123,6 +124,7 @@ export class Platform extends pulumi.ComponentResource {
       oidc,
       clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],
       monitoringCrds,
+      monitoringNamespace: config.monitoring.namespace,
       provider,
       tags,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });

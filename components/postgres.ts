@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, PostgresConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
+import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { AlertRule, RuleGroup } from "../lib/alerts";
@@ -28,6 +29,8 @@ export interface PostgresArgs {
   /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */
   clientNamespaces: string[];
   monitoringCrds?: pulumi.Resource[];
+  /** Where Prometheus runs: the only namespace allowed to scrape the instances' metrics. */
+  monitoringNamespace: string;
   provider: k8s.Provider;
   tags: Record<string, string>;
 }
@@ -69,6 +72,20 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
     },
   };
+}
+
+/**
+ * Ingress to the Postgres instances: clients (pipelines, Argo's archive) and the other instances (replication) on
+ * 5432, the operator on the instance manager's port 8000, Prometheus on the metrics port 9187; nothing else.
+ */
+export function postgresNetworkPolicies(namespace: string, clientNamespaces: string[], monitoringNamespace: string) {
+  const instances = { "cnpg.io/cluster": PG_CLUSTER_NAME };
+  return [
+    defaultDenyIngress(namespace),
+    allowIngress(namespace, { name: "allow-clients", podLabels: instances, fromNamespaces: clientNamespaces, sameNamespace: true, ports: [5432] }),
+    allowIngress(namespace, { name: "allow-operator", podLabels: instances, fromNamespaces: [CNPG_NAMESPACE], ports: [8000] }),
+    allowIngress(namespace, { name: "allow-metrics", podLabels: instances, fromNamespaces: [monitoringNamespace], ports: [9187] }),
+  ];
 }
 
 /** Base backups on the configured schedule (CloudNativePG's cron has a leading seconds field). */
@@ -184,6 +201,10 @@ export class Postgres extends pulumi.ComponentResource {
       new k8s.apiextensions.CustomResource(`${name}-scheduled-backup`, {
         apiVersion: backup.apiVersion, kind: backup.kind, metadata: { ...backup.metadata, namespace: config.namespace }, spec: backup.spec,
       }, { ...k8sOpts, dependsOn: [cluster] });
+    }
+
+    for (const policy of postgresNetworkPolicies(config.namespace, args.clientNamespaces, args.monitoringNamespace)) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.name}`, { metadata: policy.metadata, spec: policy.spec }, { ...k8sOpts, dependsOn: [namespace] });
     }
 
     if (args.monitoringCrds) {

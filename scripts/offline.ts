@@ -35,6 +35,8 @@ export interface DeclaredResource {
   /** Inputs as sent to the engine, secrets and unknowns still marked; see `present`. */
   rawInputs: Record<string, unknown>;
   dependsOn: string[];
+  /** For each input, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
   protect: boolean;
   ignoreChanges: string[];
   provider?: string;
@@ -151,6 +153,14 @@ function mocks(mode: Mode, region: string): pulumi.runtime.Mocks {
   };
 }
 
+function propertyDependencies(req: any): Record<string, string[]> {
+  const dependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((value: any, key: string) => {
+    dependencies[key] = value.getUrnsList();
+  });
+  return dependencies;
+}
+
 class RecordingMonitor extends MockMonitor {
   public readonly declared: DeclaredResource[] = [];
   public readonly outputsByUrn = new Map<string, Record<string, unknown>>();
@@ -169,6 +179,7 @@ class RecordingMonitor extends MockMonitor {
       custom: req.getCustom(),
       rawInputs: req.getObject()?.toJavaScript() ?? {},
       dependsOn: req.getDependenciesList(),
+      propertyDependencies: propertyDependencies(req),
       protect: req.getProtect() === true,
       ignoreChanges: req.getIgnorechangesList(),
       provider: req.getProvider() || undefined,

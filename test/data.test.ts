@@ -105,6 +105,18 @@ describe.each(STACK_NAMES)("data services of %s", (stack) => {
     expect(backup).toMatchObject({ schedule: prod ? "0 0 2 * * *" : "0 0 3 * * *", method: "plugin", cluster: { name: "etl" } });
   });
 
+  it("denies ingress to the data namespaces except from their known clients", () => {
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    const inNamespace = (ns: string) => policies.filter((p) => p.inputs.metadata.namespace === ns).map((p) => p.inputs);
+    for (const ns of ["kafka", "postgres"]) expect(inNamespace(ns)).toContainEqual(expect.objectContaining({ spec: { podSelector: {}, policyTypes: ["Ingress"] } }));
+    const allowed = inNamespace("postgres").filter((p) => p.spec.ingress).map((p) => [
+      p.metadata.name,
+      p.spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "same-namespace").join(","),
+      p.spec.ingress[0].ports.map((port: any) => port.port).join(","),
+    ]);
+    expect(allowed).toEqual([["allow-clients", "pipelines,same-namespace", "5432"], ["allow-operator", "cnpg-system", "8000"], ["allow-metrics", "monitoring", "9187"]]);
+  });
+
   it("keeps credentials out of every input and output", () => {
     const texts = JSON.stringify([result.all.map((r) => r.inputs), result.outputs]);
     expect(texts).not.toMatch(/"(password|secretAccessKey|awsSecretAccessKey)":\s*"[^"]+"/i);

@@ -1,0 +1,121 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { Resource, Rule } from "../policy/rule";
+import { policyConfig, rules, type Environment } from "../policy/rules";
+import { present } from "../scripts/offline";
+import { plan, STACK_NAMES, type Plan } from "./harness";
+
+/** The program's resources as a policy sees them: inputs with secrets hidden, property dependencies resolved. */
+function asPolicyResources(result: Plan): Resource[] {
+  const resources = result.all.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: present(r.rawInputs) as Record<string, any> }));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  result.all.forEach((declared, i) => {
+    (resources[i] as Resource).propertyDependencies = Object.fromEntries(
+      Object.entries(declared.propertyDependencies).map(([key, urns]) => [key, urns.map((urn) => byUrn.get(urn)).filter((r): r is Resource => r !== undefined)]),
+    );
+  });
+  return resources;
+}
+
+function violations(rule: Rule, resources: Resource[]): string[] {
+  if (rule.stack) return rule.stack(resources).map((v) => `${v.resource?.name ?? "stack"}: ${v.message}`);
+  return resources.flatMap((resource) => rule.resource!(resource).map((message) => `${resource.name}: ${message}`));
+}
+
+const ruleByName = (name: string) => {
+  const rule = rules.find((r) => r.name === name);
+  if (!rule) throw new Error(`no rule ${name}`);
+  return rule;
+};
+
+describe("the policy pack", () => {
+  it("has unique rule names, each with a description, and is never weaker in prod than in staging", () => {
+    expect(new Set(rules.map((r) => r.name)).size).toBe(rules.length);
+    for (const rule of rules) {
+      expect(rule.description.length).toBeGreaterThan(40);
+      expect(rule.level.staging === "mandatory" ? rule.level.prod : "mandatory").toBe("mandatory");
+      expect(Boolean(rule.resource) !== Boolean(rule.stack)).toBe(true);
+    }
+  });
+
+  it.each(["staging", "prod"] as Environment[])("ships a policy config for %s matching the rules", (environment) => {
+    const file = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policy", `config.${environment}.json`), "utf8"));
+    expect(file).toEqual(policyConfig(environment));
+  });
+});
+
+describe.each(STACK_NAMES)("the %s stack under the policy pack", (stack) => {
+  let resources: Resource[];
+  beforeAll(async () => {
+    resources = asPolicyResources(await plan(stack));
+  });
+
+  it("has no mandatory violation", () => {
+    const mandatory = rules.filter((rule) => rule.level[stack as Environment] === "mandatory");
+    expect(mandatory.length).toBeGreaterThan(15);
+    const found = mandatory.flatMap((rule) => violations(rule, resources).map((v) => `${rule.name}: ${v}`));
+    expect(found).toEqual([]);
+  });
+
+  if (stack === "staging") {
+    it("reports the prod-only rules it breaks as advisory only", () => {
+      const advisory = rules.filter((rule) => rule.level.staging === "advisory").flatMap((rule) => violations(rule, resources).map((v) => `${rule.name}: ${v}`));
+      expect(advisory.some((v) => v.startsWith("eks-control-plane-logs"))).toBe(true);
+      expect(advisory.some((v) => v.startsWith("image-pinned-by-digest"))).toBe(true);
+    });
+  }
+});
+
+const r = (type: string, props: Record<string, any>, name = "bad"): Resource => ({ type, name, urn: `urn:pulumi:test::etl-platform::${type}::${name}`, props });
+const goodContainer = { name: "main", image: "x:1.0@sha256:" + "a".repeat(64), resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } }, securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } } };
+const cronJob = (container: object, extra: Record<string, any> = {}, jobExtra: Record<string, any> = {}) => r("kubernetes:batch/v1:CronJob", {
+  spec: {
+    schedule: "0 * * * *", timeZone: "UTC", concurrencyPolicy: "Forbid", startingDeadlineSeconds: 60, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1, ...extra,
+    jobTemplate: { spec: { backoffLimit: 1, activeDeadlineSeconds: 60, podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget" }] }] }, ...jobExtra, template: { spec: { automountServiceAccountToken: false, containers: [container], volumes: [] } } } },
+  },
+});
+const policy = (statement: object) => r("aws:iam/rolePolicy:RolePolicy", { policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) });
+const subnet = r("aws:ec2/subnet:Subnet", { tags: { "kubernetes.io/role/elb": "1" } }, "public-0");
+const bucket = r("aws:s3/bucket:Bucket", {}, "postgres-backups");
+
+// One deliberately bad resource (or stack) per rule, and the words its message must contain.
+const badCases: [string, Resource[], RegExp][] = [
+  ["eks-version-pinned", [r("eks:index:Cluster", { encryptionConfigKeyArn: "k" })], /no Kubernetes version/],
+  ["eks-control-plane-logs", [r("eks:index:Cluster", { enabledClusterLogTypes: ["api"] })], /missing: audit, authenticator/],
+  ["eks-secrets-encrypted", [r("eks:index:Cluster", { version: "1.34" })], /not encrypted/],
+  ["eks-endpoint-restricted", [r("eks:index:Cluster", { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] })], /open to the world/],
+  ["nodes-in-private-subnets", [subnet, { ...r("aws:eks/nodeGroup:NodeGroup", {}), propertyDependencies: { subnetIds: [subnet] } }], /public subnets: public-0/],
+  ["imdsv2-required", [r("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 } })], /IMDSv1 is allowed/],
+  ["node-volumes-encrypted", [r("aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false" } }] })], /not encrypted/],
+  ["no-ssh-access", [r("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "k" } })], /allows SSH/],
+  ["spot-pools-diversified", [r("aws:eks/nodeGroup:NodeGroup", { capacityType: "SPOT", instanceTypes: ["m6i.xlarge", "m5.xlarge"] })], /2 types from 2 families/],
+  ["autoscaler-iam-scoped", [policy({ Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity"], Resource: "*" })], /any Auto Scaling group/],
+  ["no-iam-wildcard-admin", [policy({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" })], /allows every action/],
+  ["workload-resources", [cronJob({ ...goodContainer, resources: { requests: { cpu: "1" } } })], /no CPU or memory request/],
+  ["workload-restricted-security", [cronJob({ ...goodContainer, securityContext: { runAsNonRoot: true } })], /allows privilege escalation/],
+  ["workload-no-host-access", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { hostNetwork: true, containers: [], volumes: [{ name: "docker", hostPath: { path: "/" } }] } } } } } })], /volume docker is a hostPath/],
+  ["image-pinned", [cronJob({ ...goodContainer, image: "x:latest" })], /not pinned by tag/],
+  ["image-pinned-by-digest", [cronJob({ ...goodContainer, image: "x:1.0" })], /has no digest/],
+  ["service-account-token-not-mounted", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { containers: [] } } } } } })], /mounts a service account token/],
+  ["no-plaintext-secret-env", [cronJob({ ...goodContainer, env: [{ name: "DB_PASSWORD", value: "hunter2" }] })], /DB_PASSWORD has a literal value/],
+  ["cronjob-reliability", [cronJob(goodContainer, { concurrencyPolicy: undefined, timeZone: undefined })], /no concurrencyPolicy/],
+  ["cronjob-ignores-disruptions", [cronJob(goodContainer, {}, { podFailurePolicy: undefined })], /disruptions count against the retries/],
+  ["no-plaintext-secrets", [r("kubernetes:helm.sh/v3:Release", { values: { grafana: { adminPassword: "x", admin: { password: "admin123" } } } })], /values.grafana.admin.password holds a credential/],
+  ["stateful-on-demand-only", [r("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { template: { pod: { affinity: {} } } } })], /spot or non-stateful/],
+  ["kafka-highly-available", [r("kubernetes:kafka.strimzi.io/v1:Kafka", { spec: { kafka: { config: { "default.replication.factor": 1, "min.insync.replicas": 1 } } } })], /default.replication.factor below 3/],
+  ["postgres-highly-available", [r("kubernetes:postgresql.cnpg.io/v1:Cluster", { spec: { instances: 1 } })], /1 instances, expected at least 3/],
+  ["postgres-backups", [r("kubernetes:postgresql.cnpg.io/v1:Cluster", { metadata: { name: "etl" }, spec: {} })], /WAL is not archived/],
+  ["buckets-private-encrypted-versioned", [bucket], /public access is not fully blocked/],
+  ["data-namespaces-default-deny", [r("kubernetes:core/v1:Namespace", { metadata: { name: "kafka" } })], /namespace kafka has no default-deny/],
+];
+
+describe("every rule fires on a bad resource", () => {
+  it("covers every rule", () => {
+    expect(badCases.map(([name]) => name).sort()).toEqual(rules.map((rule) => rule.name).sort());
+  });
+
+  it.each(badCases)("%s", (name, resources, message) => {
+    const found = violations(ruleByName(name), resources);
+    expect(found.join("\n")).toMatch(message);
+  });
+});
