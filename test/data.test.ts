@@ -113,8 +113,8 @@ describe.each(STACK_NAMES)("data services of %s", (stack) => {
       p.metadata.name,
       p.spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "same-namespace").join(","),
       p.spec.ingress[0].ports.map((port: any) => port.port).join(","),
-    ]);
-    expect(allowed).toEqual([["allow-clients", "pipelines,same-namespace", "5432"], ["allow-operator", "cnpg-system", "8000"], ["allow-metrics", "monitoring", "9187"]]);
+    ]).sort();
+    expect(allowed).toEqual([["allow-clients", "pipelines,same-namespace", "5432"], ["allow-metrics", "monitoring", "9187"], ["allow-operator", "cnpg-system", "8000"]]);
   });
 
   it("keeps credentials out of every input and output", () => {
