@@ -159,11 +159,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`offline plan failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exit(3);
-    },
-  );
+  // Exit once stdout and stderr are flushed: a plan piped to a file is larger than a pipe's buffer, and
+  // process.exit() straight after write() would cut it short.
+  const exitAfterFlush = (code: number) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  main(process.argv.slice(2)).then(exitAfterFlush, (error) => {
+    process.stderr.write(`offline plan failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    exitAfterFlush(3);
+  });
 }
