@@ -161,8 +161,9 @@ export class Postgres extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
 
     const operator = release("cnpg", charts.cloudnativePg, operatorNamespace.metadata.name, cnpgOperatorValues(args.monitoringCrds !== undefined), args.monitoringCrds);
-    const certManager = release("cert-manager", charts.certManager, "cert-manager", {
-      createNamespace: true, crds: { enabled: true }, nodeSelector: systemPlacement.nodeSelector,
+    const certManagerNamespace = new k8s.core.v1.Namespace(`${name}-cert-manager-ns`, { metadata: { name: "cert-manager" } }, k8sOpts);
+    const certManager = release("cert-manager", charts.certManager, certManagerNamespace.metadata.name, {
+      crds: { enabled: true }, nodeSelector: systemPlacement.nodeSelector,
     });
     const plugin = release("barman-cloud", charts.barmanCloudPlugin, operatorNamespace.metadata.name, {}, [operator, certManager]);
 
