@@ -1,3 +1,5 @@
+import type { Input } from "@pulumi/pulumi";
+
 /**
  * Every Helm chart and image version the platform installs: the one place to bump each. When a chart version
  * changes here, bump its upstream fixture in `test/fixtures/upstream/` too, so the values checks test it.
@@ -43,3 +45,8 @@ export const kubernetesVersions = {
 
 export type KubernetesVersion = keyof typeof kubernetesVersions;
 export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [KubernetesVersion, ...KubernetesVersion[]];
+
+/** The arguments of a Helm release of a pinned chart: the chart's name, version and repository come from here. */
+export function pinnedRelease(releaseName: string, chart: ChartVersion, namespace: Input<string>, values: Record<string, unknown>) {
+  return { name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values };
+}

@@ -4,7 +4,7 @@ import type { ArgoConfig, Environment } from "../config";
 import type { PolicyDocument } from "../lib/iam";
 import { restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { systemPlacement } from "../lib/placement";
-import { charts } from "../versions";
+import { charts, pinnedRelease } from "../versions";
 import { BackupBucket } from "./backupBucket";
 import { mirrorTargetAnnotations } from "./secretMirror";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
@@ -164,15 +164,8 @@ export class Argo extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [namespace], ignoreChanges: ["data", "stringData"] }));
     }
 
-    const chart = charts.argoWorkflows;
-    this.release = new k8s.helm.v3.Release(name, {
-      name: "argo-workflows",
-      namespace: config.namespace,
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      values: argoValues(args, bucket.bucketName, workflowRole.arn, serverRole.arn),
-    }, { ...k8sOpts, dependsOn });
+    const values = argoValues(args, bucket.bucketName, workflowRole.arn, serverRole.arn);
+    this.release = new k8s.helm.v3.Release(name, pinnedRelease("argo-workflows", charts.argoWorkflows, config.namespace, values), { ...k8sOpts, dependsOn });
 
     this.namespace = config.namespace;
     this.artifactBucket = bucket.bucketName;

@@ -4,7 +4,7 @@ import type { AutoscalerConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
 import { systemPlacement } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
-import { charts, kubernetesVersions, type KubernetesVersion } from "../versions";
+import { charts, kubernetesVersions, pinnedRelease, type KubernetesVersion } from "../versions";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
 
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" };
@@ -119,15 +119,11 @@ export class Autoscaler extends pulumi.ComponentResource {
       tags: args.tags,
     }, { parent: this });
 
-    const chart = charts.clusterAutoscaler;
-    new k8s.helm.v3.Release(name, {
-      name: "cluster-autoscaler",
-      namespace: AUTOSCALER_SERVICE_ACCOUNT.namespace,
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      values: autoscalerValues(args, role.arn, args.spotNodeGroupNames),
-    }, { parent: this, provider: args.provider });
+    const values = autoscalerValues(args, role.arn, args.spotNodeGroupNames);
+    new k8s.helm.v3.Release(name, pinnedRelease("cluster-autoscaler", charts.clusterAutoscaler, AUTOSCALER_SERVICE_ACCOUNT.namespace, values), {
+      parent: this,
+      provider: args.provider,
+    });
 
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });

@@ -5,7 +5,7 @@ import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
-import { charts } from "../versions";
+import { charts, pinnedRelease } from "../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
 export const KAFKA_CLUSTER_NAME = "etl";
@@ -193,15 +193,9 @@ export class Kafka extends pulumi.ComponentResource {
     const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: STRIMZI_NAMESPACE, labels: restrictedNamespaceLabels } }, k8sOpts);
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
 
-    const chart = charts.strimzi;
-    const operator = new k8s.helm.v3.Release(`${name}-operator`, {
-      name: "strimzi",
-      namespace: operatorNamespace.metadata.name,
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      values: strimziValues(config.namespace, args.usersNamespace),
-    }, { ...k8sOpts, dependsOn: [namespace] });
+    const operator = new k8s.helm.v3.Release(`${name}-operator`,
+      pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace)),
+      { ...k8sOpts, dependsOn: [namespace] });
 
     const crOpts = { ...k8sOpts, dependsOn: [operator, namespace] };
     const pools = nodePoolSpecs(config).map((pool) => {

@@ -6,7 +6,7 @@ import type { Environment, MonitoringConfig } from "../config";
 import { prometheusRuleSpec, type RuleGroup } from "../lib/alerts";
 import { dashboardJson, platformDashboards } from "../lib/dashboards";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
-import { charts } from "../versions";
+import { charts, pinnedRelease } from "../versions";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
 export const FULLNAME = "kube-prometheus";
@@ -140,15 +140,10 @@ export class Monitoring extends pulumi.ComponentResource {
       stringData: { "alertmanager.yaml": pulumi.secret(args.secrets.apply((values) => alertmanagerConfig(config.receivers, values))) },
     }, { ...k8sOpts, dependsOn: [namespace] });
 
-    const chart = charts.kubePrometheusStack;
-    const release = new k8s.helm.v3.Release(name, {
-      name: "kube-prometheus-stack",
-      namespace: config.namespace,
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      values: monitoringValues(args),
-    }, { ...k8sOpts, dependsOn: [namespace, grafanaSecret, alertmanagerSecret] });
+    const release = new k8s.helm.v3.Release(name, pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), {
+      ...k8sOpts,
+      dependsOn: [namespace, grafanaSecret, alertmanagerSecret],
+    });
 
     for (const dashboard of platformDashboards) {
       new k8s.core.v1.ConfigMap(`${name}-dashboard-${dashboard.uid}`, {

@@ -7,7 +7,7 @@ import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { AlertRule, RuleGroup } from "../lib/alerts";
 import { scheduleGaps } from "../lib/cron";
-import { charts, postgresImages } from "../versions";
+import { charts, pinnedRelease, postgresImages } from "../versions";
 import { BackupBucket } from "./backupBucket";
 import { mirrorSourceAnnotations } from "./secretMirror";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
@@ -153,9 +153,7 @@ export class Postgres extends pulumi.ComponentResource {
     const protect = args.environment === "prod";
     const k8sOpts = { parent: this, provider };
     const release = (releaseName: string, chart: (typeof charts)[keyof typeof charts], namespace: pulumi.Input<string>, values: Record<string, unknown>, dependsOn: pulumi.Resource[] = []) =>
-      new k8s.helm.v3.Release(`${name}-${releaseName}`, {
-        name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values,
-      }, { ...k8sOpts, dependsOn });
+      new k8s.helm.v3.Release(`${name}-${releaseName}`, pinnedRelease(releaseName, chart, namespace, values), { ...k8sOpts, dependsOn });
 
     const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: CNPG_NAMESPACE } }, k8sOpts);
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { systemPlacement } from "../lib/placement";
-import { charts } from "../versions";
+import { charts, pinnedRelease } from "../versions";
 
 const ANNOTATION = "reflector.v1.k8s.emberstack.com";
 
@@ -32,18 +32,10 @@ export class SecretMirror extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretMirrorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:security:SecretMirror", name, {}, opts);
-    const chart = charts.reflector;
-    this.release = new k8s.helm.v3.Release(name, {
-      name: "reflector",
-      namespace: "kube-system",
-      chart: chart.chart,
-      version: chart.version,
-      repositoryOpts: { repo: chart.repository },
-      values: {
-        nodeSelector: systemPlacement.nodeSelector,
-        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-      },
-    }, { parent: this, provider: args.provider });
+    this.release = new k8s.helm.v3.Release(name, pinnedRelease("reflector", charts.reflector, "kube-system", {
+      nodeSelector: systemPlacement.nodeSelector,
+      resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    }), { parent: this, provider: args.provider });
     this.registerOutputs({});
   }
 }
