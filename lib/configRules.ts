@@ -2,7 +2,7 @@
  * Cross-field rules of the stack config: what no single field can say on its own. Each problem names the key
  * it is about, says what was expected and what was found.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { PlatformConfig } from "../config";
 import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "./cidr";
 import { cronProblem, isValidTimeZone, scheduleGaps } from "./cron";
@@ -16,7 +16,7 @@ export const PROD_ZONES = 3;
 export const MIN_SPOT_TYPES = 4;
 export const MIN_SPOT_FAMILIES = 2;
 const MAX_VPC_PREFIX = 20;
-const IPV4_CIDR = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\/([0-9]|[12][0-9]|3[0-2])$/;
+const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
@@ -39,7 +39,7 @@ function checkNetwork({ environment, network }: PlatformConfig, report: Report):
   }
   // A malformed range is already reported by its field's own check; the layout below needs a valid one.
   const cidrs = [network.cidr, ...(network.privateSubnetCidrs ?? []), ...(network.publicSubnetCidrs ?? [])];
-  if (network.existing || !cidrs.every((cidr) => IPV4_CIDR.test(cidr))) return;
+  if (network.existing || !cidrs.every((cidr) => ipv4Cidr.safeParse(cidr).success)) return;
   if (parseCidr(network.cidr).prefix > MAX_VPC_PREFIX) {
     report(["network", "cidr"], `expected a range of /${MAX_VPC_PREFIX} or larger (pods take VPC addresses), got ${network.cidr}`);
     return;
