@@ -103,7 +103,7 @@ export function kafkaCluster(args: Pick<KafkaArgs, "config" | "usersNamespace">)
     { name: "tls", port: TLS_PORT, type: "internal", tls: true, authentication },
     ...(config.plainListener ? [{ name: "plain", port: PLAIN_PORT, type: "internal", tls: false, authentication }] : []),
   ];
-  const operatorPod = { pod: { tolerations: systemPlacement.tolerations, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: Object.entries(systemPlacement.nodeSelector ?? {}).map(([key, value]) => ({ key, operator: "In", values: [value] })) }] } } } } };
+  const operatorPod = { pod: { tolerations: systemPlacement.tolerations, affinity: systemPlacement.affinity } };
   return {
     apiVersion: KAFKA_API_VERSION,
     kind: "Kafka",

@@ -119,7 +119,6 @@ export class Platform extends pulumi.ComponentResource {
     this.postgres = new Postgres(`${name}-postgres`, {
       config: config.postgres,
       environment: config.environment,
-      clusterName: config.cluster.name,
       storageClassName: this.cluster.storageClassName,
       oidc,
       clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],

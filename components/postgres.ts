@@ -23,7 +23,6 @@ export const APP_SECRET_NAME = `${PG_CLUSTER_NAME}-app`;
 export interface PostgresArgs {
   config: PostgresConfig;
   environment: Environment;
-  clusterName: string;
   storageClassName: string;
   oidc: OidcProvider;
   /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */

@@ -44,8 +44,8 @@ function tolerate(key: string): Toleration {
   return { key, operator: "Equal", value: "true", effect: "NoSchedule" };
 }
 
-/** Operators and add-ons: the on-demand system pool. */
-export const systemPlacement: Placement = { nodeSelector: { [POOL_LABEL]: "system" }, tolerations: [] };
+/** Operators and add-ons: the on-demand system pool (as a nodeSelector, and as affinity for CRDs that take no nodeSelector). */
+export const systemPlacement: Placement = { nodeSelector: { [POOL_LABEL]: "system" }, tolerations: [], affinity: requireLabels({ [POOL_LABEL]: ["system"] }) };
 
 /** Kafka, Postgres, Prometheus: only the tainted on-demand stateful pool, never a spot node. */
 export const statefulPlacement: Placement = {
