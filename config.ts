@@ -203,12 +203,14 @@ const argoSection = z.strictObject({
   artifactRetentionDays: positiveInt,
   /** Archive finished workflows in Postgres. */
   archive: z.boolean(),
-  /** Defaults for every workflow: how long it may run, how long it is kept, how often a step is retried. */
+  /**
+   * Defaults for every workflow: how long it may run and how long it is kept. Retries are per step (each
+   * pipeline's `backoffLimit`), never workflow-wide: a workflow-level retry would re-run a whole DAG.
+   */
   workflowDefaults: z.strictObject({
     activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600),
     ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
-    retryLimit: z.number().int().min(0).max(10).default(2),
-  }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600, retryLimit: 2 }),
+  }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600 }),
 });
 
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*]*)?$/, "expected an S3 URI such as s3://bucket/prefix/");

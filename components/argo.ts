@@ -2,15 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgoConfig, Environment } from "../config";
 import type { PolicyDocument } from "../lib/iam";
-import { restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
+import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { systemPlacement } from "../lib/placement";
 import { charts, pinnedRelease } from "../versions";
 import { BackupBucket } from "./backupBucket";
 import { mirrorTargetAnnotations } from "./secretMirror";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
 
-/** The service account every workflow pod in the pipelines namespace runs as (unless its pipeline has its own). */
-export const WORKFLOW_SERVICE_ACCOUNT = "argo-workflow";
 export const SERVER_SERVICE_ACCOUNT = "argo-server";
 const SSO_SECRET = "argo-server-sso";
 
@@ -36,21 +34,26 @@ export interface ArgoArgs {
   tags: Record<string, string>;
 }
 
-/** Artifact access: workflows read and write, the server (UI) only reads. */
-export function artifactPolicy(bucketArn: string, keyArn: string, write: boolean): PolicyDocument {
-  const objectActions = write ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"];
-  const keyActions = write ? ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"] : ["kms:Decrypt", "kms:DescribeKey"];
+/**
+ * The Argo server's artifact access, to show archived step logs in the UI: list and read, never write. Steps
+ * pipelines write their own logs with their own roles (components/pipelines.ts); nothing else uses the bucket.
+ */
+export function serverArtifactPolicy(bucketArn: string, keyArn: string): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
-      { Sid: "Artifacts", Effect: "Allow", Action: objectActions, Resource: `${bucketArn}/*` },
-      { Sid: "ArtifactKey", Effect: "Allow", Action: keyActions, Resource: keyArn },
+      { Sid: "ReadArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/*` },
+      { Sid: "DecryptArtifacts", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: keyArn },
     ],
   };
 }
 
-/** Applied to every workflow the controller runs, unless the workflow sets its own. */
+/**
+ * Applied to every workflow the controller runs, unless the workflow sets its own. No `retryStrategy` here: a
+ * workflow-level retry strategy applies to every template, the DAG included, so a failed check would re-run the
+ * whole DAG. Steps carry their own (lib/retries.ts).
+ */
 export function workflowDefaults(config: ArgoConfig) {
   const defaults = config.workflowDefaults;
   return {
@@ -58,21 +61,26 @@ export function workflowDefaults(config: ArgoConfig) {
       activeDeadlineSeconds: defaults.activeDeadlineSeconds,
       ttlStrategy: { secondsAfterCompletion: defaults.ttlSecondsAfterFinished },
       podGC: { strategy: "OnPodCompletion" },
-      retryStrategy: { limit: String(defaults.retryLimit), retryPolicy: "Always", backoff: { duration: "30s", factor: "2", maxDuration: "30m" } },
-      serviceAccountName: WORKFLOW_SERVICE_ACCOUNT,
     },
   };
 }
 
-export function argoValues(args: ArgoArgs, bucketName: pulumi.Input<string>, workflowRoleArn: pulumi.Input<string>, serverRoleArn: pulumi.Input<string>) {
+export function argoValues(args: ArgoArgs, serverRoleArn: pulumi.Input<string>) {
   const { config } = args;
   const placement = { nodeSelector: systemPlacement.nodeSelector };
   const small = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } };
+  // The chart renders a pod securityContext only from `podSecurityContext`, empty by default
+  // (argo-helm argo-workflows-1.0.18 templates/controller/workflow-controller-deployment.yaml and
+  // server/server-deployment.yaml): without a seccomp profile the `restricted` namespace refuses both pods.
+  const podSecurityContext = imageUserPodSecurityContext;
   return {
-    crds: { install: true, keep: true },
+    // The minimal CRDs are chart templates, so Helm upgrades them with the chart and needs no network. The full
+    // ones are applied by a hook Job that downloads them from GitHub at install time (templates/crds-install-job.yaml).
+    crds: { install: true, keep: true, full: false },
     singleNamespace: false,
     controller: {
       ...placement,
+      podSecurityContext,
       resources: small,
       workflowNamespaces: [args.workflowNamespace],
       metricsConfig: { enabled: true },
@@ -97,24 +105,20 @@ export function argoValues(args: ArgoArgs, bucketName: pulumi.Input<string>, wor
     },
     server: {
       ...placement,
+      podSecurityContext,
       resources: small,
       authModes: [config.serverAuthMode],
       serviceAccount: { create: true, name: SERVER_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": serverRoleArn } },
       ...(config.sso ? { sso: { enabled: true, issuer: config.sso.issuer, redirectUrl: config.sso.redirectUrl, clientId: { name: SSO_SECRET, key: "client-id" }, clientSecret: { name: SSO_SECRET, key: "client-secret" }, rbac: { enabled: true }, scopes: ["groups"] } } : {}),
     },
-    workflow: {
-      serviceAccount: { create: true, name: WORKFLOW_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": workflowRoleArn } },
-      rbac: { create: true },
-    },
+    // Every workflow names its own service account (each pipeline's); no shared workflow account or role.
+    workflow: { serviceAccount: { create: false }, rbac: { create: false } },
     // Argo's own containers in workflow pods, under the pipelines namespace's `restricted` standard.
     executor: { securityContext: restrictedContainerSecurityContext },
     mainContainer: { securityContext: restrictedContainerSecurityContext },
-    // Credentials come from the pods' IAM roles (IRSA), never from static keys.
+    // Credentials come from the pods' IAM roles (IRSA), never from static keys. There is no default artifact
+    // repository: each steps pipeline names its own (lib/pipelineSpecs.ts artifactRepository).
     useStaticCredentials: false,
-    artifactRepository: {
-      archiveLogs: true,
-      s3: { bucket: bucketName, endpoint: "s3.amazonaws.com", region: args.region, insecure: false, useSDKCreds: true, keyFormat: "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}" },
-    },
   };
 }
 
@@ -122,6 +126,8 @@ export function argoValues(args: ArgoArgs, bucketName: pulumi.Input<string>, wor
 export class Argo extends pulumi.ComponentResource {
   public readonly namespace: string;
   public readonly artifactBucket: pulumi.Output<string>;
+  /** Where steps pipelines archive their step logs. */
+  public readonly artifacts: { bucketName: pulumi.Output<string>; bucketArn: pulumi.Output<string>; keyArn: pulumi.Output<string>; region: pulumi.Input<string> };
   public readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: ArgoArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -137,15 +143,13 @@ export class Argo extends pulumi.ComponentResource {
       protect: false,
       tags,
     }, { parent: this });
-    const role = (roleName: string, namespaceName: string, serviceAccount: string, write: boolean) => new WorkloadRole(`${name}-${roleName}`, {
+    const serverRole = new WorkloadRole(`${name}-server`, {
       oidc: args.oidc,
-      namespace: namespaceName,
-      serviceAccount,
-      policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => artifactPolicy(bucketArn, keyArn, write)),
+      namespace: config.namespace,
+      serviceAccount: SERVER_SERVICE_ACCOUNT,
+      policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => serverArtifactPolicy(bucketArn, keyArn)),
       tags,
     }, { parent: this });
-    const workflowRole = role("workflows", args.workflowNamespace, WORKFLOW_SERVICE_ACCOUNT, true);
-    const serverRole = role("server", config.namespace, SERVER_SERVICE_ACCOUNT, false);
 
     const dependsOn: pulumi.Resource[] = [namespace, ...args.monitoringCrds];
     if (config.sso) {
@@ -164,11 +168,12 @@ export class Argo extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [namespace], ignoreChanges: ["data", "stringData"] }));
     }
 
-    const values = argoValues(args, bucket.bucketName, workflowRole.arn, serverRole.arn);
+    const values = argoValues(args, serverRole.arn);
     this.release = new k8s.helm.v3.Release(name, pinnedRelease("argo-workflows", charts.argoWorkflows, config.namespace, values), { ...k8sOpts, dependsOn });
 
     this.namespace = config.namespace;
     this.artifactBucket = bucket.bucketName;
+    this.artifacts = { bucketName: bucket.bucketName, bucketArn: bucket.arn, keyArn: bucket.keyArn, region: args.region };
     this.registerOutputs({ namespace: this.namespace, artifactBucket: this.artifactBucket });
   }
 }

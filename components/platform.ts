@@ -143,6 +143,7 @@ export class Platform extends pulumi.ComponentResource {
 
     new Pipelines(`${name}-pipelines`, {
       pipelines: config.pipelines,
+      artifacts: this.argo.artifacts,
       wiring: {
         namespace: PIPELINES_NAMESPACE,
         kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },

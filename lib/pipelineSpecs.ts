@@ -9,6 +9,7 @@ import type { AlertRule, RuleGroup } from "./alerts";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import { batchPlacement } from "./placement";
+import { argoStepRetryStrategy } from "./retries";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
 export const PIPELINE_PRIORITY_CLASS = "etl-pipelines";
@@ -20,11 +21,40 @@ const KAFKA_USER_MOUNT = "/etc/kafka/user";
 /** Longest default starting deadline: a run more than 10 minutes late is skipped, not started. */
 const MAX_DEFAULT_STARTING_DEADLINE = 600;
 
+/** The service account whose token Argo's executor (init and wait containers) uses; pipeline code never sees it. */
+export const EXECUTOR_SERVICE_ACCOUNT = "argo-executor";
+/** The ConfigMap in the pipelines namespace with one Argo artifact repository per steps pipeline. */
+export const ARTIFACT_REPOSITORIES_CONFIGMAP = "artifact-repositories";
+
 /** The addresses and secret names of the data services a pipeline may use. */
 export interface PipelineWiring {
   namespace: string;
   kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
   postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
+}
+
+/** Where a steps pipeline's logs and artifacts go: its own prefix, which only its own IAM role may write. */
+export function artifactPrefix(pipeline: Pick<PipelineConfig, "name">): string {
+  return `${pipeline.name}/`;
+}
+
+/**
+ * A steps pipeline's Argo artifact repository (an entry of the `artifact-repositories` ConfigMap): step logs are
+ * archived under the pipeline's own prefix, with the credentials of the step's pod (its pipeline's IAM role).
+ * https://argo-workflows.readthedocs.io/en/latest/artifact-repository-ref/
+ */
+export function artifactRepository(pipeline: Pick<PipelineConfig, "name">, bucket: string, region: string) {
+  return {
+    archiveLogs: true,
+    s3: {
+      bucket,
+      endpoint: `s3.${region}.amazonaws.com`,
+      region,
+      insecure: false,
+      useSDKCreds: true,
+      keyFormat: `${artifactPrefix(pipeline)}{{workflow.name}}/{{pod.name}}`,
+    },
+  };
 }
 
 /** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
@@ -172,8 +202,14 @@ export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { api
 
 /**
  * A multi-step pipeline as an Argo CronWorkflow running its steps as a DAG. A step runs only when the steps it
- * depends on succeeded, so a failed validate step stops the load. Steps are retried with backoff on errors
- * (a lost spot node, an evicted pod), not when the container itself fails: a failed check is not retried.
+ * depends on succeeded, so a failed validate step stops the load. Only steps retry, and only on infrastructure
+ * failures (lib/retries.ts); the DAG itself has no retry strategy, so a failed check never re-runs the DAG.
+ *
+ * Identity: the pods run as the pipeline's own service account (its IAM role writes the step logs under the
+ * pipeline's prefix). Argo v4 copies `automountServiceAccountToken` onto the pod only when it is false, and then
+ * requires `executor.serviceAccountName`, whose token it mounts into the init and wait containers only
+ * (argoproj/argo-workflows v4.0.6 workflow/controller/workflowpod.go, createWorkflowPod and newExecContainer):
+ * the executor can report step results, the pipeline's code gets no API token unless it asks (`kubernetesApi`).
  */
 export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
   const steps = pipeline.steps ?? [];
@@ -195,8 +231,9 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
       workflowSpec: {
         entrypoint: "pipeline",
         serviceAccountName: pipeline.name,
-        // Argo's executor reports step results through the Kubernetes API, so workflow pods need a token.
-        automountServiceAccountToken: true,
+        automountServiceAccountToken: pipeline.kubernetesApi,
+        executor: { serviceAccountName: EXECUTOR_SERVICE_ACCOUNT },
+        artifactRepositoryRef: { configMap: ARTIFACT_REPOSITORIES_CONFIGMAP, key: pipeline.name },
         activeDeadlineSeconds: pipeline.activeDeadlineSeconds,
         ttlStrategy: { secondsAfterCompletion: pipeline.ttlSecondsAfterFinished },
         podGC: { strategy: "OnPodCompletion" },
@@ -216,7 +253,7 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
           { name: "pipeline", dag: { tasks: steps.map((step) => ({ name: step.name, template: step.name, ...(step.dependsOn.length > 0 ? { dependencies: step.dependsOn } : {}) })) } },
           ...steps.map((step) => ({
             name: step.name,
-            retryStrategy: { limit: String(pipeline.backoffLimit), retryPolicy: "OnError", backoff: { duration: "30s", factor: "2", maxDuration: "30m" } },
+            retryStrategy: argoStepRetryStrategy(pipeline.backoffLimit, pipeline.nonRetriableExitCodes),
             container: container(pipeline, wiring, step),
           })),
         ],
@@ -240,11 +277,14 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
   if (pipeline.postgres) {
     egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: { "cnpg.io/cluster": wiring.postgres.clusterName } } }], ports: [{ protocol: "TCP", port: 5432 }] });
   }
+  // S3 and STS (IRSA) for pipelines with S3 access; steps pipelines also reach them to archive step logs.
   if (pipeline.internet || pipeline.s3) {
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
   if (pipeline.kubernetesApi || pipeline.steps) {
-    // The API server's endpoints are outside the cluster's pod network on EKS; only port 443 is opened.
+    // Argo's executor reports step results to the API server, whose endpoints on EKS are the control plane's
+    // ENIs (VPC addresses behind the `kubernetes` ClusterIP), not pods a selector can name; port 443 only.
+    // The same rule carries a steps pipeline's log archive to S3 and its IRSA token exchange with STS.
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
   return {

@@ -27,3 +27,12 @@ export const restrictedContainerSecurityContext: k8s.types.input.core.v1.Securit
   capabilities: { drop: ["ALL"] },
   seccompProfile: { type: "RuntimeDefault" },
 };
+
+/**
+ * The pod-level settings of the restricted standard for a chart's own pods, whose images set their own non-root
+ * user (so no user id is forced on them): non-root and the runtime's default seccomp profile.
+ */
+export const imageUserPodSecurityContext = {
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { alertmanagerConfig } from "../components/monitoring";
-import { artifactPolicy } from "../components/argo";
+import { serverArtifactPolicy } from "../components/argo";
 import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSpecs";
 import { parsePlatformConfig } from "../lib/loadConfig";
 import { scheduleGaps } from "../lib/cron";
@@ -94,7 +94,7 @@ describe.each(STACK_NAMES)("monitoring and workflows of %s", (stack) => {
     expect(result.one("random:index/randomPassword:RandomPassword", "etl-monitoring-grafana-admin").inputs.length).toBeGreaterThanOrEqual(32);
   });
 
-  it("runs Argo on the system pool with authentication, metrics and S3 artifacts through workload identities", () => {
+  it("runs Argo on the system pool with authentication, metrics, and a read-only artifact role for the server", () => {
     const values = result.one(RELEASE, "etl-argo").inputs.values;
     expect(values.controller.nodeSelector).toEqual({ "etl-platform/pool": "system" });
     expect(values.server.nodeSelector).toEqual({ "etl-platform/pool": "system" });
@@ -102,16 +102,16 @@ describe.each(STACK_NAMES)("monitoring and workflows of %s", (stack) => {
     expect(values.controller.metricsConfig.enabled).toBe(true);
     expect(values.controller.serviceMonitor.enabled).toBe(true);
     expect(values.useStaticCredentials).toBe(false);
-    expect(values.artifactRepository.s3).toMatchObject({ bucket: "etl-argo-artifacts", useSDKCreds: true, region: "eu-west-1" });
-    expect(values.workflow.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toBe("arn:aws:mock:eu-west-1:123456789012:Role/etl-argo-workflows");
-    expect(values.controller.workflowDefaults.spec).toMatchObject({
+    // No default repository and no shared workflow account: each steps pipeline archives with its own identity.
+    expect(values.artifactRepository).toBeUndefined();
+    expect(values.workflow).toEqual({ serviceAccount: { create: false }, rbac: { create: false } });
+    expect(result.all.some((r) => r.name === "etl-argo-workflows")).toBe(false);
+    expect(values.controller.workflowDefaults.spec).toEqual({
       activeDeadlineSeconds: 21600, ttlStrategy: { secondsAfterCompletion: 86400 }, podGC: { strategy: "OnPodCompletion" },
-      retryStrategy: { limit: "2", backoff: { duration: "30s", factor: "2", maxDuration: "30m" } },
     });
     expect(values.controller.persistence).toEqual({});
-    const workflowPolicy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-argo-workflows").inputs.policy);
-    expect(workflowPolicy).toEqual(artifactPolicy("arn:aws:mock:eu-west-1:123456789012:Bucket/etl-argo-artifacts", "arn:aws:mock:eu-west-1:123456789012:Key/etl-argo-artifacts", true));
     const serverPolicy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-argo-server").inputs.policy);
+    expect(serverPolicy).toEqual(serverArtifactPolicy("arn:aws:mock:eu-west-1:123456789012:Bucket/etl-argo-artifacts", "arn:aws:mock:eu-west-1:123456789012:Key/etl-argo-artifacts"));
     expect(JSON.stringify(serverPolicy)).not.toContain("PutObject");
     const lifecycle = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "etl-argo-artifacts").inputs.rules[0];
     expect(lifecycle.expiration).toEqual({ days: prod ? 30 : 7 });

@@ -70,7 +70,10 @@ describe.each(STACK_NAMES)("pipelines of %s", (stack) => {
     expect(workflow.startingDeadlineSeconds).toBeLessThan(scheduleGaps("0 3 * * *", "Europe/Berlin").minSeconds);
     expect(workflow.workflowSpec).toMatchObject({ activeDeadlineSeconds: 10800, ttlStrategy: { secondsAfterCompletion: 86400 }, podGC: { strategy: "OnPodCompletion" } });
     const steps = workflow.workflowSpec.templates.filter((t: any) => t.container);
-    for (const step of steps) expect(step.retryStrategy).toMatchObject({ retryPolicy: "OnError", backoff: { duration: "30s", factor: "2" } });
+    for (const step of steps) expect(step.retryStrategy).toMatchObject({ limit: "3", retryPolicy: "Always", expression: expect.stringContaining("lastRetry.status"), backoff: { duration: "30s", factor: "2" } });
+    // Only steps retry: a retry strategy on the workflow or the DAG template would re-run the whole DAG.
+    expect(workflow.workflowSpec.retryStrategy).toBeUndefined();
+    expect(workflow.workflowSpec.templates.find((t: any) => t.dag).retryStrategy).toBeUndefined();
   });
 
   it("loads only after the validate step succeeds", () => {
