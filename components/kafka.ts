@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, KafkaConfig } from "../config";
-import { restrictedNamespaceLabels } from "../lib/podSecurity";
+import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
@@ -247,6 +247,10 @@ export function strimziValues(kafkaNamespace: string, usersNamespace: string) {
     watchNamespaces: [kafkaNamespace, usersNamespace],
     nodeSelector: systemPlacement.nodeSelector,
     resources: { requests: { cpu: "200m", memory: "384Mi" }, limits: { memory: "384Mi" } },
+    // The chart's container securityContext has no seccomp profile and its podSecurityContext is empty
+    // (strimzi-kafka-operator 1.2.0 values.yaml, templates/060-Deployment-strimzi-cluster-operator.yaml): the
+    // operator's own pod would be refused in its `restricted` namespace without this.
+    podSecurityContext: imageUserPodSecurityContext,
     // Lets Strimzi give every pod it creates the settings of the `restricted` Pod Security Standard.
     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
   };

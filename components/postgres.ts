@@ -73,12 +73,23 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
   };
 }
 
+/** Every CloudNativePG instance pod carries this label (operator 1.30: pkg/utils/labels_annotations.go, PodRoleLabelName). */
+export const INSTANCE_LABELS = { "cnpg.io/podRole": "instance" };
+/**
+ * The one other cluster name the backup role trusts: the README's restore guide and the operations guide restore
+ * into a Cluster of this name, which must be able to read the backups (and archive its own WAL, under its own
+ * server name) without editing IAM during an incident.
+ */
+export const RESTORE_CLUSTER_NAME = `${PG_CLUSTER_NAME}-restore`;
+
 /**
  * Ingress to the Postgres instances: clients (pipelines, Argo's archive) and the other instances (replication) on
- * 5432, the operator on the instance manager's port 8000, Prometheus on the metrics port 9187; nothing else.
+ * 5432, the operator on the instance manager's port 8000, Prometheus on the metrics port 9187; nothing else. The
+ * policies select every instance of the namespace by role, not by cluster name, so a cluster restored under
+ * another name is reachable by the operator (or it never becomes ready) and by its clients.
  */
 export function postgresNetworkPolicies(namespace: string, clientNamespaces: string[], monitoringNamespace: string) {
-  const instances = { "cnpg.io/cluster": PG_CLUSTER_NAME };
+  const instances = INSTANCE_LABELS;
   return [
     defaultDenyIngress(namespace),
     allowIngress(namespace, { name: "allow-clients", podLabels: instances, fromNamespaces: clientNamespaces, sameNamespace: true, ports: [5432] }),
@@ -173,8 +184,8 @@ export class Postgres extends pulumi.ComponentResource {
     const backupRole = new WorkloadRole(`${name}-backup`, {
       oidc: args.oidc,
       namespace: config.namespace,
-      // CloudNativePG runs the instances under a service account named after the cluster.
-      serviceAccount: PG_CLUSTER_NAME,
+      // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
+      serviceAccount: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME],
       policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => backupAccessPolicy(bucketArn, keyArn)),
       tags: args.tags,
     }, { parent: this });
@@ -210,7 +221,7 @@ export class Postgres extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PodMonitor",
         metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace },
-        spec: { selector: { matchLabels: { "cnpg.io/cluster": PG_CLUSTER_NAME } }, podMetricsEndpoints: [{ port: "metrics" }] },
+        spec: postgresPodMonitorSpec(),
       }, { ...k8sOpts, dependsOn: [...args.monitoringCrds, namespace] });
     }
 
@@ -226,35 +237,70 @@ export function maxBackupAgeSeconds(config: PostgresConfig): number {
   return scheduleGaps(config.backup.schedule, "UTC").maxSeconds + 3600;
 }
 
-/** Alerts for the Postgres cluster: instances not ready, standbys lagging, backups too old. */
+/**
+ * Scrapes the instances only (not poolers or jobs of the cluster), on the instance manager's `metrics` port.
+ * The PodMonitor adds `namespace` and `pod` to every series; CloudNativePG's own metrics carry no `cluster` label.
+ */
+export function postgresPodMonitorSpec() {
+  return { selector: { matchLabels: INSTANCE_LABELS }, podMetricsEndpoints: [{ port: "metrics" }] };
+}
+
+/**
+ * The Barman Cloud plugin's backup metric: the plugin name with dots and dashes as underscores, then the metric
+ * (cloudnative-pg/plugin-barman-cloud internal/cnpgi/instance/metrics.go, buildFqName). The operator's own
+ * `cnpg_collector_last_available_backup_timestamp` stays 0 when backups go through a plugin.
+ */
+export const BACKUP_TIMESTAMP_METRIC = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp";
+
+/** Alerts for the Postgres cluster: instances not ready, standbys lagging, backups too old, metrics missing. */
 export function postgresAlertRules(config: PostgresConfig): RuleGroup[] {
-  const cluster = `namespace="${config.namespace}", cluster="${PG_CLUSTER_NAME}"`;
+  const instances = `namespace="${config.namespace}", pod=~"${PG_CLUSTER_NAME}-[0-9]+"`;
   const rules: AlertRule[] = [
     {
       alert: "PostgresInstanceNotReady",
-      expr: `sum(kube_pod_status_ready{namespace="${config.namespace}", pod=~"${PG_CLUSTER_NAME}-[0-9]+", condition="true"}) < ${config.instances}`,
+      expr: `sum(kube_pod_status_ready{${instances}, condition="true"}) < ${config.instances}`,
       for: "5m",
       severity: config.instances > 1 ? "warning" : "critical",
       summary: "A Postgres instance is not ready",
       description: `Fewer than ${config.instances} instances of the ${PG_CLUSTER_NAME} cluster are ready.`,
     },
     {
+      alert: "PostgresMetricsAbsent",
+      // cnpg_collector_up: 1 while the instance manager reaches PostgreSQL (cloudnative-pg
+      // pkg/management/postgres/webserver/metricserver/pg_collector.go). Absent: nothing is scraped at all.
+      expr: `absent(cnpg_collector_up{${instances}})`,
+      for: "15m",
+      severity: "warning",
+      summary: "No Postgres metrics are scraped",
+      description: "Prometheus has no metrics from any Postgres instance: the alerts on lag and backups cannot fire.",
+    },
+  ];
+  if (config.instances > 1) {
+    rules.push({
       alert: "PostgresReplicationLag",
-      expr: `max(cnpg_pg_replication_lag{${cluster}}) > 60`,
+      // pg_replication.lag of the operator's default monitoring queries (the chart's monitoringQueriesConfigMap).
+      expr: `max(cnpg_pg_replication_lag{${instances}}) > 60`,
       for: "5m",
       severity: "warning",
       summary: "A Postgres standby lags more than a minute",
       description: "A failover now would take longer, or lose the lagging transactions on an asynchronous standby.",
-    },
-  ];
+    });
+  }
   if (config.backup.enabled) {
     rules.push({
       alert: "PostgresBackupTooOld",
-      expr: `time() - max(cnpg_collector_last_available_backup_timestamp{${cluster}}) > ${maxBackupAgeSeconds(config)}`,
+      expr: `time() - max(${BACKUP_TIMESTAMP_METRIC}{${instances}}) > ${maxBackupAgeSeconds(config)}`,
       for: "10m",
       severity: "critical",
       summary: "The newest Postgres base backup is older than its schedule allows",
       description: `No base backup has completed within ${maxBackupAgeSeconds(config)} seconds (schedule "${config.backup.schedule}" plus an hour).`,
+    }, {
+      alert: "PostgresBackupMetricsAbsent",
+      expr: `absent(${BACKUP_TIMESTAMP_METRIC}{${instances}})`,
+      for: "30m",
+      severity: "critical",
+      summary: "The backup metric of the Barman Cloud plugin is missing",
+      description: "Without it PostgresBackupTooOld cannot fire: the plugin sidecar is not running or not reporting.",
     });
   }
   return [{ name: "postgres", rules }];

@@ -11,7 +11,8 @@ export interface OidcProvider {
 export interface WorkloadRoleArgs {
   oidc: OidcProvider;
   namespace: string;
-  serviceAccount: string;
+  /** The service account allowed to assume the role, or a few (each named exactly). */
+  serviceAccount: string | string[];
   /** Inline policy: what the workload may do, nothing more. */
   policy?: pulumi.Input<PolicyDocument>;
   /** AWS managed policies to attach, where AWS maintains the exact least-privilege set (e.g. the EBS CSI driver). */

@@ -23,8 +23,9 @@ export function oidcIssuerHost(issuerUrl: string): string {
  * Trust policy for IAM Roles for Service Accounts: only the one Kubernetes service account, in the one
  * namespace, of this cluster's OIDC issuer may assume the role.
  */
-export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, serviceAccount: string): PolicyDocument {
+export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, serviceAccount: string | string[]): PolicyDocument {
   const issuer = oidcIssuerHost(issuerUrl);
+  const subjects = (Array.isArray(serviceAccount) ? serviceAccount : [serviceAccount]).map((account) => `system:serviceaccount:${namespace}:${account}`);
   return {
     Version: "2012-10-17",
     Statement: [{
@@ -33,7 +34,7 @@ export function serviceAccountTrustPolicy(oidcProviderArn: string, issuerUrl: st
       Action: "sts:AssumeRoleWithWebIdentity",
       Condition: {
         StringEquals: {
-          [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+          [`${issuer}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
           [`${issuer}:aud`]: "sts.amazonaws.com",
         },
       },
