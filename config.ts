@@ -90,18 +90,38 @@ const networkSection = z.strictObject({
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
+/**
+ * The retention periods CloudWatch Logs accepts, in days (PutRetentionPolicy, `retentionInDays`:
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+ */
+export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const loggingSection = z.strictObject({
+  /**
+   * How long every log group of the platform keeps its events (control plane, VPC flow logs) and how long the
+   * buckets' access logs are kept: one of CloudWatch's values.
+   */
+  retentionDays: z.number().int().refine((days) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `expected a retention CloudWatch Logs accepts (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`,
+  }),
+});
+
 const clusterSection = z.strictObject({
   /** EKS cluster name; also the autoscaler's discovery tag. */
   name: dnsLabel(40),
+  /** A version with an entry in versions.ts and eksCalendar.ts; refused once EKS no longer supports it. */
   kubernetesVersion: z.enum(supportedKubernetesVersions),
+  /**
+   * What EKS does when the version's standard support ends: `STANDARD` upgrades the control plane to the next
+   * version, `EXTENDED` keeps it for 12 more months at $0.60 instead of $0.10 per cluster-hour.
+   */
+  upgradePolicy: z.enum(["STANDARD", "EXTENDED"]),
   /** CIDRs allowed to reach the public API endpoint (the private endpoint is always on). Empty: private only. */
   publicAccessCidrs: z.array(z.cidrv4()),
   /** IAM role ARNs given cluster-admin through EKS access entries. */
   adminRoleArns: z.array(awsArn),
-  /** Control-plane log types sent to CloudWatch; all five in prod. */
+  /** Control-plane log types sent to CloudWatch (kept for `logging.retentionDays`); all five in prod. */
   logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)),
-  /** CloudWatch retention of the control-plane logs. */
-  logRetentionDays: positiveInt,
 });
 
 const nodePoolsSection = z.strictObject({
@@ -266,6 +286,7 @@ export const platformConfigSchema = z
     environment: z.enum(["staging", "prod"]),
     network: networkSection,
     cluster: clusterSection,
+    logging: loggingSection,
     nodePools: nodePoolsSection,
     autoscaler: autoscalerSection,
     kafka: kafkaSection,
@@ -281,6 +302,7 @@ export const platformConfigSchema = z
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type NetworkConfig = PlatformConfig["network"];
 export type ClusterConfig = PlatformConfig["cluster"];
+export type LoggingConfig = PlatformConfig["logging"];
 export type NodePoolsConfig = PlatformConfig["nodePools"];
 export type NodePoolConfig = z.infer<typeof nodePool>;
 export type BatchPoolConfig = z.infer<typeof batchPool>;

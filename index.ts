@@ -4,7 +4,8 @@ import { readStackConfig } from "./lib/loadConfig";
 
 /** The Pulumi program: validate the stack config, build the platform, export what operators need. */
 export = async () => {
-  const { config, secrets } = readStackConfig();
+  const { config, secrets, warnings } = readStackConfig();
+  for (const warning of warnings) void pulumi.log.warn(warning);
   const platform = new Platform("etl", { config, secrets });
   return {
     environment: config.environment,

@@ -32,16 +32,35 @@ export const postgresImages = {
   "17": "ghcr.io/cloudnative-pg/postgresql:17.6",
 } as const;
 
+/** The EKS add-ons the platform manages, so they follow the cluster's Kubernetes version. */
+export const EKS_ADDONS = ["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"] as const;
+export type EksAddon = (typeof EKS_ADDONS)[number];
+
 /**
- * Kubernetes versions this platform is tested with, each with the cluster-autoscaler release of the same minor
- * version (the autoscaler's scheduler simulation must match the cluster's; upstream supports only that pairing).
+ * Per Kubernetes version: the cluster-autoscaler release of the same minor version (its scheduler simulation must
+ * match the cluster's; upstream supports only that pairing) and the EKS add-on versions. EKS upgrades neither
+ * CoreDNS, kube-proxy nor the CNI when the control plane moves, so each version pins its own. Refresh the add-on
+ * versions with `npm run refresh-addons` (`aws eks describe-addon-versions`, needs AWS credentials); the dates
+ * of each version's support are in eksCalendar.ts.
  */
 export const kubernetesVersions = {
-  "1.32": { clusterAutoscalerImageTag: "v1.32.5" },
-  "1.33": { clusterAutoscalerImageTag: "v1.33.5" },
-  "1.34": { clusterAutoscalerImageTag: "v1.34.4" },
-  "1.35": { clusterAutoscalerImageTag: "v1.35.1" },
-} as const;
+  "1.32": {
+    clusterAutoscalerImageTag: "v1.32.5",
+    addons: { "vpc-cni": "v1.19.2-eksbuild.1", coredns: "v1.11.4-eksbuild.2", "kube-proxy": "v1.32.0-eksbuild.2", "aws-ebs-csi-driver": "v1.54.0-eksbuild.1" },
+  },
+  "1.33": {
+    clusterAutoscalerImageTag: "v1.33.5",
+    addons: { "vpc-cni": "v1.19.5-eksbuild.1", coredns: "v1.12.1-eksbuild.2", "kube-proxy": "v1.33.0-eksbuild.2", "aws-ebs-csi-driver": "v1.54.0-eksbuild.1" },
+  },
+  "1.34": {
+    clusterAutoscalerImageTag: "v1.34.4",
+    addons: { "vpc-cni": "v1.20.4-eksbuild.2", coredns: "v1.12.3-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.2", "aws-ebs-csi-driver": "v1.54.0-eksbuild.1" },
+  },
+  "1.35": {
+    clusterAutoscalerImageTag: "v1.35.1",
+    addons: { "vpc-cni": "v1.21.1-eksbuild.3", coredns: "v1.13.2-eksbuild.1", "kube-proxy": "v1.35.0-eksbuild.2", "aws-ebs-csi-driver": "v1.54.0-eksbuild.1" },
+  },
+} as const satisfies Record<string, { clusterAutoscalerImageTag: string; addons: Record<EksAddon, string> }>;
 
 export type KubernetesVersion = keyof typeof kubernetesVersions;
 export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [KubernetesVersion, ...KubernetesVersion[]];

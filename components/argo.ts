@@ -31,6 +31,8 @@ export interface ArgoArgs {
   postgres: PostgresForArchive;
   monitoringCrds: pulumi.Resource[];
   provider: k8s.Provider;
+  /** The platform's access-log bucket, for the bucket's S3 server access logs. */
+  accessLogBucket: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -141,6 +143,7 @@ export class Argo extends pulumi.ComponentResource {
       retentionDays: config.artifactRetentionDays,
       expireCurrentAfterDays: config.artifactRetentionDays,
       protect: false,
+      accessLogBucket: args.accessLogBucket,
       tags,
     }, { parent: this });
     const serverRole = new WorkloadRole(`${name}-server`, {

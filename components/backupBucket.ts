@@ -11,6 +11,8 @@ export interface BackupBucketArgs {
   expireCurrentAfterDays?: number;
   /** Protect the bucket and its key from `pulumi destroy` (prod). */
   protect: boolean;
+  /** Where S3 server access logs of this bucket go (the platform's access-log bucket), under the bucket's purpose. */
+  accessLogBucket: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -31,7 +33,7 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
 
 /**
  * A private S3 bucket for backups or artifacts: versioned, encrypted with its own KMS key, public access blocked,
- * TLS only, and old versions expired after the retention period.
+ * TLS only, access-logged, and old versions expired after the retention period.
  */
 export class BackupBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
@@ -69,6 +71,8 @@ export class BackupBucket extends pulumi.ComponentResource {
       }],
     }, { parent: this, dependsOn: [versioning] });
     new aws.s3.BucketPolicy(name, { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) }, { parent: this });
+    // Who read, wrote or deleted which backup: CIS / Security Hub S3.9.
+    new aws.s3.BucketLogging(name, { bucket: bucket.id, targetBucket: args.accessLogBucket, targetPrefix: `${args.purpose}/` }, { parent: this });
 
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;

@@ -4,6 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig, Environment } from "../config";
 import type { PolicyDocument } from "../lib/iam";
+import { kubernetesVersions, type EksAddon, type KubernetesVersion } from "../versions";
+import type { LogSettings } from "./auditLogs";
 import { WorkloadRole } from "./workloadRole";
 
 export interface ClusterArgs {
@@ -12,7 +14,24 @@ export interface ClusterArgs {
   vpcId: pulumi.Input<string>;
   privateSubnetIds: pulumi.Input<string[]>;
   publicSubnetIds: pulumi.Input<string[]>;
+  logs: LogSettings;
   tags: Record<string, string>;
+}
+
+/**
+ * The EKS add-ons, each at the version pinned for the cluster's Kubernetes version, so a version bump moves
+ * them too (EKS upgrades none of them with the control plane). The VPC CNI runs its network policy agent:
+ * without `enableNetworkPolicy` no NetworkPolicy of the platform is enforced.
+ * https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+ */
+export function addonSpecs(version: KubernetesVersion): { name: EksAddon; version: string; configurationValues?: string }[] {
+  const versions = kubernetesVersions[version].addons;
+  return [
+    { name: "vpc-cni", version: versions["vpc-cni"], configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) },
+    { name: "kube-proxy", version: versions["kube-proxy"] },
+    { name: "coredns", version: versions.coredns },
+    { name: "aws-ebs-csi-driver", version: versions["aws-ebs-csi-driver"] },
+  ];
 }
 
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -91,10 +110,11 @@ export class Cluster extends pulumi.ComponentResource {
       tags,
     }, { parent: this, protect });
 
-    // EKS creates this log group on first write with no expiry; creating it first sets the retention.
+    // EKS creates this log group on first write with no expiry and no key; creating it first sets both.
     const controlPlaneLogs = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
       name: `/aws/eks/${config.name}/cluster`,
-      retentionInDays: config.logRetentionDays,
+      retentionInDays: args.logs.retentionDays,
+      kmsKeyId: args.logs.logKeyArn,
       tags,
     }, { parent: this });
 
@@ -106,6 +126,13 @@ export class Cluster extends pulumi.ComponentResource {
       publicSubnetIds: args.publicSubnetIds,
       nodeAssociatePublicIpAddress: false,
       skipDefaultNodeGroup: true,
+      // The add-ons are managed below at pinned versions: pulumi-eks creates no CoreDNS add-on without its default
+      // node group, and would manage the VPC CNI and kube-proxy at EKS's defaults.
+      useDefaultVpcCni: true,
+      corednsAddonOptions: { enabled: false },
+      kubeProxyAddonOptions: { enabled: false },
+      // Unset, EKS keeps a version past standard support at $0.60 per cluster-hour (EXTENDED is its default).
+      upgradePolicy: { supportType: config.upgradePolicy },
       authenticationMode: eks.AuthenticationMode.Api,
       accessEntries: adminAccessEntries(config.adminRoleArns),
       encryptionConfigKeyArn: secretsKey.arn,
@@ -144,14 +171,18 @@ export class Cluster extends pulumi.ComponentResource {
       tags,
     }, { parent: this });
 
-    const ebsDriver = new aws.eks.Addon(`${name}-ebs-csi`, {
+    const addons = new Map(addonSpecs(config.kubernetesVersion).map((addon) => [addon.name, new aws.eks.Addon(`${name}-${addon.name}`, {
       clusterName: this.clusterName,
-      addonName: "aws-ebs-csi-driver",
-      serviceAccountRoleArn: ebsDriverRole.arn,
+      addonName: addon.name,
+      addonVersion: addon.version,
+      configurationValues: addon.configurationValues,
+      serviceAccountRoleArn: addon.name === "aws-ebs-csi-driver" ? ebsDriverRole.arn : undefined,
+      // EKS installs self-managed CNI, kube-proxy and CoreDNS with every cluster; the add-ons take them over.
       resolveConflictsOnCreate: "OVERWRITE",
-      resolveConflictsOnUpdate: "PRESERVE",
+      resolveConflictsOnUpdate: "OVERWRITE",
       tags,
-    }, { parent: this });
+    }, { parent: this })]));
+    const ebsDriver = addons.get("aws-ebs-csi-driver")!;
 
     // EKS ships a `gp2` class (unencrypted, Immediate binding); it must not stay the default beside ours.
     new k8s.storage.v1.StorageClassPatch(`${name}-gp2-not-default`, {

@@ -2,12 +2,29 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../config";
 import { defaultSubnetLayout } from "../lib/cidr";
+import { servicePrincipalTrustPolicy, type PolicyDocument } from "../lib/iam";
+import type { LogSettings } from "./auditLogs";
 
 export interface NetworkArgs {
   config: NetworkConfig;
   /** The EKS cluster name, for the subnet discovery tags its load balancer controller and autoscaler read. */
   clusterName: string;
+  /** Flow logs go to a KMS-encrypted log group kept for the platform's retention. */
+  logs: LogSettings;
   tags: Record<string, string>;
+}
+
+/** What the flow-log service may do: write into the one flow-log group. */
+export function flowLogDeliveryPolicy(logGroupArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{
+      Sid: "DeliverFlowLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+      Resource: [logGroupArn, `${logGroupArn}:*`],
+    }],
+  };
 }
 
 export interface SubnetPlan {
@@ -117,6 +134,32 @@ export class Network extends pulumi.ComponentResource {
       new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
       return routeTable;
     });
+
+    // Every flow, accepted or rejected, to a KMS-encrypted log group: CIS / Security Hub EC2.6.
+    // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
+    const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+      name: `/etl-platform/${args.clusterName}/vpc-flow-logs`,
+      retentionInDays: args.logs.retentionDays,
+      kmsKeyId: args.logs.logKeyArn,
+      tags,
+    }, { parent: this });
+    const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
+      assumeRolePolicy: JSON.stringify(servicePrincipalTrustPolicy("vpc-flow-logs.amazonaws.com")),
+      tags,
+    }, { parent: this });
+    new aws.iam.RolePolicy(`${name}-flow-logs`, {
+      role: flowLogRole.name,
+      policy: flowLogGroup.arn.apply((arn) => JSON.stringify(flowLogDeliveryPolicy(arn))),
+    }, { parent: this });
+    new aws.ec2.FlowLog(`${name}-flow-logs`, {
+      vpcId: vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 600,
+      tags: { ...tags, Name: `${name}-flow-logs` },
+    }, { parent: this });
 
     const region = aws.getRegionOutput({}, { parent: this });
     new aws.ec2.VpcEndpoint(`${name}-s3`, {

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS } from "../lib/placement";
 import { Argo } from "./argo";
+import { AuditLogs } from "./auditLogs";
 import { Autoscaler, capacityAlertRules } from "./autoscaler";
 import { Cluster } from "./cluster";
 import { Kafka, kafkaAlertRules } from "./kafka";
@@ -42,7 +43,10 @@ export class Platform extends pulumi.ComponentResource {
     const { config } = args;
     const tags = { "etl-platform/environment": config.environment, "etl-platform/cluster": config.cluster.name, "managed-by": "pulumi" };
 
-    this.network = new Network(`${name}-network`, { config: config.network, clusterName: config.cluster.name, tags }, { parent: this });
+    const auditLogs = new AuditLogs(`${name}-audit`, { retentionDays: config.logging.retentionDays, protect: config.environment === "prod", tags }, { parent: this });
+    const logs = { retentionDays: auditLogs.retentionDays, logKeyArn: auditLogs.logKeyArn, accessLogBucket: auditLogs.accessLogBucket };
+
+    this.network = new Network(`${name}-network`, { config: config.network, clusterName: config.cluster.name, logs, tags }, { parent: this });
 
     this.cluster = new Cluster(`${name}-cluster`, {
       config: config.cluster,
@@ -50,6 +54,7 @@ export class Platform extends pulumi.ComponentResource {
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
       publicSubnetIds: this.network.publicSubnetIds,
+      logs,
       tags,
     }, { parent: this });
 
@@ -125,6 +130,7 @@ export class Platform extends pulumi.ComponentResource {
       monitoringCrds,
       monitoringNamespace: config.monitoring.namespace,
       provider,
+      accessLogBucket: auditLogs.accessLogBucket,
       tags,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror] });
 
@@ -138,6 +144,7 @@ export class Platform extends pulumi.ComponentResource {
       postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
       monitoringCrds,
       provider,
+      accessLogBucket: auditLogs.accessLogBucket,
       tags,
     }, { parent: this, dependsOn: [...clusterReady, pipelinesNamespace, secretMirror, ...(config.argo.archive ? [this.postgres] : [])] });
 

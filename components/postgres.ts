@@ -31,6 +31,8 @@ export interface PostgresArgs {
   /** Where Prometheus runs: the only namespace allowed to scrape the instances' metrics. */
   monitoringNamespace: string;
   provider: k8s.Provider;
+  /** The platform's access-log bucket, for the bucket's S3 server access logs. */
+  accessLogBucket: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -179,6 +181,7 @@ export class Postgres extends pulumi.ComponentResource {
       purpose: "postgres-backups",
       retentionDays: config.backup.retentionDays,
       protect,
+      accessLogBucket: args.accessLogBucket,
       tags: args.tags,
     }, { parent: this });
     const backupRole = new WorkloadRole(`${name}-backup`, {

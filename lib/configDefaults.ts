@@ -12,7 +12,7 @@ const batchInstanceTypes = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge
 
 const common = {
   network: { cidr: "10.0.0.0/16" },
-  cluster: { kubernetesVersion: "1.34", adminRoleArns: [] as string[] },
+  cluster: { kubernetesVersion: "1.35", adminRoleArns: [] as string[] },
   autoscaler: { enabled: true, scaleDownUnneededTime: "10m", maxNodeProvisionTime: "5m", resources: smallRequests },
   kafka: {
     namespace: "kafka",
@@ -31,7 +31,9 @@ export const environmentDefaults: Record<Environment, Record<string, unknown>> =
   staging: {
     ...common,
     network: { ...common.network, availabilityZones: 2, natGateways: "single" },
-    cluster: { ...common.cluster, name: "etl-staging", publicAccessCidrs: [], logTypes: ["api", "audit"], logRetentionDays: 7 },
+    // Staging follows EKS's standard support: cheaper, and an automatic upgrade there is an early warning.
+    cluster: { ...common.cluster, name: "etl-staging", upgradePolicy: "STANDARD", publicAccessCidrs: [], logTypes: ["api", "audit"] },
+    logging: { retentionDays: 7 },
     nodePools: {
       system: { instanceTypes: ["t3.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 30 },
       stateful: { instanceTypes: ["r6i.large"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 30 },
@@ -75,10 +77,12 @@ export const environmentDefaults: Record<Environment, Record<string, unknown>> =
     cluster: {
       ...common.cluster,
       name: "etl-prod",
+      // Prod is never upgraded by EKS behind the team's back; the plan warns 60 days before standard support ends.
+      upgradePolicy: "EXTENDED",
       publicAccessCidrs: [],
       logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
-      logRetentionDays: 90,
     },
+    logging: { retentionDays: 90 },
     nodePools: {
       system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
       stateful: { instanceTypes: ["r6i.xlarge"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 50 },

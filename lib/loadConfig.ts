@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "../config";
 import { environmentDefaults, mergeDefaults } from "./configDefaults";
+import { kubernetesVersionNotes } from "./configRules";
 
 export const NAMESPACE = "etl-platform";
 const SECRETS_KEY = "secrets";
@@ -84,6 +85,8 @@ const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfi
 
 export interface StackConfig {
   config: PlatformConfig;
+  /** What is valid but needs attention soon (a Kubernetes version leaving standard support). */
+  warnings: string[];
   /** The `etl-platform:secrets` values, as one Pulumi secret. */
   secrets: pulumi.Output<Record<string, string>>;
 }
@@ -113,5 +116,6 @@ export function readStackConfig(): StackConfig {
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
-  return { config, secrets };
+  const warnings = kubernetesVersionNotes(config.cluster, new Date()).warnings.map((warning) => `${NAMESPACE}:${warning}`);
+  return { config, secrets, warnings };
 }

@@ -92,16 +92,19 @@ export const dataRules: Rule[] = [
   },
   {
     name: "buckets-private-encrypted-versioned",
-    description: "Every bucket blocks public access and is encrypted with KMS; buckets that hold backups are versioned. Use the BackupBucket component.",
+    description: "Every bucket blocks public access and is encrypted with KMS (an access-log bucket, tagged etl-platform/purpose=access-logs, with SSE-S3: S3 server access logging cannot deliver into SSE-KMS); buckets that hold backups are versioned. Use the BackupBucket component.",
     level: both("mandatory"),
     stack: (resources) => resources.filter((r) => r.type === BUCKET).flatMap((bucket) => {
       const block = bucketSettings(resources, bucket, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")?.props;
       const sse = bucketSettings(resources, bucket, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")?.props;
       const versioning = bucketSettings(resources, bucket, "aws:s3/bucketVersioning:BucketVersioning")?.props;
       const holdsBackups = /backup/i.test(bucket.name);
+      const accessLogTarget = bucket.props.tags?.["etl-platform/purpose"] === "access-logs";
+      const algorithm = sse?.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm;
       const messages = [
         !(block && block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets) && "public access is not fully blocked",
-        sse?.rules?.[0]?.applyServerSideEncryptionByDefault?.sseAlgorithm !== "aws:kms" && "not encrypted with KMS",
+        !accessLogTarget && algorithm !== "aws:kms" && "not encrypted with KMS",
+        accessLogTarget && algorithm !== "AES256" && "an access-log target not encrypted with SSE-S3 (S3 cannot deliver access logs into SSE-KMS)",
         holdsBackups && versioning?.versioningConfiguration?.status !== "Enabled" && "holds backups but is not versioned",
       ];
       return messages.filter((m): m is string => typeof m === "string").map((message) => ({ resource: bucket, message }));

@@ -140,6 +140,8 @@ function mocks(mode: Mode, region: string): pulumi.runtime.Mocks {
     },
     call(args) {
       switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return mode === "plan" ? { accountId: unknownValue, arn: unknownValue, userId: unknownValue } : { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" };
         case "aws:index/getRegion:getRegion":
           return { name: region, region, id: region };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":

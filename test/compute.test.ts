@@ -35,7 +35,8 @@ describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
     expect(secretsKey.inputs.enableKeyRotation).toBe(true);
     expect(cluster.inputs).toMatchObject({
       name: `etl-${stack}`,
-      version: "1.34",
+      version: "1.35",
+      upgradePolicy: { supportType: prod ? "EXTENDED" : "STANDARD" },
       authenticationMode: "API",
       skipDefaultNodeGroup: true,
       endpointPrivateAccess: true,
@@ -118,8 +119,8 @@ describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
   });
 
   it("installs the EBS CSI driver with its own identity and a default encrypted gp3 StorageClass", () => {
-    const addon = result.one("aws:eks/addon:Addon", "etl-cluster-ebs-csi");
-    expect(addon.inputs).toMatchObject({ addonName: "aws-ebs-csi-driver", clusterName: `etl-${stack}`, serviceAccountRoleArn: "arn:aws:mock:eu-west-1:123456789012:Role/etl-cluster-ebs-csi" });
+    const addon = result.one("aws:eks/addon:Addon", "etl-cluster-aws-ebs-csi-driver");
+    expect(addon.inputs).toMatchObject({ addonName: "aws-ebs-csi-driver", addonVersion: "v1.54.0-eksbuild.1", clusterName: `etl-${stack}`, serviceAccountRoleArn: "arn:aws:mock:eu-west-1:123456789012:Role/etl-cluster-ebs-csi" });
     const role = result.one("aws:iam/role:Role", "etl-cluster-ebs-csi");
     const trust = JSON.parse(role.inputs.assumeRolePolicy);
     expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toBe("system:serviceaccount:kube-system:ebs-csi-controller-sa");
@@ -141,7 +142,7 @@ describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
     expect(release.inputs).toMatchObject({ chart: charts.clusterAutoscaler.chart, version: charts.clusterAutoscaler.version, namespace: "kube-system" });
     const values = release.inputs.values;
     expect(unknownValuesKeys("cluster-autoscaler-9.59.0", values, ["extraArgs", "expanderPriorities"])).toEqual([]);
-    expect(values.image.tag).toMatch(/^v1\.34\./);
+    expect(values.image.tag).toMatch(/^v1\.35\./);
     expect(values.autoDiscovery.clusterName).toBe(`etl-${stack}`);
     expect(values.extraArgs["balance-similar-node-groups"]).toBe(true);
     expect(values.extraArgs.expander).toMatch(/^priority/);
@@ -219,7 +220,7 @@ describe("existing VPC", () => {
 describe("API endpoint without public CIDRs", () => {
   it("turns the public endpoint off rather than leaving EKS's 0.0.0.0/0 default", async () => {
     const settings = withConfig(stackSettings("prod"), {
-      cluster: { name: "etl-prod", kubernetesVersion: "1.34", publicAccessCidrs: [], adminRoleArns: [] },
+      cluster: { name: "etl-prod", kubernetesVersion: "1.35", publicAccessCidrs: [], adminRoleArns: [] },
     });
     const cluster = (await plan("prod", settings)).one("eks:index:Cluster", "etl-cluster");
     expect(cluster.inputs.endpointPublicAccess).toBe(false);

@@ -60,8 +60,8 @@ describe.each(STACK_NAMES)("monitoring and workflows of %s", (stack) => {
     const anchors = new Set([...runbooks.matchAll(/^## (\S+)/gm)].map((m) => m[1].toLowerCase()));
     const alerts = result.ofType(RULE).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules));
     expect(new Set(alerts.map((a: any) => a.alert))).toEqual(new Set([
-      "KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown", "PostgresInstanceNotReady", "PostgresReplicationLag",
-      "PostgresBackupTooOld", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale",
+      "KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown", "PostgresInstanceNotReady", "PostgresMetricsAbsent",
+      ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale",
     ]));
     for (const alert of alerts) {
       expect(["critical", "warning"]).toContain(alert.labels.severity);
