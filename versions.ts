@@ -26,6 +26,29 @@ export const charts = {
   reflector: { chart: "reflector", version: "9.1.34", repository: "https://emberstack.github.io/helm-charts" },
 } as const satisfies Record<string, ChartVersion>;
 
+/**
+ * The Prometheus Operator release whose CRDs kube-prometheus-stack ships: the chart's appVersion
+ * (test/fixtures/upstream/kube-prometheus-stack-88.5.3/Chart.yaml). Bump it with the chart.
+ */
+export const prometheusOperatorVersion = "v0.93.1";
+const PROMETHEUS_OPERATOR_CRDS = [
+  "alertmanagerconfigs", "alertmanagers", "podmonitors", "probes", "prometheusagents", "prometheuses", "prometheusrules",
+  "scrapeconfigs", "servicemonitors", "thanosrulers",
+];
+
+/**
+ * CRDs of the charts that keep them in `crds/`, which Helm installs once and never upgrades: the program applies
+ * them itself (server-side) from the upstream release of the pinned version, so a chart bump upgrades its CRDs.
+ * These are the files each project's upgrade guide applies: strimzi-kafka-operator README ("kubectl apply -f
+ * .../strimzi-crds-<version>.yaml") and kube-prometheus-stack UPGRADE.md (one file per CRD at the operator's tag).
+ * The other charts render their CRDs as templates, which Helm upgrades with the chart.
+ */
+export const chartCrdFiles = {
+  strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
+  kubePrometheusStack: PROMETHEUS_OPERATOR_CRDS.map((crd) =>
+    `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${prometheusOperatorVersion}/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml`),
+};
+
 /** Postgres images by major version (CloudNativePG's operand images). */
 export const postgresImages = {
   "16": "ghcr.io/cloudnative-pg/postgresql:16.10",

@@ -5,7 +5,7 @@ import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../lib/p
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
-import { charts, pinnedRelease } from "../versions";
+import { chartCrdFiles, charts, pinnedRelease } from "../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
 export const KAFKA_CLUSTER_NAME = "etl";
@@ -193,9 +193,11 @@ export class Kafka extends pulumi.ComponentResource {
     const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: STRIMZI_NAMESPACE, labels: restrictedNamespaceLabels } }, k8sOpts);
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
 
+    // Applied by the program, not the chart, so that a chart bump upgrades them (versions.ts, chartCrdFiles).
+    const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.strimzi }, k8sOpts);
     const operator = new k8s.helm.v3.Release(`${name}-operator`,
-      pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace)),
-      { ...k8sOpts, dependsOn: [namespace] });
+      { ...pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace)), skipCrds: true },
+      { ...k8sOpts, dependsOn: [namespace, crds] });
 
     const crOpts = { ...k8sOpts, dependsOn: [operator, namespace] };
     const pools = nodePoolSpecs(config).map((pool) => {

@@ -6,7 +6,7 @@ import type { Environment, MonitoringConfig } from "../config";
 import { prometheusRuleSpec, type RuleGroup } from "../lib/alerts";
 import { dashboardJson, platformDashboards } from "../lib/dashboards";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
-import { charts, pinnedRelease } from "../versions";
+import { chartCrdFiles, charts, pinnedRelease } from "../versions";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
 export const FULLNAME = "kube-prometheus";
@@ -60,7 +60,9 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environm
   const stateful = { tolerations: statefulPlacement.tolerations, affinity: statefulPlacement.affinity };
   return {
     fullnameOverride: FULLNAME,
-    crds: { enabled: true },
+    // The Prometheus Operator's CRDs are applied by the program at the chart's operator version, so a chart bump
+    // upgrades them; the chart's `crds` subchart would install them once (Helm never upgrades `crds/`).
+    crds: { enabled: false },
     prometheus: {
       prometheusSpec: {
         retention: config.retention,
@@ -140,9 +142,10 @@ export class Monitoring extends pulumi.ComponentResource {
       stringData: { "alertmanager.yaml": pulumi.secret(args.secrets.apply((values) => alertmanagerConfig(config.receivers, values))) },
     }, { ...k8sOpts, dependsOn: [namespace] });
 
-    const release = new k8s.helm.v3.Release(name, pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), {
+    const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.kubePrometheusStack }, k8sOpts);
+    const release = new k8s.helm.v3.Release(name, { ...pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), skipCrds: true }, {
       ...k8sOpts,
-      dependsOn: [namespace, grafanaSecret, alertmanagerSecret],
+      dependsOn: [namespace, grafanaSecret, alertmanagerSecret, crds],
     });
 
     for (const dashboard of platformDashboards) {
@@ -162,7 +165,7 @@ export class Monitoring extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [release] });
     }
 
-    this.crdsReady = [release];
+    this.crdsReady = [crds, release];
     this.namespace = config.namespace;
     this.grafanaAdminPassword = grafanaPassword.result;
     this.registerOutputs({ namespace: this.namespace });
