@@ -49,6 +49,25 @@ describe("GitHub Actions workflows", () => {
     expect(JSON.stringify(preview)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/i);
   });
 
+  // Jobs that run `pulumi preview` or `pulumi up` diff Kubernetes objects through the cluster's API, which admits
+  // only the listed CIDRs (or is private): they run on a runner named by repository variables (a self-hosted
+  // runner in the VPC, or an AWS CodeBuild-hosted one), GitHub-hosted only when neither is set.
+  const clusterRunner = "${{ vars.CLUSTER_RUNNER_CODEBUILD_PROJECT && format('codebuild-{0}-{1}-{2}', vars.CLUSTER_RUNNER_CODEBUILD_PROJECT, github.run_id, github.run_attempt) || fromJSON(vars.CLUSTER_RUNNER || '\"ubuntu-latest\"') }}";
+  const allJobs = () => ["pull-request.yml", "deploy.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
+  const talksToCluster = (job: { steps: Step[] }) => steps(job).some((s) => s.uses?.startsWith("pulumi/actions@"));
+
+  it("runs every job that reaches the cluster on the configurable cluster runner, and only those", () => {
+    const jobs = allJobs();
+    expect(jobs.filter(({ job }) => talksToCluster(job)).map(({ name }) => name).sort()).toEqual(["preview", "prod", "staging"]);
+    for (const { job } of jobs) expect(job["runs-on"]).toBe(talksToCluster(job) ? clusterRunner : "ubuntu-latest");
+    // The default of the expression is a JSON string, so an unset variable still gives a valid label.
+    expect(JSON.parse('"ubuntu-latest"')).toBe("ubuntu-latest");
+  });
+
+  it("runs every job on a maintained Node.js LTS (20 reached its end of life on 2026-04-30)", () => {
+    for (const { job } of allJobs()) expect(uses(job, "actions/setup-node")?.with?.["node-version"]).toBe(24);
+  });
+
   it("deploys staging, then prod behind an approval, never two deploys of one stack at once", () => {
     const workflow = load("deploy.yml");
     expect(workflow.on).toEqual({ push: { branches: ["main"] } });
