@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, PostgresConfig } from "../config";
 import type { PolicyDocument } from "../lib/iam";
-import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
+import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../lib/networkPolicies";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { AlertRule, RuleGroup } from "../lib/alerts";
@@ -75,8 +75,7 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
   };
 }
 
-/** Every CloudNativePG instance pod carries this label (operator 1.30: pkg/utils/labels_annotations.go, PodRoleLabelName). */
-export const INSTANCE_LABELS = { "cnpg.io/podRole": "instance" };
+export const INSTANCE_LABELS = CNPG_INSTANCE_LABELS;
 /**
  * The one other cluster name the backup role trusts: the README's restore guide and the operations guide restore
  * into a Cluster of this name, which must be able to read the backups (and archive its own WAL, under its own

@@ -1,5 +1,12 @@
 /** NetworkPolicies of the data namespaces: deny all ingress, then allow each known client on its port. */
 
+/**
+ * Every CloudNativePG instance pod carries this label, whatever its cluster's name (operator 1.30:
+ * pkg/utils/labels_annotations.go, PodRoleLabelName); selecting by it keeps a cluster restored under another
+ * name reachable.
+ */
+export const CNPG_INSTANCE_LABELS = { "cnpg.io/podRole": "instance" };
+
 const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
 export function defaultDenyIngress(namespace: string) {

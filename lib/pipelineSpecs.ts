@@ -9,6 +9,7 @@ import type { AlertRule, RuleGroup } from "./alerts";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import { batchPlacement } from "./placement";
+import { CNPG_INSTANCE_LABELS } from "./networkPolicies";
 import { argoStepRetryStrategy } from "./retries";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
@@ -275,7 +276,8 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
     egress.push({ to: [{ ...namespaceOf(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
   }
   if (pipeline.postgres) {
-    egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: { "cnpg.io/cluster": wiring.postgres.clusterName } } }], ports: [{ protocol: "TCP", port: 5432 }] });
+    // Every instance of the namespace, so clients can switch to a cluster restored under another name.
+    egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: CNPG_INSTANCE_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] });
   }
   // S3 and STS (IRSA) for pipelines with S3 access; steps pipelines also reach them to archive step logs.
   if (pipeline.internet || pipeline.s3) {

@@ -55,6 +55,23 @@ describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
     expect(cluster.protect).toBe(prod);
   });
 
+  it("keeps every log group KMS-encrypted for logging.retentionDays, with VPC flow logs and bucket access logs", () => {
+    const key = result.one("aws:kms/key:Key", "etl-audit-logs");
+    const keyPolicy = JSON.parse(key.inputs.policy);
+    expect(keyPolicy.Statement[1]).toMatchObject({ Principal: { Service: "logs.eu-west-1.amazonaws.com" }, Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*" } } });
+    const groups = result.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.map((g) => g.name).sort()).toEqual(["etl-cluster-control-plane", "etl-network-flow-logs"]);
+    for (const group of groups) expect(group.inputs).toMatchObject({ retentionInDays: prod ? 90 : 7, kmsKeyId: "arn:aws:mock:eu-west-1:123456789012:Key/etl-audit-logs" });
+    const flowLog = result.one("aws:ec2/flowLog:FlowLog", "etl-network-flow-logs");
+    expect(flowLog.inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", vpcId: "etl-network-vpc-id" });
+    const logging = result.ofType("aws:s3/bucketLogging:BucketLogging");
+    expect(logging.map((l) => l.name).sort()).toEqual(["etl-argo-artifacts", "etl-postgres-backups"]);
+    for (const entry of logging) expect(entry.inputs.targetBucket).toBe("etl-audit-access-logs");
+    // S3 delivers server access logs only into SSE-S3 buckets.
+    expect(result.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "etl-audit-access-logs").inputs.rules[0].applyServerSideEncryptionByDefault).toEqual({ sseAlgorithm: "AES256" });
+    expect(result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "etl-audit-access-logs").inputs.rules[0].expiration).toEqual({ days: prod ? 90 : 7 });
+  });
+
   it("builds the Kubernetes provider from the cluster's stable outputs only", () => {
     const provider = result.one("pulumi:providers:kubernetes", "etl-cluster-k8s");
     const kubeconfig = JSON.parse(provider.inputs.kubeconfig);

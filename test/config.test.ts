@@ -93,6 +93,12 @@ const cases: Case[] = [
   ["cycle between steps", "staging", { pipelines: [{ ...pipeline, steps: [{ name: "a", command: ["a"], dependsOn: ["b"] }, { name: "b", command: ["b"], dependsOn: ["a"] }] }] }, "etl-platform:pipelines[0].steps"],
   ["environment that does not exist", "staging", { environment: "dev" }, "etl-platform:environment"],
   ["malformed digest", "prod", { pipelines: [{ ...pipeline, image: `${pipeline.image}@sha256:abc` }] }, "etl-platform:pipelines[0].image"],
+  // kubernetesVersion past EKS standard support with upgradePolicy STANDARD: EKS would upgrade it by itself.
+  // 1.32's standard support ended on 2026-03-23 (eksCalendar.ts), so this stays refused from here on.
+  ["a version past standard support with upgradePolicy STANDARD", "staging", { cluster: { kubernetesVersion: "1.32", upgradePolicy: "STANDARD" } }, "etl-platform:cluster.kubernetesVersion"],
+  ["an upgrade policy EKS does not know", "staging", { cluster: { upgradePolicy: "NEVER" } }, "etl-platform:cluster.upgradePolicy"],
+  ["a log retention CloudWatch refuses", "prod", { logging: { retentionDays: 45 } }, "etl-platform:logging.retentionDays"],
+  ["the old per-cluster log retention key", "staging", { cluster: { logRetentionDays: 7 } }, "etl-platform:cluster.logRetentionDays"],
   ["S3 access that is not an S3 URI", "staging", { pipelines: [{ ...pipeline, s3: { read: ["https://bucket/x"] } }] }, "etl-platform:pipelines[0].s3.read[0]"],
 ];
 
@@ -146,5 +152,43 @@ describe("stack config validation", () => {
     expect(() => readStackConfig()).toThrow(/etl-platform:secrets: expected values set with pulumi config set --secret/);
     pulumi.runtime.setAllConfig({ "etl-platform:environment": "staging", "etl-platform:secrets": JSON.stringify({ token: "hidden" }) }, ["etl-platform:secrets"]);
     expect(readStackConfig().config.secrets).toEqual({ token: "[secret]" });
+  });
+});
+
+describe("Kubernetes versions and EKS support windows", () => {
+  const { kubernetesVersionNotes } = require("../lib/configRules") as typeof import("../lib/configRules");
+  const { eksCalendar } = require("../eksCalendar") as typeof import("../eksCalendar");
+  const { kubernetesVersions } = require("../versions") as typeof import("../versions");
+  const day = (date: string) => new Date(`${date}T12:00:00Z`);
+
+  it("keeps the calendar and the pinned versions in step", () => {
+    expect(Object.keys(eksCalendar).sort()).toEqual(Object.keys(kubernetesVersions).sort());
+    for (const window of Object.values(eksCalendar)) {
+      expect(window.released < window.endOfStandardSupport && window.endOfStandardSupport < window.endOfExtendedSupport).toBe(true);
+    }
+  });
+
+  it("accepts a version in standard support quietly, and warns 60 days before its end", () => {
+    expect(kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "STANDARD" }, day("2026-09-01"))).toEqual({ problems: [], warnings: [] });
+    const notes = kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "EXTENDED" }, day("2026-11-25"));
+    expect(notes.problems).toEqual([]);
+    expect(notes.warnings).toEqual(["cluster.kubernetesVersion 1.34 leaves EKS standard support on 2026-12-02 (in 7 days): the cluster then costs $0.60 instead of $0.10 per cluster-hour"]);
+    expect(kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "STANDARD" }, day("2026-12-02")).warnings[0]).toContain("in 0 days): EKS then upgrades the cluster by itself");
+  });
+
+  it("refuses a STANDARD-policy version past standard support, warns about an EXTENDED one, refuses one past extended support", () => {
+    expect(kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "STANDARD" }, day("2026-12-03")).problems[0]).toContain("standard support ended on 2026-12-02");
+    const extended = kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "EXTENDED" }, day("2026-12-03"));
+    expect(extended).toEqual({ problems: [], warnings: [expect.stringContaining("is in EKS extended support since 2026-12-02 ($0.60")] });
+    expect(kubernetesVersionNotes({ kubernetesVersion: "1.34", upgradePolicy: "EXTENDED" }, day("2027-12-03")).problems).toEqual(["expected a version EKS still supports, got 1.34 (its extended support ended on 2027-12-02)"]);
+  });
+
+  it("defaults both stacks to a version with more than 60 days of standard support on the calendar's date", () => {
+    for (const stack of ["staging", "prod"]) {
+      const config = parsePlatformConfig(stackSections(stack));
+      expect(kubernetesVersionNotes(config.cluster, day("2026-11-25"))).toEqual({ problems: [], warnings: [] });
+    }
+    expect(parsePlatformConfig(stackSections("prod")).cluster.upgradePolicy).toBe("EXTENDED");
+    expect(parsePlatformConfig(stackSections("staging")).cluster.upgradePolicy).toBe("STANDARD");
   });
 });

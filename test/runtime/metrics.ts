@@ -1,0 +1,111 @@
+/**
+ * The series each exporter really emits, with the labels they carry once Prometheus has scraped them, so an
+ * alert can be checked against them: a metric or a label that is not here is a series that will never exist.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { UPSTREAM } from "../upstream";
+
+/** Labels the Prometheus Operator adds to every series of a PodMonitor or ServiceMonitor target (prometheus-operator pkg/prometheus/promcfg.go relabelings). */
+const TARGET_LABELS = ["namespace", "pod", "container", "endpoint", "job", "instance", "service"];
+
+export interface Exporter {
+  source: string;
+  metrics: Record<string, string[]>;
+}
+
+/**
+ * CloudNativePG's metrics: the default monitoring queries shipped by the chart at the pinned version (each
+ * GAUGE or COUNTER column of a query becomes `cnpg_<query>_<column>`, each LABEL column a label;
+ * cloudnative-pg pkg/management/postgres/webserver/metricserver), and the collector's own `cnpg_collector_up`.
+ * No series carries a `cluster` label.
+ */
+function cloudnativePgMetrics(): Record<string, string[]> {
+  const values = parseYaml(fs.readFileSync(path.join(UPSTREAM, "cloudnative-pg-0.29.0", "values.yaml"), "utf8"));
+  const queries = parseYaml(values.monitoringQueriesConfigMap.queries) as Record<string, { metrics: Record<string, { usage: string }>[] }>;
+  const metrics: Record<string, string[]> = { cnpg_collector_up: [...TARGET_LABELS] };
+  for (const [query, definition] of Object.entries(queries)) {
+    const columns = definition.metrics.map((entry) => Object.entries(entry)[0]);
+    const labels = columns.filter(([, column]) => column.usage === "LABEL").map(([name]) => name);
+    for (const [name, column] of columns) {
+      if (column.usage === "GAUGE" || column.usage === "COUNTER") metrics[`cnpg_${query}_${name}`] = [...TARGET_LABELS, ...labels];
+    }
+  }
+  return metrics;
+}
+
+export function exporters(): Record<string, Exporter> {
+  return {
+    "kube-state-metrics": {
+      source: "kubernetes/kube-state-metrics docs/metrics (pod, job, cronjob, node); kube-prometheus-stack's ServiceMonitor keeps the object's namespace (honorLabels)",
+      metrics: {
+        kube_pod_status_ready: ["namespace", "pod", "uid", "condition"],
+        kube_job_failed: ["namespace", "job_name", "condition"],
+        kube_cronjob_status_last_successful_time: ["namespace", "cronjob"],
+        kube_cronjob_created: ["namespace", "cronjob"],
+        kube_cronjob_spec_suspend: ["namespace", "cronjob"],
+        // label_<name> for each node label allow-listed by metricLabelsAllowlist (components/monitoring.ts)
+        kube_node_labels: ["node", "label_eks_amazonaws_com_capacity_type", "label_etl_platform_pool", "label_etl_platform_capacity"],
+      },
+    },
+    cloudnativePg: { source: "cloudnative-pg chart 0.29.0 monitoringQueriesConfigMap; pg_collector.go", metrics: cloudnativePgMetrics() },
+    barmanCloudPlugin: {
+      // cloudnative-pg/plugin-barman-cloud internal/cnpgi/instance/metrics.go: the plugin name with '.' and '-' as '_'
+      source: "plugin-barman-cloud internal/cnpgi/instance/metrics.go (Define), served by each instance",
+      metrics: Object.fromEntries(["first_recoverability_point", "last_available_backup_timestamp", "last_failed_backup_timestamp"]
+        .map((name) => [`barman_cloud_cloudnative_pg_io_${name}`, [...TARGET_LABELS]])),
+    },
+    strimziMetricsReporter: {
+      // strimzi-kafka-operator 1.2.0 packaging/examples/metrics/strimzi-metrics-reporter/grafana-dashboards/strimzi-kafka.json
+      source: "Strimzi Metrics Reporter naming: <domain>_<type>_<name>, lower case",
+      metrics: {
+        kafka_server_replicamanager_underreplicatedpartitions: [...TARGET_LABELS, "strimzi_io_cluster"],
+        kafka_controller_kafkacontroller_offlinepartitionscount: [...TARGET_LABELS, "strimzi_io_cluster"],
+      },
+    },
+    clusterAutoscaler: {
+      source: "kubernetes/autoscaler cluster-autoscaler/metrics/metrics.go (namespace cluster_autoscaler)",
+      metrics: {
+        cluster_autoscaler_failed_scale_ups_total: [...TARGET_LABELS, "reason"],
+        cluster_autoscaler_unschedulable_pods_count: [...TARGET_LABELS, "type"],
+        cluster_autoscaler_scaled_down_nodes_total: [...TARGET_LABELS, "reason"],
+      },
+    },
+  };
+}
+
+/**
+ * Argo's custom metrics of our workflows: `argo_workflows_` + the metric's name, counters without a `_total`
+ * suffix added (argoproj/argo-workflows v4.0.6 util/telemetry/exporter_prometheus.go: WithNamespace, and
+ * WithoutCounterSuffixes), its labels as labels.
+ */
+export function argoCustomMetrics(workflowSpecs: { metrics?: { prometheus?: { name: string; labels?: { key: string }[] }[] } }[]): Record<string, string[]> {
+  const metrics: Record<string, string[]> = {};
+  for (const spec of workflowSpecs) {
+    for (const metric of spec.metrics?.prometheus ?? []) metrics[`argo_workflows_${metric.name}`] = [...TARGET_LABELS, ...(metric.labels ?? []).map((l) => l.key)];
+  }
+  return metrics;
+}
+
+const PROMQL_WORDS = new Set([
+  "sum", "max", "min", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+  "time", "absent", "increase", "rate", "offset", "vector", "bool", "label_replace", "histogram_quantile", "clamp_min",
+]);
+
+/** Every series selector of a PromQL expression: the metric name and the label names it matches on. */
+export function selectors(expr: string): { metric: string; labels: string[] }[] {
+  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const found: { metric: string; labels: string[] }[] = [];
+  for (const match of withoutStrings.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\[[^\]]*\])?/g)) {
+    const [, name, matchers] = match;
+    const before = withoutStrings.slice(0, match.index).trimEnd();
+    if (PROMQL_WORDS.has(name) || /^\d/.test(name) || /^[smhdwy]$/.test(name)) continue;
+    // a label list of by/on/without (…) is not a selector
+    if (before.endsWith("(") && /\b(by|on|without|ignoring)\s*\($/.test(before)) continue;
+    if (/^\d+[smhdwy]$/.test(name)) continue;
+    const labels = matchers ? [...matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((m) => m[1]) : [];
+    found.push({ metric: name, labels });
+  }
+  return found;
+}
