@@ -58,3 +58,24 @@ describe("image references", () => {
     expect(parseImage("registry:5000/team/app:1.2@sha256:abc")).toEqual({ repository: "registry:5000/team/app", tag: "1.2", digest: "sha256:abc" });
   });
 });
+
+describe("refreshing the EKS add-on versions", () => {
+  const { pickAddonVersion, rewriteAddonsLine } = require("../scripts/refreshAddonVersions") as typeof import("../scripts/refreshAddonVersions");
+  // The shape of `aws eks describe-addon-versions --output json` (EKS API DescribeAddonVersions).
+  const response = JSON.parse(require("fs").readFileSync(require("path").join(__dirname, "fixtures", "aws", "describe-addon-versions-coredns.json"), "utf8"));
+
+  it("takes EKS's default version for the cluster version, else the newest compatible one (numerically)", () => {
+    expect(pickAddonVersion(response, "coredns", "1.35")).toBe("v1.12.4-eksbuild.1");
+    expect(pickAddonVersion(response, "coredns", "1.34")).toBe("v1.12.10-eksbuild.2");
+    expect(() => pickAddonVersion(response, "coredns", "1.30")).toThrow("no version of coredns is compatible with Kubernetes 1.30");
+  });
+
+  it("rewrites exactly one version's line of versions.ts", () => {
+    const source = require("fs").readFileSync(require("path").join(__dirname, "..", "versions.ts"), "utf8") as string;
+    const addons = { "vpc-cni": "v9.9.9-eksbuild.1", coredns: "v9.9.9-eksbuild.2", "kube-proxy": "v9.9.9-eksbuild.3", "aws-ebs-csi-driver": "v9.9.9-eksbuild.4" };
+    const rewritten = rewriteAddonsLine(source, "1.34", addons);
+    expect(rewritten).toContain(`"1.34": {\n    clusterAutoscalerImageTag: "v1.34.4",\n    addons: { "vpc-cni": "v9.9.9-eksbuild.1", coredns: "v9.9.9-eksbuild.2", "kube-proxy": "v9.9.9-eksbuild.3", "aws-ebs-csi-driver": "v9.9.9-eksbuild.4" },`);
+    expect(rewritten.split("\n").length).toBe(source.split("\n").length);
+    expect(rewritten.match(/v9\.9\.9/g)).toHaveLength(4);
+  });
+});
