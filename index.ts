@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./components/platform";
-import { readStackConfig } from "./lib/loadConfig";
+import { readStackConfig } from "./config/load";
 
 /** The Pulumi program: validate the stack config, build the platform, export what operators need. */
 export = async () => {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArgoConfig, Environment } from "../config";
+import type { ArgoConfig, Environment } from "../config/schema";
 import type { PolicyDocument } from "../lib/iam";
 import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { systemPlacement } from "../lib/placement";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalerConfig } from "../config";
+import type { AutoscalerConfig } from "../config/schema";
 import type { PolicyDocument } from "../lib/iam";
 import { systemPlacement } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";

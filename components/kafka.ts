@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, KafkaConfig } from "../config";
+import type { Environment, KafkaConfig } from "../config/schema";
 import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
 import type { RuleGroup } from "../lib/alerts";

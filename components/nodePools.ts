@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodePoolConfig, NodePoolsConfig } from "../config";
+import type { NodePoolConfig, NodePoolsConfig } from "../config/schema";
 import { servicePrincipalTrustPolicy } from "../lib/iam";
 import { poolLabels, poolTaints, type PoolRole, type Taint } from "../lib/placement";
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KafkaConfig, PipelineConfig } from "../config";
+import type { KafkaConfig, PipelineConfig } from "../config/schema";
 import type { PolicyDocument } from "../lib/iam";
 import { stringify as toYaml } from "yaml";
 import {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../config";
+import type { PlatformConfig } from "../config/schema";
 import * as k8s from "@pulumi/kubernetes";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";
 import { DATA_PRIORITY_CLASS } from "../lib/placement";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, PostgresConfig } from "../config";
+import type { Environment, PostgresConfig } from "../config/schema";
 import type { PolicyDocument } from "../lib/iam";
 import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../lib/networkPolicies";
 import { restrictedNamespaceLabels } from "../lib/podSecurity";

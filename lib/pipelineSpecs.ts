@@ -4,7 +4,7 @@
  * tests and property tests can check every pipeline config, not only the stack files'.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { PipelineConfig } from "../config";
+import type { PipelineConfig } from "../config/schema";
 import type { AlertRule, RuleGroup } from "./alerts";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";

@@ -10,7 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
-import { ConfigError } from "../lib/loadConfig";
+import { ConfigError } from "../config/load";
 import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun } from "./offline";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>]";

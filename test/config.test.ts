@@ -1,4 +1,4 @@
-import { ConfigError, parsePlatformConfig, readStackConfig } from "../lib/loadConfig";
+import { ConfigError, parsePlatformConfig, readStackConfig } from "../config/load";
 import { readStackFile } from "../scripts/offline";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -156,7 +156,7 @@ describe("stack config validation", () => {
 });
 
 describe("Kubernetes versions and EKS support windows", () => {
-  const { kubernetesVersionNotes } = require("../lib/configRules") as typeof import("../lib/configRules");
+  const { kubernetesVersionNotes } = require("../config/rules") as typeof import("../config/rules");
   const { eksCalendar } = require("../eksCalendar") as typeof import("../eksCalendar");
   const { kubernetesVersions } = require("../versions") as typeof import("../versions");
   const day = (date: string) => new Date(`${date}T12:00:00Z`);

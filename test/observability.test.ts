@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { alertmanagerConfig } from "../components/monitoring";
 import { serverArtifactPolicy } from "../components/argo";
 import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSpecs";
-import { parsePlatformConfig } from "../lib/loadConfig";
+import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../scripts/plan";
 import { plan, STACK_NAMES, stackSettings, withConfig, type Plan } from "./harness";

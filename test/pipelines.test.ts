@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { s3AccessPolicy } from "../components/pipelines";
 import { scheduleGaps } from "../lib/cron";
 import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
-import { parsePlatformConfig } from "../lib/loadConfig";
+import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../scripts/plan";
 import { plan, STACK_NAMES, stackSettings, withConfig, type Declared, type Plan } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";

@@ -3,7 +3,7 @@
  * A stack file's sections are merged over these key by key; lists (node pools, topics, pipelines) replace the
  * default list whole.
  */
-import type { Environment } from "../config";
+import type { Environment } from "./schema";
 
 const smallRequests = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };
 

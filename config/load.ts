@@ -4,9 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { platformConfigSchema, type PlatformConfig } from "../config";
-import { environmentDefaults, mergeDefaults } from "./configDefaults";
-import { kubernetesVersionNotes } from "./configRules";
+import type { PlatformConfig } from "./schema";
+import { environmentDefaults, mergeDefaults } from "./defaults";
+import { kubernetesVersionNotes, validatedConfigSchema } from "./rules";
 
 export const NAMESPACE = "etl-platform";
 const SECRETS_KEY = "secrets";
@@ -67,7 +67,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
     throw new ConfigError([`${configKey(["environment"])}: expected "staging" or "prod" (it selects the defaults), got ${describe(environment)}`]);
   }
   const merged = mergeDefaults(environmentDefaults[environment], raw);
-  const result = platformConfigSchema.safeParse(merged, { reportInput: true });
+  const result = validatedConfigSchema.safeParse(merged, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap(issueLines));
 }

@@ -1,13 +1,13 @@
 /**
- * The stack config schema: the one source of the platform's config types and their validation.
- * Stack files set each section under the `etl-platform:` namespace; per-environment defaults are in
- * `lib/configDefaults.ts`, cross-field rules in `lib/configRules.ts`.
+ * The stack config schema: the one source of the platform's config types and of each field's own validation.
+ * Stack files set each section under the `etl-platform:` namespace. The folder's modules import in one
+ * direction: schema <- defaults <- rules <- load (per-environment defaults in defaults.ts, cross-field rules in
+ * rules.ts, reading and reporting in load.ts).
  */
 import { z } from "zod";
-import { cronProblem, isValidTimeZone } from "./lib/cron";
-import { DIGEST_PATTERN, TAG_PATTERN, parseImage } from "./lib/image";
-import { supportedKubernetesVersions } from "./versions";
-import { checkPlatformRules } from "./lib/configRules";
+import { cronProblem, isValidTimeZone } from "../lib/cron";
+import { DIGEST_PATTERN, TAG_PATTERN, parseImage } from "../lib/image";
+import { supportedKubernetesVersions } from "../versions";
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `512Mi` or `100Gi`. */
 export const quantity = z
@@ -296,8 +296,7 @@ export const platformConfigSchema = z
     pipelines: z.array(pipeline),
     /** Names of the secret values set with `pulumi config set --secret --path 'etl-platform:secrets.<name>'`. */
     secrets: z.record(secretName, z.string()).default({}),
-  })
-  .superRefine(checkPlatformRules);
+  });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
 export type NetworkConfig = PlatformConfig["network"];

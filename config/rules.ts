@@ -3,11 +3,11 @@
  * it is about, says what was expected and what was found.
  */
 import { z } from "zod";
-import type { PlatformConfig } from "../config";
-import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "./cidr";
-import { cronProblem, isValidTimeZone, scheduleGaps } from "./cron";
-import { instanceShape, KNOWN_FAMILIES } from "./instanceTypes";
-import { parseImage } from "./image";
+import { platformConfigSchema, type PlatformConfig } from "./schema";
+import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "../lib/cidr";
+import { cronProblem, isValidTimeZone, scheduleGaps } from "../lib/cron";
+import { instanceShape, KNOWN_FAMILIES } from "../lib/instanceTypes";
+import { parseImage } from "../lib/image";
 import { daysOfStandardSupportLeft, eksCalendar, supportPhase, SUPPORT_WARNING_DAYS } from "../eksCalendar";
 
 type Path = (string | number)[];
@@ -19,6 +19,9 @@ export const MIN_SPOT_FAMILIES = 2;
 const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** The whole config's schema: every field's own rules, then the cross-field rules below. */
+export const validatedConfigSchema = platformConfigSchema.superRefine((cfg, ctx) => checkPlatformRules(cfg, ctx));
 
 export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
