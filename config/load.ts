@@ -4,9 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { PlatformConfig } from "./schema";
+import { platformConfigSchema, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
-import { kubernetesVersionNotes, validatedConfigSchema } from "./rules";
+import { crossFieldProblems, kubernetesVersionNotes, validatedConfigSchema } from "./rules";
+import { awsRegionProblem, namespaceProblems } from "./namespaces";
 
 export const NAMESPACE = "etl-platform";
 const SECRETS_KEY = "secrets";
@@ -67,6 +68,17 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
     throw new ConfigError([`${configKey(["environment"])}: expected "staging" or "prod" (it selects the defaults), got ${describe(environment)}`]);
   }
   const merged = mergeDefaults(environmentDefaults[environment], raw);
+  // Fields first: the cross-field rules assume each field is valid (a zone count of 9 has no subnet layout).
+  // When a field is not, the rules still run over the raw input, skipping what they cannot check, and any
+  // cross-field problem at or below a key whose field problem is already reported is left out.
+  const fields = platformConfigSchema.safeParse(merged, { reportInput: true });
+  if (!fields.success) {
+    const fieldKeys = fields.error.issues.map((issue) => configKey(issue.path));
+    const ruleLines = crossFieldProblems(merged as PlatformConfig, true)
+      .filter(({ path }) => !fieldKeys.some((key) => configKey(path) === key || configKey(path).startsWith(`${key}.`) || configKey(path).startsWith(`${key}[`)))
+      .map(({ path, message }) => `${configKey(path)}: ${message}`);
+    throw new ConfigError([...fields.error.issues.flatMap(issueLines), ...ruleLines]);
+  }
   const result = validatedConfigSchema.safeParse(merged, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap(issueLines));
@@ -94,11 +106,15 @@ export interface StackConfig {
 /** Reads and validates this stack's config. The only place the program reads config. */
 export function readStackConfig(): StackConfig {
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  const all = pulumi.runtime.allConfig();
+  for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = parseValue(value);
   }
   const secretValues = raw[SECRETS_KEY];
-  const problems: string[] = [];
+  const problems: string[] = [...namespaceProblems(Object.keys(all))];
+  const region = all["aws:region"];
+  const regionProblem = region === undefined ? undefined : awsRegionProblem(region);
+  if (regionProblem) problems.push(`aws:region: ${regionProblem}`);
   if (secretValues !== undefined) {
     if (!isConfigSecret(`${NAMESPACE}:${SECRETS_KEY}`)) {
       problems.push(`${configKey([SECRETS_KEY])}: expected values set with pulumi config set --secret, got plain text (rotate them: they are in the stack file)`);

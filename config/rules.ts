@@ -5,9 +5,11 @@
 import { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
 import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "../lib/cidr";
-import { cronProblem, isValidTimeZone, scheduleGaps } from "../lib/cron";
+import { cronProblem, scheduleGaps } from "../lib/cron";
+import { isValidTimeZone } from "./timeZones";
 import { instanceShape, KNOWN_FAMILIES } from "../lib/instanceTypes";
 import { parseImage } from "../lib/image";
+import { parseQuantity } from "../lib/quantity";
 import { daysOfStandardSupportLeft, eksCalendar, supportPhase, SUPPORT_WARNING_DAYS } from "../eksCalendar";
 
 type Path = (string | number)[];
@@ -20,18 +22,79 @@ const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
-/** The whole config's schema: every field's own rules, then the cross-field rules below. */
+const RULES = [checkNetwork, checkCluster, checkNodePools, checkKafka, checkPostgres, checkObservability, checkPipelines, checkResources];
+
+export interface RuleProblem {
+  path: Path;
+  message: string;
+}
+
+/**
+ * The cross-field problems of a config. On a config whose fields are all valid every rule runs, and a rule that
+ * throws is a bug. With `fieldsInvalid`, the config is the unvalidated input (so that one run still reports the
+ * cross-field problems next to the field problems): a rule whose input is too broken to check is skipped, since
+ * its field's own problem is already reported.
+ */
+export function crossFieldProblems(cfg: PlatformConfig, fieldsInvalid = false): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const rule of RULES) {
+    const found: RuleProblem[] = [];
+    try {
+      rule(cfg, (path, message) => found.push({ path, message }));
+    } catch (error) {
+      if (!fieldsInvalid) throw error;
+      continue;
+    }
+    problems.push(...found);
+  }
+  return problems;
+}
+
+/** The whole config's schema: every field's own rules, then the cross-field rules. */
 export const validatedConfigSchema = platformConfigSchema.superRefine((cfg, ctx) => checkPlatformRules(cfg, ctx));
 
 export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
-  const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
-  checkNetwork(cfg, report);
-  checkCluster(cfg, report);
-  checkNodePools(cfg, report);
-  checkKafka(cfg, report);
-  checkPostgres(cfg, report);
-  checkObservability(cfg, report);
-  checkPipelines(cfg, report);
+  for (const { path, message } of crossFieldProblems(cfg)) ctx.addIssue({ code: "custom", path, message });
+}
+
+type Resources = PlatformConfig["kafka"]["brokerResources"];
+
+/** Every requests/limits block of the config, with its key path. */
+function resourceBlocks(cfg: PlatformConfig): [Path, Resources][] {
+  return [
+    [["autoscaler", "resources"], cfg.autoscaler.resources],
+    [["kafka", "brokerResources"], cfg.kafka.brokerResources],
+    [["kafka", "controllerResources"], cfg.kafka.controllerResources],
+    [["postgres", "resources"], cfg.postgres.resources],
+    [["monitoring", "prometheusResources"], cfg.monitoring.prometheusResources],
+    ...cfg.pipelines.map((pipeline, i): [Path, Resources] => [["pipelines", i, "resources"], pipeline.resources]),
+  ];
+}
+
+/**
+ * A request above its limit: the API server refuses the pod ("must be less than or equal to ... limit",
+ * kubernetes pkg/apis/core/validation ValidateResourceRequirements), so the config refuses it.
+ */
+function checkResources(cfg: PlatformConfig, report: Report): void {
+  for (const [path, block] of resourceBlocks(cfg)) {
+    for (const resource of ["memory", "cpu"] as const) {
+      const request = block.requests[resource];
+      const limit = block.limits[resource];
+      if (limit === undefined) continue;
+      if (parseQuantity(request)! > parseQuantity(limit)!) {
+        report([...path, "requests", resource], `expected at most the ${resource} limit (${limit}), got ${request}: the API server refuses a request above its limit`);
+      }
+    }
+  }
+}
+
+/** Environment variable names that say they hold a secret. */
+const SECRET_NAME = /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+/** Values that are credentials whatever their name: AWS access key ids, private keys. */
+const SECRET_VALUE = /(^|[^A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}([^A-Z0-9]|$)|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+function secretInPlainEnv(name: string, value: string): boolean {
+  return (SECRET_NAME.test(name) && value.trim() !== "") || SECRET_VALUE.test(value);
 }
 
 function checkNetwork({ environment, network }: PlatformConfig, report: Report): void {
@@ -231,6 +294,11 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
       list.forEach((topic, t) => {
         if (!topics.has(topic)) report(path("kafka", direction, t), `expected a topic declared in kafka.topics (${[...topics].join(", ") || "none"}), got "${topic}"`);
       });
+    }
+    for (const [name, value] of Object.entries(pipeline.env)) {
+      if (secretInPlainEnv(name, value)) {
+        report(path("env", name), `expected no secret in plain text (the stack file is in git and the value ends up in the CronJob), got a value for ${name}: set it with pulumi config set --secret --path 'etl-platform:secrets.<name>' and reference it from secretEnv`);
+      }
     }
     for (const [name, secret] of Object.entries(pipeline.secretEnv)) {
       if (!(secret in cfg.secrets)) {

@@ -5,14 +5,29 @@
  * rules.ts, reading and reporting in load.ts).
  */
 import { z } from "zod";
-import { cronProblem, isValidTimeZone } from "../lib/cron";
-import { DIGEST_PATTERN, TAG_PATTERN, parseImage } from "../lib/image";
+import { hostBitsProblem } from "../lib/cidr";
+import { cronProblem } from "../lib/cron";
+import { DIGEST_PATTERN, TAG_PATTERN, parseImage, repositoryProblem } from "../lib/image";
+import { memoryUnitProblem, QUANTITY_PATTERN, storageSizeProblem } from "../lib/quantity";
 import { supportedKubernetesVersions } from "../versions";
+import { timeZoneProblem } from "./timeZones";
+
+/** Adds a check that reports its own message (or nothing) as a custom issue. */
+function check<T extends z.ZodType>(schema: T, problem: (value: z.output<T>) => string | undefined): T {
+  return schema.superRefine((value, ctx) => {
+    const message = problem(value as z.output<T>);
+    if (message) ctx.addIssue({ code: "custom", message });
+  }) as unknown as T;
+}
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `512Mi` or `100Gi`. */
-export const quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, "expected a Kubernetes quantity such as 500m, 2, 512Mi or 100Gi");
+export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 2, 512Mi or 100Gi");
+/** CPU: cores or millicores (`500m`, `2`). */
+const cpuQuantity = quantity.describe("CPU in cores or millicores, e.g. 500m or 2.");
+/** Memory with a unit: `512m` (milli-bytes) and `512` (bytes) are legal for the API but surely not meant. */
+const memoryQuantity = check(quantity, memoryUnitProblem).describe("Memory with a binary unit, e.g. 512Mi or 4Gi.");
+/** A volume size: a unit, and within what a gp3 volume can be. */
+const storageQuantity = check(quantity, storageSizeProblem).describe("Volume size with a unit, e.g. 20Gi (gp3: 1Gi to 16Ti).");
 
 /** A DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit. */
 const dnsLabel = (maxLength: number) =>
@@ -21,21 +36,20 @@ const dnsLabel = (maxLength: number) =>
     .max(maxLength, `expected at most ${maxLength} characters`)
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected a DNS-1123 label (lower-case letters, digits and '-')");
 
+/** An IPv4 network range; EC2 and EKS refuse one with host bits set. */
+const cidrBlock = check(z.cidrv4(), hostBitsProblem);
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
 const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, "expected the name of an entry under etl-platform:secrets");
 const positiveInt = z.number().int().min(1);
-const cronSchedule = z.string().superRefine((value, ctx) => {
-  const problem = cronProblem(value);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
-const timeZone = z.string().superRefine((value, ctx) => {
-  if (!isValidTimeZone(value)) ctx.addIssue({ code: "custom", message: `expected an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(value)}` });
-});
+const cronSchedule = check(z.string(), cronProblem);
+const timeZone = check(z.string(), timeZoneProblem);
 const awsArn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/, "expected an AWS ARN");
 
 /** A container image pinned by tag (never `latest`), optionally also by digest (required in prod). */
 export const imageReference = z.string().superRefine((value, ctx) => {
-  const { tag, digest } = parseImage(value);
+  const { repository, tag, digest } = parseImage(value);
+  const problem = repositoryProblem(repository);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
   if (!tag) ctx.addIssue({ code: "custom", message: `expected an image pinned by tag (repo:tag), got ${JSON.stringify(value)}` });
   else if (!TAG_PATTERN.test(tag)) ctx.addIssue({ code: "custom", message: `expected a valid image tag, got ${JSON.stringify(tag)}` });
   else if (tag === "latest") ctx.addIssue({ code: "custom", message: `expected a pinned tag, got "latest" (it changes under a running platform)` });
@@ -44,48 +58,43 @@ export const imageReference = z.string().superRefine((value, ctx) => {
   }
 });
 
-/** Requests are required (the scheduler and autoscaler plan by them); a memory limit is required (no noisy neighbours). */
 export const resources = z.strictObject({
-  requests: z.strictObject({ cpu: quantity, memory: quantity }),
-  limits: z.strictObject({ memory: quantity, cpu: quantity.optional() }),
-});
+  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).describe("What the scheduler and the autoscaler plan by; both are required."),
+  limits: z.strictObject({
+    memory: memoryQuantity,
+    cpu: cpuQuantity.optional(),
+  }).describe("A memory limit is required (no noisy neighbours); a CPU limit is optional (throttling)."),
+}).describe("Requests and limits. A request may not exceed its limit (the API server refuses it).");
 
 const nodePool = z.strictObject({
-  /** EC2 instance types, e.g. `m6i.large`. */
-  instanceTypes: z.array(z.string()).min(1),
-  minSize: z.number().int().min(0),
-  desiredSize: z.number().int().min(0),
-  maxSize: positiveInt,
-  /** Root volume size (encrypted gp3). */
-  diskSizeGiB: z.number().int().min(20).max(1000),
+  instanceTypes: z.array(z.string()).min(1).describe("EC2 instance types, e.g. m6i.large."),
+  minSize: z.number().int().min(0).describe("Fewest nodes of the group."),
+  desiredSize: z.number().int().min(0).describe("Nodes at creation; afterwards the cluster autoscaler owns it."),
+  maxSize: positiveInt.max(1000).describe("Most nodes of the group."),
+  diskSizeGiB: z.number().int().min(20).max(1000).describe("Root volume size in GiB (encrypted gp3)."),
 });
 
 const batchPool = nodePool.extend({
-  /** Pool name, used in node group names and the `etl-platform/pool` label. */
-  name: dnsLabel(20),
-  /** `spot` (default) or `on-demand`, for pipelines that must not be interrupted. The autoscaler prefers spot. */
-  capacityType: z.enum(["spot", "on-demand"]).default("spot"),
+  name: dnsLabel(20).describe("Pool name, used in node group names and the etl-platform/pool label."),
+  capacityType: z.enum(["spot", "on-demand"]).default("spot").describe("spot (default) or on-demand, for pipelines that must not be interrupted. The autoscaler prefers spot."),
 });
 
+const subnetIds = z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id (subnet-...)")).min(2).max(4);
+
 const networkSection = z.strictObject({
-  /** The VPC's IPv4 range. */
-  cidr: z.cidrv4(),
-  /** How many availability zones to spread over: 3 in prod, so Kafka and Postgres survive losing one. */
-  availabilityZones: z.number().int().min(2).max(4),
-  /** Private (node) subnets, one per zone; computed from `cidr` when omitted. */
-  privateSubnetCidrs: z.array(z.cidrv4()).optional(),
-  /** Public (load balancer, NAT) subnets, one per zone; computed from `cidr` when omitted. */
-  publicSubnetCidrs: z.array(z.cidrv4()).optional(),
-  /** `single`: one NAT gateway (cheap, one zone's outage cuts egress); `perZone`: one per zone. */
-  natGateways: z.enum(["single", "perZone"]),
-  /** Use an existing VPC and subnets instead of creating them. */
+  cidr: cidrBlock.describe("The VPC's IPv4 range, /20 or larger."),
+  availabilityZones: z.number().int().min(2).max(4).describe("How many availability zones to spread over (2 to 4): 3 in prod, so Kafka and Postgres survive losing one."),
+  privateSubnetCidrs: z.array(cidrBlock).optional().describe("Private (node) subnets, one per zone, inside cidr; computed from cidr when omitted."),
+  publicSubnetCidrs: z.array(cidrBlock).optional().describe("Public (load balancer, NAT) subnets, one per zone, inside cidr; computed from cidr when omitted."),
+  natGateways: z.enum(["single", "perZone"]).describe("single: one NAT gateway (cheap; one zone's outage cuts egress); perZone: one per zone (required in prod)."),
   existing: z
     .strictObject({
-      vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id (vpc-...)"),
-      privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id (subnet-...)")).min(2),
-      publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id (subnet-...)")).min(2),
+      vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id (vpc-...)").describe("The VPC to use."),
+      privateSubnetIds: subnetIds.describe("Its private subnets, one per zone."),
+      publicSubnetIds: subnetIds.describe("Its public subnets, one per zone."),
     })
-    .optional(),
+    .optional()
+    .describe("Use an existing VPC and subnets instead of creating them."),
 });
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -97,205 +106,170 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const loggingSection = z.strictObject({
-  /**
-   * How long every log group of the platform keeps its events (control plane, VPC flow logs) and how long the
-   * buckets' access logs are kept: one of CloudWatch's values.
-   */
-  retentionDays: z.number().int().refine((days) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days), {
-    message: `expected a retention CloudWatch Logs accepts (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`,
-  }),
+  retentionDays: check(z.number().int(), (days) => ((CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days)
+    ? undefined
+    : `expected a retention CloudWatch Logs accepts (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${days}`))
+    .describe(`How long every log group of the platform (control plane, VPC flow logs) keeps its events, and the buckets' access logs their objects, in days: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}.`),
 });
 
 const clusterSection = z.strictObject({
-  /** EKS cluster name; also the autoscaler's discovery tag. */
-  name: dnsLabel(40),
-  /** A version with an entry in versions.ts and eksCalendar.ts; refused once EKS no longer supports it. */
-  kubernetesVersion: z.enum(supportedKubernetesVersions),
-  /**
-   * What EKS does when the version's standard support ends: `STANDARD` upgrades the control plane to the next
-   * version, `EXTENDED` keeps it for 12 more months at $0.60 instead of $0.10 per cluster-hour.
-   */
-  upgradePolicy: z.enum(["STANDARD", "EXTENDED"]),
-  /** CIDRs allowed to reach the public API endpoint (the private endpoint is always on). Empty: private only. */
-  publicAccessCidrs: z.array(z.cidrv4()),
-  /** IAM role ARNs given cluster-admin through EKS access entries. */
-  adminRoleArns: z.array(awsArn),
-  /** Control-plane log types sent to CloudWatch (kept for `logging.retentionDays`); all five in prod. */
-  logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)),
+  name: dnsLabel(40).describe("EKS cluster name; also the autoscaler's discovery tag."),
+  kubernetesVersion: z.enum(supportedKubernetesVersions).describe("A version of versions.ts; refused once EKS no longer supports it (eksCalendar.ts). The plan warns 60 days before its standard support ends."),
+  upgradePolicy: z.enum(["STANDARD", "EXTENDED"]).describe("What EKS does when the version's standard support ends: STANDARD upgrades the control plane; EXTENDED keeps it 12 more months at $0.60 instead of $0.10 per cluster-hour."),
+  publicAccessCidrs: z.array(cidrBlock).describe("CIDRs allowed to reach the public API endpoint (the private endpoint is always on). Empty: private only. Never /0 in prod."),
+  adminRoleArns: z.array(awsArn).describe("IAM role ARNs given cluster-admin through EKS access entries."),
+  logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)).describe("Control-plane log types sent to CloudWatch (kept for logging.retentionDays); all five in prod."),
 });
 
 const nodePoolsSection = z.strictObject({
-  /** On-demand nodes for cluster add-ons and operators. */
-  system: nodePool,
-  /** On-demand nodes for Kafka, Postgres and Prometheus; in prod one group per zone, sized per group. */
-  stateful: nodePool,
-  /** Pools for pipelines, scaling to zero. Spot pools take at least 4 instance types of one shape from at least 2 families. */
-  batch: z.array(batchPool).min(1),
+  system: nodePool.describe("On-demand nodes for cluster add-ons and operators."),
+  stateful: nodePool.describe("On-demand nodes for Kafka, Postgres and Prometheus, tainted; in prod one group per zone, sized per group."),
+  batch: z.array(batchPool).min(1).describe("Pools for pipelines, scaling to zero. Spot pools take at least 4 instance types of one shape from at least 2 families."),
 });
 
+const duration = (example: string) => z.string().regex(/^\d+[smh]$/, `expected a duration such as ${example}`);
+
 const autoscalerSection = z.strictObject({
-  enabled: z.boolean(),
-  /** How long a node must be unneeded before it is removed, e.g. `10m`. */
-  scaleDownUnneededTime: z.string().regex(/^\d+[smh]$/, "expected a duration such as 10m"),
-  /** How long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. `5m`. */
-  maxNodeProvisionTime: z.string().regex(/^\d+[smh]$/, "expected a duration such as 5m"),
-  resources,
+  enabled: z.boolean().describe("Run the cluster autoscaler."),
+  scaleDownUnneededTime: duration("10m").describe("How long a node must be unneeded before it is removed, e.g. 10m."),
+  maxNodeProvisionTime: duration("5m").describe("How long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. 5m."),
+  resources: resources.describe("The autoscaler's requests and limits."),
 });
 
 const kafkaTopic = z.strictObject({
-  name: dnsLabel(63),
-  partitions: positiveInt,
-  replicas: positiveInt,
-  retentionHours: positiveInt,
+  name: dnsLabel(63).describe("Topic name."),
+  partitions: positiveInt.max(10000).describe("Partitions: the most consumers of one group that can read in parallel."),
+  replicas: positiveInt.describe("Copies of each partition, at most the number of brokers."),
+  retentionHours: positiveInt.max(24 * 365 * 10).describe("How long messages are kept, in hours."),
 });
 
 const kafkaSection = z.strictObject({
-  namespace: dnsLabel(63),
-  brokers: positiveInt,
-  controllers: positiveInt,
-  /** One node pool with both roles (staging only: a combined node restarts both roles at once). */
-  combinedRoles: z.boolean(),
-  brokerStorageSize: quantity,
-  controllerStorageSize: quantity,
-  brokerResources: resources,
-  controllerResources: resources,
-  defaultReplicationFactor: positiveInt,
-  minInsyncReplicas: positiveInt,
-  /** Adds a plain-text listener on 9092 (TLS on 9093 is always there). */
-  plainListener: z.boolean(),
-  /** How clients authenticate: SCRAM-SHA-512 passwords or mutual TLS. */
-  authentication: z.enum(["scram-sha-512", "tls"]),
-  /** Delete broker volumes when the Kafka resource is deleted. */
-  deleteClaim: z.boolean(),
-  topics: z.array(kafkaTopic),
+  namespace: dnsLabel(63).describe("Namespace of the Kafka cluster."),
+  brokers: positiveInt.max(100).describe("Broker count: at least 3 in prod, one per zone."),
+  controllers: positiveInt.max(9).describe("KRaft controller count, odd: at least 3 in prod."),
+  combinedRoles: z.boolean().describe("One node pool with both roles (staging only: a combined node restarts both roles at once)."),
+  brokerStorageSize: storageQuantity.describe("Volume size of each broker, e.g. 200Gi."),
+  controllerStorageSize: storageQuantity.describe("Volume size of each controller, e.g. 20Gi."),
+  brokerResources: resources.describe("Requests and limits of each broker."),
+  controllerResources: resources.describe("Requests and limits of each controller."),
+  defaultReplicationFactor: positiveInt.describe("Replication factor of topics created without one, and of Kafka's internal topics."),
+  minInsyncReplicas: positiveInt.describe("Replicas that must have a write before it is acknowledged (acks=all): below the replication factor."),
+  plainListener: z.boolean().describe("Adds a plain-text listener on 9092 (TLS on 9093 is always there)."),
+  authentication: z.enum(["scram-sha-512", "tls"]).describe("How clients authenticate: SCRAM-SHA-512 passwords or mutual TLS."),
+  deleteClaim: z.boolean().describe("Delete broker volumes when the Kafka resource is deleted."),
+  topics: z.array(kafkaTopic).describe("Topics, declared here (automatic topic creation is off)."),
 });
 
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a Postgres identifier");
+
 const postgresSection = z.strictObject({
-  namespace: dnsLabel(63),
-  /** Postgres major version; the exact image is pinned in versions.ts. */
-  majorVersion: z.enum(["16", "17"]),
-  instances: positiveInt,
-  storageSize: quantity,
-  walStorageSize: quantity,
-  resources,
-  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a Postgres identifier"),
-  owner: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a Postgres identifier"),
+  namespace: dnsLabel(63).describe("Namespace of the Postgres cluster."),
+  majorVersion: z.enum(["16", "17"]).describe("Postgres major version; the exact image is pinned in versions.ts."),
+  instances: positiveInt.max(9).describe("Instances: a primary and standbys; at least 3 in prod, one per zone."),
+  storageSize: storageQuantity.describe("Data volume size of each instance."),
+  walStorageSize: storageQuantity.describe("WAL volume size of each instance."),
+  resources: resources.describe("Requests and limits of each instance."),
+  database: pgIdentifier.describe("The application database, created at bootstrap."),
+  owner: pgIdentifier.describe("Its owner; CloudNativePG generates the password into the Secret etl-app."),
   backup: z.strictObject({
-    enabled: z.boolean(),
-    /** When base backups run (5-field cron, UTC). WAL is archived continuously. */
-    schedule: cronSchedule,
-    retentionDays: positiveInt,
-  }),
+    enabled: z.boolean().describe("WAL archiving and base backups to S3 (required in prod)."),
+    schedule: cronSchedule.describe("When base backups run (5-field cron, UTC). WAL is archived continuously."),
+    retentionDays: positiveInt.max(3650).describe("Days backups are kept."),
+  }).describe("Backups through the Barman Cloud plugin."),
 });
 
 const alertReceiver = z.strictObject({
-  name: dnsLabel(40),
-  type: z.enum(["slack", "pagerduty", "webhook"]),
-  /** The `etl-platform:secrets` entry holding the webhook URL or routing key. */
-  secret: secretName,
-  /** Slack channel, for `slack` receivers. */
-  channel: z.string().optional(),
+  name: dnsLabel(40).describe("Receiver name."),
+  type: z.enum(["slack", "pagerduty", "webhook"]).describe("Where alerts go."),
+  secret: secretName.describe("The etl-platform:secrets entry holding the webhook URL or routing key."),
+  channel: z.string().optional().describe("Slack channel, for slack receivers."),
 });
 
 const monitoringSection = z.strictObject({
-  namespace: dnsLabel(63),
-  /** Prometheus retention, e.g. `15d`. */
-  retention: z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d"),
-  storageSize: quantity,
-  prometheusResources: resources,
-  /** Extra time past a pipeline's longest schedule gap before its freshness alert fires. */
-  freshnessMarginMinutes: positiveInt,
-  receivers: z.array(alertReceiver),
+  namespace: dnsLabel(63).describe("Namespace of Prometheus, Alertmanager and Grafana."),
+  retention: z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d").describe("Prometheus retention, e.g. 15d."),
+  storageSize: storageQuantity.describe("Prometheus volume size."),
+  prometheusResources: resources.describe("Requests and limits of Prometheus."),
+  freshnessMarginMinutes: positiveInt.max(7 * 24 * 60).describe("Extra time past a pipeline's longest schedule gap and deadline before its freshness alert fires."),
+  receivers: z.array(alertReceiver).describe("Where warning and critical alerts go."),
 });
 
 const argoSection = z.strictObject({
-  namespace: dnsLabel(63),
-  /** `client` (a Kubernetes bearer token) or `sso` (needs `sso`); `server` lets anyone who reaches the UI act as the server. */
-  serverAuthMode: z.enum(["sso", "client", "server"]),
-  /** Single sign-on through an OIDC provider; the client id and secret are `etl-platform:secrets` entries. */
+  namespace: dnsLabel(63).describe("Namespace of the Argo controller and server."),
+  serverAuthMode: z.enum(["sso", "client", "server"]).describe("client (a Kubernetes bearer token) or sso (needs sso); server lets anyone who reaches the UI act as the server (never in prod)."),
   sso: z.strictObject({
-    issuer: z.url(),
-    redirectUrl: z.url(),
-    clientIdSecret: secretName,
-    clientSecretSecret: secretName,
-  }).optional(),
-  /** Days workflow artifacts and logs are kept in S3. */
-  artifactRetentionDays: positiveInt,
-  /** Archive finished workflows in Postgres. */
-  archive: z.boolean(),
-  /**
-   * Defaults for every workflow: how long it may run and how long it is kept. Retries are per step (each
-   * pipeline's `backoffLimit`), never workflow-wide: a workflow-level retry would re-run a whole DAG.
-   */
+    issuer: z.url().describe("The OIDC issuer URL."),
+    redirectUrl: z.url().describe("The UI's callback URL, https://<host>/oauth2/callback."),
+    clientIdSecret: secretName.describe("The etl-platform:secrets entry with the client id."),
+    clientSecretSecret: secretName.describe("The etl-platform:secrets entry with the client secret."),
+  }).optional().describe("Single sign-on through an OIDC provider."),
+  artifactRetentionDays: positiveInt.max(3650).describe("Days workflow artifacts and step logs are kept in S3."),
+  archive: z.boolean().describe("Archive finished workflows in Postgres."),
   workflowDefaults: z.strictObject({
-    activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600),
-    ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
-  }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600 }),
+    activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600).describe("How long a workflow may run, in seconds."),
+    ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe("How long a finished workflow is kept, in seconds."),
+  }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600 })
+    .describe("Defaults for every workflow. Retries are per step (each pipeline's backoffLimit), never workflow-wide: a workflow-level retry would re-run a whole DAG."),
 });
 
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*]*)?$/, "expected an S3 URI such as s3://bucket/prefix/");
 
 const pipelineStep = z.strictObject({
-  name: dnsLabel(40),
-  /** Defaults to the pipeline's image. */
-  image: imageReference.optional(),
-  command: z.array(z.string()).min(1),
-  args: z.array(z.string()).default([]),
-  dependsOn: z.array(z.string()).default([]),
+  name: dnsLabel(40).describe("Step name, unique in the pipeline."),
+  image: imageReference.optional().describe("The step's image; defaults to the pipeline's."),
+  command: z.array(z.string()).min(1).describe("The command the step runs."),
+  args: z.array(z.string()).default([]).describe("Its arguments."),
+  dependsOn: z.array(z.string()).default([]).describe("Steps that must succeed before this one runs."),
 });
 
 const pipeline = z.strictObject({
-  /** The CronJob's name: a DNS-1123 label of at most 52 characters (Kubernetes appends 11 for each Job). */
-  name: dnsLabel(52),
-  /** 5-field cron, evaluated in `timeZone`. */
-  schedule: cronSchedule,
-  timeZone,
-  image: imageReference,
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).default([]),
-  env: z.record(envVarName, z.string()).default({}),
-  /** Env vars whose values come from `etl-platform:secrets` entries, delivered as a Kubernetes Secret. */
-  secretEnv: z.record(envVarName, secretName).default({}),
-  resources,
-  suspend: z.boolean().default(false),
-  /** `spot` (default; interruptions are retried for free) or `on-demand` for jobs that must not be interrupted. */
-  placement: z.enum(["spot", "on-demand"]).default("spot"),
-  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid"),
-  /** Defaults to the shorter of 10 minutes and half the shortest gap between runs. */
-  startingDeadlineSeconds: z.number().int().min(10).optional(),
-  backoffLimit: z.number().int().min(0).max(10).default(3),
-  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600),
-  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
-  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3),
-  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3),
-  /** Exit codes that mean retrying cannot help (bad input, bad config): the Job fails at once. */
-  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]),
-  kafka: z.strictObject({ read: z.array(z.string()).default([]), write: z.array(z.string()).default([]) }).optional(),
-  postgres: z.boolean().default(false),
-  s3: z.strictObject({ read: z.array(s3Uri).default([]), write: z.array(s3Uri).default([]) }).optional(),
-  /** Allow egress to the internet (HTTPS) for extract jobs that call external APIs. */
-  internet: z.boolean().default(false),
-  /** Mount a service account token (only for pipelines that call the Kubernetes API). */
-  kubernetesApi: z.boolean().default(false),
-  /** Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG. */
-  steps: z.array(pipelineStep).min(1).optional(),
+  name: dnsLabel(52).describe("The CronJob's name: a DNS-1123 label of at most 52 characters (Kubernetes appends 11 for each Job)."),
+  schedule: cronSchedule.describe("5-field cron, evaluated in timeZone."),
+  timeZone: timeZone.describe("An IANA time zone as the tz database spells it (case-sensitive, no abbreviations), e.g. Europe/Berlin."),
+  image: imageReference.describe("The image, pinned by tag (never latest); in prod also by digest."),
+  command: z.array(z.string()).optional().describe("Overrides the image's entrypoint."),
+  args: z.array(z.string()).default([]).describe("Arguments."),
+  env: z.record(envVarName, z.string()).default({}).describe("Plain environment variables. A name that says it holds a secret (PASSWORD, TOKEN, ...) belongs in secretEnv."),
+  secretEnv: z.record(envVarName, secretName).default({}).describe("Environment variables whose values come from etl-platform:secrets entries, delivered as a Kubernetes Secret."),
+  resources: resources.describe("Requests and limits of the pipeline's container."),
+  suspend: z.boolean().default(false).describe("Stop scheduling runs."),
+  placement: z.enum(["spot", "on-demand"]).default("spot").describe("spot (default; interruptions are retried) or on-demand for jobs that must not be interrupted."),
+  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").describe("What a run does when the previous one still runs: Forbid (skip) or Replace."),
+  startingDeadlineSeconds: z.number().int().min(10).optional().describe("How late a run may start; defaults to the shorter of 10 minutes and half the shortest gap between runs."),
+  backoffLimit: z.number().int().min(0).max(10).default(3).describe("Retries of a failed run (CronJobs) or of a step on infrastructure failures (multi-step pipelines)."),
+  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600).describe("How long a run may take, in seconds."),
+  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).describe("How long a finished run is kept, in seconds."),
+  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).describe("Successful runs kept."),
+  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).describe("Failed runs kept."),
+  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).describe("Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once."),
+  kafka: z.strictObject({
+    read: z.array(z.string()).default([]).describe("Topics the pipeline reads (its consumer group is its name)."),
+    write: z.array(z.string()).default([]).describe("Topics the pipeline writes."),
+  }).optional().describe("Kafka access: the pipeline gets its own KafkaUser with exactly these ACLs."),
+  postgres: z.boolean().default(false).describe("Connect to Postgres (PG* environment variables from the operator's secret)."),
+  s3: z.strictObject({
+    read: z.array(s3Uri).default([]).describe("S3 prefixes the pipeline reads, e.g. s3://bucket/in/."),
+    write: z.array(s3Uri).default([]).describe("S3 prefixes the pipeline writes."),
+  }).optional().describe("S3 access: an IAM role for exactly these prefixes."),
+  internet: z.boolean().default(false).describe("Allow HTTPS to the internet, for extract jobs that call external APIs."),
+  kubernetesApi: z.boolean().default(false).describe("Mount a service account token (only for pipelines that call the Kubernetes API)."),
+  steps: z.array(pipelineStep).min(1).optional().describe("Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG."),
 });
 
 export const platformConfigSchema = z
   .strictObject({
-    environment: z.enum(["staging", "prod"]),
-    network: networkSection,
-    cluster: clusterSection,
-    logging: loggingSection,
-    nodePools: nodePoolsSection,
-    autoscaler: autoscalerSection,
-    kafka: kafkaSection,
-    postgres: postgresSection,
-    monitoring: monitoringSection,
-    argo: argoSection,
-    pipelines: z.array(pipeline),
-    /** Names of the secret values set with `pulumi config set --secret --path 'etl-platform:secrets.<name>'`. */
-    secrets: z.record(secretName, z.string()).default({}),
+    environment: z.enum(["staging", "prod"]).describe("staging or prod: selects the defaults and the prod rules."),
+    network: networkSection.describe("The VPC, or an existing one."),
+    cluster: clusterSection.describe("The EKS cluster."),
+    logging: loggingSection.describe("Log retention of the platform's log groups and access logs."),
+    nodePools: nodePoolsSection.describe("Managed node groups."),
+    autoscaler: autoscalerSection.describe("The cluster autoscaler."),
+    kafka: kafkaSection.describe("Kafka on Strimzi."),
+    postgres: postgresSection.describe("Postgres on CloudNativePG."),
+    monitoring: monitoringSection.describe("kube-prometheus-stack."),
+    argo: argoSection.describe("Argo Workflows."),
+    pipelines: z.array(pipeline).describe("The data pipelines: a CronJob each, or an Argo CronWorkflow with steps."),
+    secrets: z.record(secretName, z.string()).default({}).describe("Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>."),
   });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

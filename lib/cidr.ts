@@ -60,3 +60,17 @@ export function defaultSubnetLayout(vpcCidr: string, zoneCount: number): { priva
     publicCidrs: Array.from({ length: zoneCount }, (_, i) => subnetOf(lastEighth, prefix + 6, i)),
   };
 }
+
+/**
+ * A range whose address has bits set below its prefix (`10.20.1.0/16`), or undefined when it is a network
+ * address. EC2 refuses such a VPC or subnet range ("is not a valid CIDR block", CreateVpc / CreateSubnet), so the
+ * config refuses it too, with the range that was probably meant.
+ */
+export function hostBitsProblem(cidr: string): string | undefined {
+  const [address, prefix] = cidr.split("/");
+  // A malformed range is reported by its format check.
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address) || !/^\d{1,2}$/.test(prefix ?? "") || Number(prefix) > 32) return undefined;
+  const networkAddress = formatCidr(parseCidr(cidr));
+  if (networkAddress.split("/")[0] === address) return undefined;
+  return `expected a network address (no bits set after the /${cidr.split("/")[1]} prefix), got ${cidr}: did you mean ${networkAddress}?`;
+}

@@ -14,14 +14,6 @@ export function cronProblem(expression: string): string | undefined {
   }
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface ScheduleGaps {
   /** Shortest time between two consecutive runs, in seconds. */

@@ -8,7 +8,8 @@
  */
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
+import { ConfigError } from "../config/load";
 import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
 // The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
 // protect); a subclass reads them off each registration request.
@@ -56,9 +57,56 @@ export interface StackSettings {
   secretKeys: string[];
 }
 
+/** The top-level keys of a Pulumi stack file (pkg/workspace/project.go, ProjectStack). */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/** `config` map keys, then `.key` and `[i]`: the path as a stack file's reader names it. */
+function yamlPath(path: (string | number)[]): string {
+  const [first, second, ...rest] = path;
+  const head = first === "config" && second !== undefined ? String(second) : [first, second].filter((p) => p !== undefined).join(".");
+  return head + rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("");
+}
+
+/** Every key that appears twice in one mapping: YAML forbids it, and the last one would silently win. */
+function duplicateKeys(node: YamlNode | null | undefined, path: (string | number)[] = []): string[] {
+  if (isMap(node)) {
+    const seen = new Set<string>();
+    return node.items.flatMap((pair) => {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const duplicate = seen.has(key) ? [`${yamlPath([...path, key])}: duplicate key (YAML keys must be unique; keep one "${key}")`] : [];
+      seen.add(key);
+      return [...duplicate, ...duplicateKeys(pair.value as YamlNode, [...path, key])];
+    });
+  }
+  if (isSeq(node)) return node.items.flatMap((item, i) => duplicateKeys(item as YamlNode, [...path, i]));
+  return [];
+}
+
+/**
+ * Problems of a stack file as YAML, before any value is read: syntax errors (with their line), duplicate keys
+ * and top-level keys Pulumi does not know, one line each.
+ */
+export function stackFileProblems(text: string, file: string): string[] {
+  const document = parseDocument(text, { uniqueKeys: false });
+  const syntax = document.errors.map((error) => `${file}:${error.linePos?.[0].line ?? "?"}:${error.linePos?.[0].col ?? "?"}: ${error.message.split("\n")[0]}`);
+  if (syntax.length > 0) return syntax;
+  const problems = duplicateKeys(document.contents);
+  const top = document.toJS() as unknown;
+  if (top !== null && top !== undefined && (typeof top !== "object" || Array.isArray(top))) return [...problems, `${file}: expected a mapping with a config section`];
+  for (const key of Object.keys((top ?? {}) as object)) {
+    if (!STACK_FILE_KEYS.includes(key)) problems.push(`${key}: unknown top-level key of a stack file (expected ${STACK_FILE_KEYS.join(", ")})`);
+  }
+  const config = (top as { config?: unknown } | null)?.config;
+  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) problems.push("config: expected a mapping of keys such as etl-platform:environment");
+  return problems;
+}
+
 /** Reads a `Pulumi.<stack>.yaml` file: `secure:` values become secret placeholders, objects become JSON. */
 export function readStackFile(path: string): StackSettings {
-  const document = (parseYaml(fs.readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const text = fs.readFileSync(path, "utf8");
+  const problems = stackFileProblems(text, path);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const document = (parseDocument(text).toJS() ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {
