@@ -6,4 +6,6 @@ module.exports = {
   // Type checking is `npm run typecheck`; transpiling each file alone keeps the suite fast.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 60000,
+  // Every core: jest's default leaves one idle, which on a 2-core runner is half the machine.
+  maxWorkers: "100%",
 };

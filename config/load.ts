@@ -30,7 +30,14 @@ function describe(value: unknown): string {
 
 /** `["pipelines", 2, "schedule"]` -> `etl-platform:pipelines[2].schedule` */
 export function configKey(path: readonly PropertyKey[]): string {
-  const key = path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
+  // A key that is not a plain word (a space, a dot, nothing) is quoted, so the path stays readable.
+  const segment = (part: PropertyKey, i: number) => {
+    if (typeof part === "number") return `[${part}]`;
+    const text = String(part);
+    if (!/^[A-Za-z0-9_$@-]+$/.test(text)) return `[${JSON.stringify(text)}]`;
+    return `${i === 0 ? "" : "."}${text}`;
+  };
+  const key = path.map(segment).join("");
   return `${NAMESPACE}:${key}`;
 }
 
@@ -69,14 +76,19 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
   }
   const merged = mergeDefaults(environmentDefaults[environment], raw);
   // Fields first: the cross-field rules assume each field is valid (a zone count of 9 has no subnet layout).
-  // When a field is not, the rules still run over the raw input, skipping what they cannot check, and any
-  // cross-field problem at or below a key whose field problem is already reported is left out.
+  // When a field is not, the rules that read only valid sections still run, so one run reports what it can.
   const fields = platformConfigSchema.safeParse(merged, { reportInput: true });
   if (!fields.success) {
-    const fieldKeys = fields.error.issues.map((issue) => configKey(issue.path));
-    const ruleLines = crossFieldProblems(merged as PlatformConfig, true)
-      .filter(({ path }) => !fieldKeys.some((key) => configKey(path) === key || configKey(path).startsWith(`${key}.`) || configKey(path).startsWith(`${key}[`)))
-      .map(({ path, message }) => `${configKey(path)}: ${message}`);
+    // Each valid section parsed on its own (its defaults applied); the rules that read an invalid one are skipped.
+    const input = merged as Record<string, unknown>;
+    const sections: Record<string, unknown> = {};
+    const invalidSections: string[] = [];
+    for (const [section, schema] of Object.entries(platformConfigSchema.shape)) {
+      const parsed = (schema as z.ZodType).safeParse(input[section]);
+      if (parsed.success) sections[section] = parsed.data;
+      else invalidSections.push(section);
+    }
+    const ruleLines = crossFieldProblems(sections as PlatformConfig, invalidSections).map(({ path, message }) => `${configKey(path)}: ${message}`);
     throw new ConfigError([...fields.error.issues.flatMap(issueLines), ...ruleLines]);
   }
   const result = validatedConfigSchema.safeParse(merged, { reportInput: true });

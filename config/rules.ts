@@ -22,7 +22,17 @@ const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
-const RULES = [checkNetwork, checkCluster, checkNodePools, checkKafka, checkPostgres, checkObservability, checkPipelines, checkResources];
+/** Each cross-field rule with the top-level sections it reads. */
+const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
+  [checkNetwork, ["environment", "network"]],
+  [checkCluster, ["environment", "cluster"]],
+  [checkNodePools, ["nodePools"]],
+  [checkKafka, ["environment", "kafka"]],
+  [checkPostgres, ["environment", "postgres"]],
+  [checkObservability, ["environment", "argo", "monitoring", "secrets"]],
+  [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets"]],
+  [checkResources, ["autoscaler", "kafka", "postgres", "monitoring", "pipelines"]],
+];
 
 export interface RuleProblem {
   path: Path;
@@ -30,22 +40,15 @@ export interface RuleProblem {
 }
 
 /**
- * The cross-field problems of a config. On a config whose fields are all valid every rule runs, and a rule that
- * throws is a bug. With `fieldsInvalid`, the config is the unvalidated input (so that one run still reports the
- * cross-field problems next to the field problems): a rule whose input is too broken to check is skipped, since
- * its field's own problem is already reported.
+ * The cross-field problems of a config whose fields are valid; a rule that throws is a bug. With
+ * `invalidSections` (the top-level sections that have a field problem), the config is the unvalidated input, and
+ * only the rules that read none of those sections run, so that one run still reports every problem it can.
  */
-export function crossFieldProblems(cfg: PlatformConfig, fieldsInvalid = false): RuleProblem[] {
+export function crossFieldProblems(cfg: PlatformConfig, invalidSections: string[] = []): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  for (const rule of RULES) {
-    const found: RuleProblem[] = [];
-    try {
-      rule(cfg, (path, message) => found.push({ path, message }));
-    } catch (error) {
-      if (!fieldsInvalid) throw error;
-      continue;
-    }
-    problems.push(...found);
+  for (const [rule, sections] of RULES) {
+    if (sections.some((section) => invalidSections.includes(section))) continue;
+    rule(cfg, (path, message) => problems.push({ path, message }));
   }
   return problems;
 }

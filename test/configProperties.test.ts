@@ -1,0 +1,139 @@
+/**
+ * Property tests over the config loader: random mutations of the real stack files (a key deleted, a value of
+ * the wrong type, null, empty, huge, negative, unicode, deeply nested) are either accepted, and then build every
+ * object the program declares from them, or refused cleanly: a ConfigError whose every line names a key. Never a
+ * crash. The accepted ones are also run through the whole program for a few cases.
+ */
+import * as path from "path";
+import fc from "fast-check";
+import { ConfigError, parsePlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema";
+import { nodeGroupPlans } from "../components/nodePools";
+import { subnetPlan } from "../components/network";
+import { kafkaCluster, kafkaNodePool, kafkaTopic, kafkaUser, nodePoolSpecs } from "../components/kafka";
+import { postgresAlertRules, postgresCluster, scheduledBackup } from "../components/postgres";
+import { monitoringValues } from "../components/monitoring";
+import { cronJob, cronWorkflow, pipelineAlertRules, pipelineNetworkPolicy, type PipelineWiring } from "../lib/pipelineSpecs";
+import { readStackFile } from "../scripts/offline";
+import { plan, withConfig } from "./harness";
+
+const wiring: PipelineWiring = {
+  namespace: "pipelines",
+  kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
+  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
+};
+
+/** The `etl-platform:` sections of a stack file, as the loader receives them. */
+function sections(stack: string): Record<string, unknown> {
+  const { config } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
+  return Object.fromEntries(Object.entries(config).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => {
+    let parsed: unknown = value;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // a plain string
+    }
+    return [key.slice("etl-platform:".length), parsed];
+  }));
+}
+
+type Json = unknown;
+type Path = (string | number)[];
+
+/** Every path to a value in the document (objects' keys and arrays' indexes). */
+function paths(value: Json, at: Path = []): Path[] {
+  if (Array.isArray(value)) return [at, ...value.flatMap((item, i) => paths(item, [...at, i]))];
+  if (value && typeof value === "object") return [at, ...Object.entries(value).flatMap(([key, child]) => paths(child, [...at, key]))];
+  return [at];
+}
+
+function mutate(document: Json, at: Path, replacement: Json | typeof DELETE): Json {
+  if (at.length === 0) return replacement === DELETE ? {} : replacement;
+  const [head, ...rest] = at;
+  const copy: any = Array.isArray(document) ? [...document] : { ...(document as object) };
+  if (rest.length === 0 && replacement === DELETE) {
+    if (Array.isArray(copy)) copy.splice(head as number, 1);
+    else delete copy[head];
+    return copy;
+  }
+  copy[head] = mutate(copy[head], rest, replacement);
+  return copy;
+}
+
+const DELETE = Symbol("delete");
+const deep = (depth: number): Json => (depth === 0 ? "x" : { a: deep(depth - 1), b: [deep(depth - 1)] });
+const replacements = fc.oneof(
+  fc.constant(DELETE),
+  fc.constant(null),
+  fc.constantFrom("", [], {}, 0, -1, -1e9, 1e308, Number.MAX_SAFE_INTEGER + 2, 0.5, true, false, "true", "42", "1e3"),
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.constantFrom("ü/ß", "😀", "a".repeat(10000), "../../etc", "$(rm -rf /)", "0 0 31 2 *", "10.0.0.0/33", "Mi", "512m", "∞"),
+  fc.integer({ min: -1e6, max: 1e6 }),
+  fc.double({ noNaN: false }),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+  fc.integer({ min: 1, max: 12 }).map(deep),
+);
+
+/** What the program builds from a config, with the pure functions the components call. */
+function buildEverything(config: PlatformConfig): void {
+  const zones = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
+  nodeGroupPlans(config.nodePools, zones, config.environment === "prod");
+  if (!config.network.existing) subnetPlan(config.network, config.cluster.name);
+  for (const pool of nodePoolSpecs(config.kafka)) kafkaNodePool(pool, { config: config.kafka, environment: config.environment, storageClassName: "gp3" });
+  kafkaCluster({ config: config.kafka, usersNamespace: "pipelines" });
+  config.kafka.topics.forEach(kafkaTopic);
+  postgresCluster({ config: config.postgres, environment: config.environment, storageClassName: "gp3", clientNamespaces: ["pipelines"] }, "arn");
+  scheduledBackup(config.postgres);
+  postgresAlertRules(config.postgres);
+  monitoringValues({ config: config.monitoring, environment: config.environment, storageClassName: "gp3" });
+  pipelineAlertRules(config.pipelines, "pipelines", config.monitoring.freshnessMarginMinutes);
+  for (const pipeline of config.pipelines) {
+    if (pipeline.steps) cronWorkflow(pipeline, wiring);
+    else cronJob(pipeline, wiring);
+    pipelineNetworkPolicy(pipeline, wiring);
+    if (pipeline.kafka) kafkaUser(pipeline.name, pipeline.kafka, config.kafka.authentication);
+  }
+}
+
+describe.each(["staging", "prod"])("random mutations of the %s stack file", (stack) => {
+  const base = sections(stack);
+  const allPaths = paths(base).filter((p) => p.length > 0);
+  const accepted: Record<string, unknown>[] = [];
+
+  it("are accepted and build, or are refused with every line naming a key: never a crash (600 cases)", () => {
+    const mutation = fc.record({
+      at: fc.constantFrom(...allPaths),
+      replacement: replacements,
+      second: fc.option(fc.record({ at: fc.constantFrom(...allPaths), replacement: replacements }), { nil: undefined }),
+    });
+    fc.assert(fc.property(mutation, ({ at, replacement, second }) => {
+      let document = mutate(base, at, replacement) as Record<string, unknown>;
+      if (second) document = mutate(document, second.at, second.replacement) as Record<string, unknown>;
+      let config: PlatformConfig;
+      try {
+        config = parsePlatformConfig(document);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        expect(error.problems.length).toBeGreaterThan(0);
+        for (const line of error.problems) {
+          expect(line).toMatch(/^etl-platform:(?:[^\s:"[]|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*: \S/);
+          expect(line).not.toMatch(/undefined|\[object Object\]|NaN/);
+        }
+        return;
+      }
+      buildEverything(config);
+      if (accepted.length < 3 && JSON.stringify(document) !== JSON.stringify(base)) accepted.push(document);
+    }), { numRuns: 600, seed: stack === "prod" ? 4242 : 2424 });
+  });
+
+  it("a few accepted mutations plan through the whole program", async () => {
+    for (const document of accepted.slice(0, 2)) {
+      const settings = withConfig({ config: {}, secretKeys: [] }, Object.fromEntries(Object.entries(document).map(([key, value]) => [key, typeof value === "string" ? value : value])));
+      settings.config["aws:region"] = "eu-west-1";
+      const result = await plan(stack, settings);
+      expect(result.ofType("eks:index:Cluster")).toHaveLength(1);
+    }
+  });
+});
