@@ -45,7 +45,7 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
   const got = `got ${describe(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => `${configKey([...issue.path, key])}: unknown key (check its spelling against the config reference in README.md)`);
+      return issue.keys.map((key) => `${configKey([...issue.path, key])}: unknown key (check its spelling against docs/config.md)`);
     case "invalid_type":
       return [`${configKey(issue.path)}: ${issue.input === undefined ? `expected a value (${issue.expected}), got nothing: the key is required` : `expected ${issue.expected}, ${got}`}`];
     case "invalid_value":

@@ -22,6 +22,18 @@ const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
+/** What the rules below check, for the generated reference (docs/config.md). */
+export const CROSS_FIELD_RULES = [
+  "`network`: prod spreads over at least 3 zones with a NAT gateway per zone; the VPC range is /20 or larger; subnets, one per zone, lie inside it and do not overlap.",
+  "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
+  "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
+  "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
+  "`postgres`: prod has 3+ instances and backups on.",
+  "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
+  "`pipelines`: unique names; a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle.",
+  "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
+];
+
 /** Each cross-field rule with the top-level sections it reads. */
 const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkNetwork, ["environment", "network"]],

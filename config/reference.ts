@@ -1,0 +1,94 @@
+/**
+ * docs/config.md, generated from the zod schema's descriptions and the per-environment defaults, so the reference
+ * cannot drift from what the loader accepts. Regenerate with `npm run generate-config`.
+ */
+import { environmentDefaults } from "./defaults";
+import { configSectionsSchema } from "./jsonSchema";
+import { CROSS_FIELD_RULES } from "./rules";
+
+type JsonSchema = Record<string, any>;
+
+interface Row {
+  key: string;
+  type: string;
+  staging: string;
+  prod: string;
+  description: string;
+}
+
+function typeOf(schema: JsonSchema): string {
+  if (schema.enum) return schema.enum.map((value: unknown) => `\`${JSON.stringify(value)}\``).join(" \\| ");
+  if (schema.anyOf) return schema.anyOf.map(typeOf).join(" or ");
+  switch (schema.type) {
+    case "integer":
+    case "number": {
+      const range = schema.minimum !== undefined && schema.maximum !== undefined ? `, ${schema.minimum} to ${schema.maximum}`
+        : schema.minimum !== undefined ? `, at least ${schema.minimum}` : schema.maximum !== undefined ? `, at most ${schema.maximum}` : "";
+      return `${schema.type}${range}`;
+    }
+    case "string":
+      return schema.format === "cidrv4" ? "IPv4 CIDR" : schema.format === "uri" ? "URL" : schema.maxLength ? `string, at most ${schema.maxLength} characters` : "string";
+    case "array":
+      return `list of ${typeOf(schema.items ?? {})}${schema.minItems ? `, at least ${schema.minItems}` : ""}`;
+    case "object":
+      return schema.properties ? "object" : `map of ${typeOf(schema.additionalProperties ?? {})}`;
+    default:
+      return schema.type ?? "any";
+  }
+}
+
+function valueAt(document: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), document);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "";
+  const text = JSON.stringify(value);
+  return `\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\``.replace(/\|/g, "\\|");
+}
+
+/** Rows for a schema node and everything under it. `path` is what a stack file writes; `inList` once inside a list item. */
+function rows(schema: JsonSchema, path: string[], inList: boolean): Row[] {
+  const key = path.join(".").replace(/\.\[\]/g, "[]");
+  const defaults = (environment: "staging" | "prod") => {
+    if (inList) return show(schema.default);
+    const fromEnvironment = valueAt(environmentDefaults[environment], path);
+    return show(fromEnvironment ?? schema.default);
+  };
+  const self: Row = { key: `\`${key}\``, type: typeOf(schema), staging: defaults("staging"), prod: defaults("prod"), description: (schema.description ?? "").replace(/\|/g, "\\|") };
+  const children: Row[] = [];
+  if (schema.type === "object" && schema.properties) {
+    for (const [child, childSchema] of Object.entries(schema.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, child], inList));
+  }
+  if (schema.type === "array" && schema.items?.type === "object" && schema.items.properties) {
+    for (const [child, childSchema] of Object.entries(schema.items.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, "[]", child], true));
+  }
+  // Objects with children list their keys instead of a JSON default.
+  if (children.length > 0 && self.type === "object") self.staging = self.prod = "";
+  return [self, ...children];
+}
+
+export function configReference(): string {
+  const sections = configSectionsSchema();
+  const lines = [
+    "# Config reference",
+    "",
+    "<!-- Generated from config/schema.ts and config/defaults.ts by `npm run generate-config`; do not edit by hand. -->",
+    "",
+    "Every key lives under the `etl-platform:` namespace of a stack file (`stacks/Pulumi.<stack>.yaml`). Set only what",
+    "differs from the environment's defaults: objects merge key by key over them, lists replace the default list whole.",
+    "Unknown keys are errors. An editor with the YAML language server checks keys and types while you type, from",
+    "`config/stack.schema.json` (see README.md, \"Editing stack files\"); the rules across keys below are checked by",
+    "`npm run plan` and `pulumi up` only.",
+    "",
+  ];
+  for (const [section, schema] of Object.entries(sections.properties as Record<string, JsonSchema>)) {
+    lines.push(`## ${section}`, "", schema.description ?? "", "", "| key | type | staging default | prod default | what it is, and its rule |", "| --- | --- | --- | --- | --- |");
+    for (const row of rows(schema, [section], false)) lines.push(`| ${row.key} | ${row.type} | ${row.staging} | ${row.prod} | ${row.description} |`);
+    lines.push("");
+  }
+  lines.push("## Rules across keys", "", "Checked when the config is loaded, after each key's own rule; each problem names the key it is about.", "");
+  for (const rule of CROSS_FIELD_RULES) lines.push(`- ${rule}`);
+  lines.push("");
+  return lines.join("\n");
+}
