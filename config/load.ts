@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
-import { crossFieldProblems, kubernetesVersionNotes, validatedConfigSchema } from "./rules";
+import { crossFieldProblems, kubernetesVersionNotes } from "./rules";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 
 export const NAMESPACE = "etl-platform";
@@ -91,9 +91,9 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
     const ruleLines = crossFieldProblems(sections as PlatformConfig, invalidSections).map(({ path, message }) => `${configKey(path)}: ${message}`);
     throw new ConfigError([...fields.error.issues.flatMap(issueLines), ...ruleLines]);
   }
-  const result = validatedConfigSchema.safeParse(merged, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.flatMap(issueLines));
+  const ruleProblems = crossFieldProblems(fields.data);
+  if (ruleProblems.length === 0) return fields.data;
+  throw new ConfigError(ruleProblems.map(({ path, message }) => `${configKey(path)}: ${message}`));
 }
 
 function parseValue(text: string): unknown {

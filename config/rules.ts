@@ -3,7 +3,7 @@
  * it is about, says what was expected and what was found.
  */
 import { z } from "zod";
-import { platformConfigSchema, type PlatformConfig } from "./schema";
+import type { PlatformConfig } from "./schema";
 import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "../lib/cidr";
 import { cronProblem, scheduleGaps } from "../lib/cron";
 import { isValidTimeZone } from "./timeZones";
@@ -63,13 +63,6 @@ export function crossFieldProblems(cfg: PlatformConfig, invalidSections: string[
     rule(cfg, (path, message) => problems.push({ path, message }));
   }
   return problems;
-}
-
-/** The whole config's schema: every field's own rules, then the cross-field rules. */
-export const validatedConfigSchema = platformConfigSchema.superRefine((cfg, ctx) => checkPlatformRules(cfg, ctx));
-
-export function checkPlatformRules(cfg: PlatformConfig, ctx: z.RefinementCtx): void {
-  for (const { path, message } of crossFieldProblems(cfg)) ctx.addIssue({ code: "custom", path, message });
 }
 
 type Resources = PlatformConfig["kafka"]["brokerResources"];
