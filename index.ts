@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "./components/platform";
+import { Platform } from "./components/etlPlatform";
 import { readStackConfig } from "./config/load";
 
 /** The Pulumi program: validate the stack config, build the platform, export what operators need. */

@@ -1,4 +1,4 @@
-import { autoscalerIamPolicy } from "../components/autoscaler";
+import { autoscalerIamPolicy } from "../components/aws/autoscaler";
 import { plan, STACK_NAMES, stackSettings, withConfig, type Plan } from "./harness";
 import { coreObjectProblems, unknownValuesKeys } from "./upstream";
 import { instanceShape } from "../lib/instanceTypes";

@@ -1,5 +1,5 @@
-import { kafkaUser } from "../components/kafka";
-import { backupAccessPolicy } from "../components/postgres";
+import { kafkaUser } from "../components/platform/kafka";
+import { backupAccessPolicy } from "../components/platform/postgres";
 import { plan, STACK_NAMES, type Declared, type Plan } from "./harness";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 

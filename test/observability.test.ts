@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { alertmanagerConfig } from "../components/monitoring";
-import { serverArtifactPolicy } from "../components/argo";
+import { alertmanagerConfig } from "../components/platform/monitoring";
+import { serverArtifactPolicy } from "../components/platform/argo";
 import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSpecs";
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";

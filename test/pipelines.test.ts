@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { s3AccessPolicy } from "../components/pipelines";
+import { s3AccessPolicy } from "../components/platform/pipelines";
 import { scheduleGaps } from "../lib/cron";
 import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
 import { parsePlatformConfig } from "../config/load";

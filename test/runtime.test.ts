@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { addonSpecs } from "../components/cluster";
+import { addonSpecs } from "../components/aws/cluster";
 import { podFailurePolicy } from "../lib/pipelineSpecs";
 import { INFRASTRUCTURE_FAILURE_MESSAGES, argoRetryExpression } from "../lib/retries";
 import { chartCrdFiles, charts, EKS_ADDONS, kubernetesVersions, prometheusOperatorVersion, supportedKubernetesVersions } from "../versions";

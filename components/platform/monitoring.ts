@@ -2,11 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify as toYaml } from "yaml";
-import type { Environment, MonitoringConfig } from "../config/schema";
-import { prometheusRuleSpec, type RuleGroup } from "../lib/alerts";
-import { dashboardJson, platformDashboards } from "../lib/dashboards";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
-import { chartCrdFiles, charts, pinnedRelease } from "../versions";
+import type { Environment, MonitoringConfig } from "../../config/schema";
+import { prometheusRuleSpec, type RuleGroup } from "../../lib/alerts";
+import { dashboardJson, platformDashboards } from "../../lib/dashboards";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
 export const FULLNAME = "kube-prometheus";

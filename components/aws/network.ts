@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkConfig } from "../config/schema";
-import { defaultSubnetLayout } from "../lib/cidr";
-import { servicePrincipalTrustPolicy, type PolicyDocument } from "../lib/iam";
+import type { NetworkConfig } from "../../config/schema";
+import { defaultSubnetLayout } from "../../lib/cidr";
+import { servicePrincipalTrustPolicy, type PolicyDocument } from "../../lib/iam";
 import type { LogSettings } from "./auditLogs";
 
 export interface NetworkArgs {

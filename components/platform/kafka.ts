@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, KafkaConfig } from "../config/schema";
-import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
-import type { RuleGroup } from "../lib/alerts";
-import { allowIngress, defaultDenyIngress } from "../lib/networkPolicies";
-import { chartCrdFiles, charts, pinnedRelease } from "../versions";
+import type { Environment, KafkaConfig } from "../../config/schema";
+import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import type { RuleGroup } from "../../lib/alerts";
+import { allowIngress, defaultDenyIngress } from "../../lib/networkPolicies";
+import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
 export const KAFKA_CLUSTER_NAME = "etl";

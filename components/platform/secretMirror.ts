@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { systemPlacement } from "../lib/placement";
-import { charts, pinnedRelease } from "../versions";
+import { systemPlacement } from "../../lib/placement";
+import { charts, pinnedRelease } from "../../versions";
 
 const ANNOTATION = "reflector.v1.k8s.emberstack.com";
 

@@ -1,16 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, PostgresConfig } from "../config/schema";
-import type { PolicyDocument } from "../lib/iam";
-import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../lib/networkPolicies";
-import { restrictedNamespaceLabels } from "../lib/podSecurity";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../lib/placement";
-import type { AlertRule, RuleGroup } from "../lib/alerts";
-import { scheduleGaps } from "../lib/cron";
-import { charts, pinnedRelease, postgresImages } from "../versions";
-import { BackupBucket } from "./backupBucket";
+import type { Environment, PostgresConfig } from "../../config/schema";
+import type { PolicyDocument } from "../../lib/iam";
+import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../../lib/networkPolicies";
+import { restrictedNamespaceLabels } from "../../lib/podSecurity";
+import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import type { AlertRule, RuleGroup } from "../../lib/alerts";
+import { scheduleGaps } from "../../lib/cron";
+import { charts, pinnedRelease, postgresImages } from "../../versions";
+import { BackupBucket } from "../aws/backupBucket";
 import { mirrorSourceAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "./workloadRole";
+import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
 
 export const PG_CLUSTER_NAME = "etl";
 export const CNPG_NAMESPACE = "cnpg-system";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAccountTrustPolicy, type PolicyDocument } from "../lib/iam";
+import { serviceAccountTrustPolicy, type PolicyDocument } from "../../lib/iam";
 
 /** The cluster's OIDC identity provider, which IAM roles for service accounts trust. */
 export interface OidcProvider {

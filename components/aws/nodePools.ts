@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodePoolConfig, NodePoolsConfig } from "../config/schema";
-import { servicePrincipalTrustPolicy } from "../lib/iam";
-import { poolLabels, poolTaints, type PoolRole, type Taint } from "../lib/placement";
+import type { NodePoolConfig, NodePoolsConfig } from "../../config/schema";
+import { servicePrincipalTrustPolicy } from "../../lib/iam";
+import { poolLabels, poolTaints, type PoolRole, type Taint } from "../../lib/placement";
 
 export interface NodePoolsArgs {
   config: NodePoolsConfig;

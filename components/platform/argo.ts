@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArgoConfig, Environment } from "../config/schema";
-import type { PolicyDocument } from "../lib/iam";
-import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../lib/podSecurity";
-import { systemPlacement } from "../lib/placement";
-import { charts, pinnedRelease } from "../versions";
-import { BackupBucket } from "./backupBucket";
+import type { ArgoConfig, Environment } from "../../config/schema";
+import type { PolicyDocument } from "../../lib/iam";
+import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
+import { systemPlacement } from "../../lib/placement";
+import { charts, pinnedRelease } from "../../versions";
+import { BackupBucket } from "../aws/backupBucket";
 import { mirrorTargetAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "./workloadRole";
+import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
 
 export const SERVER_SERVICE_ACCOUNT = "argo-server";
 const SSO_SECRET = "argo-server-sso";

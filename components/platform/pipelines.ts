@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KafkaConfig, PipelineConfig } from "../config/schema";
-import type { PolicyDocument } from "../lib/iam";
+import type { KafkaConfig, PipelineConfig } from "../../config/schema";
+import type { PolicyDocument } from "../../lib/iam";
 import { stringify as toYaml } from "yaml";
 import {
   ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, artifactPrefix, artifactRepository, cronJob, cronWorkflow, envSecretName,
   PIPELINE_PRIORITY_CLASS, pipelineNetworkPolicy, type PipelineWiring,
-} from "../lib/pipelineSpecs";
+} from "../../lib/pipelineSpecs";
 import { kafkaUser } from "./kafka";
 import { mirrorTargetAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "./workloadRole";
+import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
 
 /** The Argo artifact bucket, where steps pipelines archive their step logs. */
 export interface ArtifactStore {

@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig, Environment } from "../config/schema";
-import type { PolicyDocument } from "../lib/iam";
-import { kubernetesVersions, type EksAddon, type KubernetesVersion } from "../versions";
+import type { ClusterConfig, Environment } from "../../config/schema";
+import type { PolicyDocument } from "../../lib/iam";
+import { kubernetesVersions, type EksAddon, type KubernetesVersion } from "../../versions";
 import type { LogSettings } from "./auditLogs";
 import { WorkloadRole } from "./workloadRole";
 

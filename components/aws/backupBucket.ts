@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument } from "../lib/iam";
+import type { PolicyDocument } from "../../lib/iam";
 
 export interface BackupBucketArgs {
   /** What the bucket holds, e.g. `postgres-backups`; part of its name. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument } from "../lib/iam";
+import type { PolicyDocument } from "../../lib/iam";
 import { tlsOnlyBucketPolicy } from "./backupBucket";
 
 export const PURPOSE_TAG = "etl-platform/purpose";

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalerConfig } from "../config/schema";
-import type { PolicyDocument } from "../lib/iam";
-import { systemPlacement } from "../lib/placement";
-import type { RuleGroup } from "../lib/alerts";
-import { charts, kubernetesVersions, pinnedRelease, type KubernetesVersion } from "../versions";
+import type { AutoscalerConfig } from "../../config/schema";
+import type { PolicyDocument } from "../../lib/iam";
+import { systemPlacement } from "../../lib/placement";
+import type { RuleGroup } from "../../lib/alerts";
+import { charts, kubernetesVersions, pinnedRelease, type KubernetesVersion } from "../../versions";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
 
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" };
