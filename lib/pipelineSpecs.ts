@@ -8,7 +8,7 @@ import type { PipelineConfig } from "../config/schema";
 import type { AlertRule, RuleGroup } from "./alerts";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
-import { batchPlacement } from "./placement";
+import type { Placement } from "./placement";
 import { CNPG_INSTANCE_LABELS } from "./networkPolicies";
 import { argoStepRetryStrategy } from "./retries";
 
@@ -30,6 +30,12 @@ export const ARTIFACT_REPOSITORIES_CONFIGMAP = "artifact-repositories";
 /** The addresses and secret names of the data services a pipeline may use. */
 export interface PipelineWiring {
   namespace: string;
+  /** Where pipelines of each capacity type run (the batch pools on EKS). */
+  placement: (capacityType: "spot" | "on-demand") => Placement;
+  /** Addresses outside the cluster's pods: the API server, and the object store when it is outside the cluster. */
+  egress: { apiServer: { cidrs: string[]; ports: number[] }; objectStore: { cidr: string; except: string[] }[] };
+  /** The object store's pods, when it runs in the cluster. */
+  objectStore?: { namespace: string; podLabels: Record<string, string>; port: number };
   kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
   postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
 }
@@ -39,23 +45,50 @@ export function artifactPrefix(pipeline: Pick<PipelineConfig, "name">): string {
   return `${pipeline.name}/`;
 }
 
+/** Where an Argo artifact repository points: the store's S3 endpoint, and how pods authenticate to it. */
+export interface ArtifactStoreAccess {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  insecure: boolean;
+  /** Static keys in a Secret of the pipelines namespace; without it, the pod's own identity (IRSA on AWS). */
+  secret?: { name: string; accessKeyIdKey: string; secretAccessKeyKey: string };
+}
+
 /**
  * A steps pipeline's Argo artifact repository (an entry of the `artifact-repositories` ConfigMap): step logs are
- * archived under the pipeline's own prefix, with the credentials of the step's pod (its pipeline's IAM role).
- * https://argo-workflows.readthedocs.io/en/latest/artifact-repository-ref/
+ * archived under the pipeline's own prefix, with the pipeline's own credentials (its IAM role on AWS, its own
+ * keys with an in-cluster store). https://argo-workflows.readthedocs.io/en/latest/artifact-repository-ref/
  */
-export function artifactRepository(pipeline: Pick<PipelineConfig, "name">, bucket: string, region: string) {
+export function artifactRepository(pipeline: Pick<PipelineConfig, "name">, store: ArtifactStoreAccess) {
+  const credentials = store.secret
+    ? { accessKeySecret: { name: store.secret.name, key: store.secret.accessKeyIdKey }, secretKeySecret: { name: store.secret.name, key: store.secret.secretAccessKeyKey } }
+    : { useSDKCreds: true };
   return {
     archiveLogs: true,
     s3: {
-      bucket,
-      endpoint: `s3.${region}.amazonaws.com`,
-      region,
-      insecure: false,
-      useSDKCreds: true,
+      bucket: store.bucket,
+      endpoint: store.endpoint,
+      region: store.region,
+      insecure: store.insecure,
+      ...credentials,
       keyFormat: `${artifactPrefix(pipeline)}{{workflow.name}}/{{pod.name}}`,
     },
   };
+}
+
+/** What a pipeline may do in the object store: its declared S3 prefixes, and its own prefix of the artifact bucket. */
+export function pipelineStoreGrants<B>(pipeline: Pick<PipelineConfig, "name" | "s3" | "steps">, artifacts: B): { bucket: B | string; prefix: string; actions: ("list" | "read" | "write")[] }[] {
+  const parse = (uri: string) => {
+    const [bucket, ...rest] = uri.replace(/^s3:\/\//, "").split("/");
+    return { bucket, prefix: rest.join("/") };
+  };
+  return [
+    ...(pipeline.s3?.read ?? []).map((uri) => ({ ...parse(uri), actions: ["list", "read"] as ("list" | "read" | "write")[] })),
+    ...(pipeline.s3?.write ?? []).map((uri) => ({ ...parse(uri), actions: ["write"] as ("list" | "read" | "write")[] })),
+    // Step logs: write-only, the pipeline's own prefix (neither another pipeline's nor reading back).
+    ...(pipeline.steps ? [{ bucket: artifacts, prefix: artifactPrefix(pipeline), actions: ["write"] as ("list" | "read" | "write")[] }] : []),
+  ];
 }
 
 /** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
@@ -138,8 +171,8 @@ function container(pipeline: PipelineConfig, wiring: PipelineWiring, step?: NonN
 }
 
 /** Pod settings shared by CronJobs and CronWorkflows: placement, priority, restricted security. */
-function podSettings(pipeline: PipelineConfig) {
-  const placement = batchPlacement(pipeline.placement);
+function podSettings(pipeline: PipelineConfig, wiring: PipelineWiring) {
+  const placement = wiring.placement(pipeline.placement);
   return {
     priorityClassName: PIPELINE_PRIORITY_CLASS,
     securityContext: restrictedPodSecurityContext,
@@ -190,7 +223,7 @@ export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { api
               restartPolicy: "Never",
               serviceAccountName: pipeline.name,
               automountServiceAccountToken: pipeline.kubernetesApi,
-              ...podSettings(pipeline),
+              ...podSettings(pipeline, wiring),
               containers: [container(pipeline, wiring)],
               volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
             },
@@ -240,8 +273,8 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
         podGC: { strategy: "OnPodCompletion" },
         podPriorityClassName: PIPELINE_PRIORITY_CLASS,
         securityContext: restrictedPodSecurityContext,
-        tolerations: podSettings(pipeline).tolerations,
-        affinity: podSettings(pipeline).affinity,
+        tolerations: podSettings(pipeline, wiring).tolerations,
+        affinity: podSettings(pipeline, wiring).affinity,
         podMetadata: { labels },
         volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
         metrics: {
@@ -266,8 +299,9 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
 
 /**
- * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres primary, and HTTPS to the internet
- * (extract jobs that declare it, and pipelines with S3 access, which also reach AWS STS through it).
+ * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres instances, HTTPS to the internet (extract
+ * jobs that declare it), the object store (S3 access, and a steps pipeline's step logs), and the API server (Argo's
+ * executor, or `kubernetesApi`). Where the store and the API server are depends on the target (wiring.egress).
  */
 export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: PipelineWiring) {
   const namespaceOf = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
@@ -279,15 +313,20 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
     // Every instance of the namespace, so clients can switch to a cluster restored under another name.
     egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: CNPG_INSTANCE_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] });
   }
-  // S3 and STS (IRSA) for pipelines with S3 access; steps pipelines also reach them to archive step logs.
-  if (pipeline.internet || pipeline.s3) {
+  if (pipeline.internet) {
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
+  if (pipeline.s3 || pipeline.steps) {
+    const store = wiring.objectStore;
+    if (store) egress.push({ to: [{ ...namespaceOf(store.namespace), podSelector: { matchLabels: store.podLabels } }], ports: [{ protocol: "TCP", port: store.port }] });
+    // S3 and STS (IRSA's token exchange) are public AWS endpoints: HTTPS outside the private ranges.
+    else if (!pipeline.internet) egress.push({ to: wiring.egress.objectStore.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] });
+  }
   if (pipeline.kubernetesApi || pipeline.steps) {
-    // Argo's executor reports step results to the API server, whose endpoints on EKS are the control plane's
-    // ENIs (VPC addresses behind the `kubernetes` ClusterIP), not pods a selector can name; port 443 only.
-    // The same rule carries a steps pipeline's log archive to S3 and its IRSA token exchange with STS.
-    egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    // Argo's executor reports step results to the API server; on EKS its endpoints are the control plane's ENIs
+    // (VPC addresses behind the `kubernetes` ClusterIP), on kind the control-plane node: no pod selector names them.
+    const { cidrs, ports } = wiring.egress.apiServer;
+    egress.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: ports.map((port) => ({ protocol: "TCP", port })) });
   }
   return {
     apiVersion: "networking.k8s.io/v1",

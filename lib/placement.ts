@@ -58,6 +58,21 @@ export function batchPlacement(capacityType: "spot" | "on-demand"): Placement {
   return { tolerations: [tolerate(BATCH_TAINT_KEY)], affinity: requireLabels({ [CAPACITY_LABEL]: [capacityType] }) };
 }
 
+/** Where each kind of workload runs: our pools' labels and taints, or nowhere in particular. */
+export interface Placements {
+  system: Placement;
+  stateful: Placement;
+  batch: (capacityType: "spot" | "on-demand") => Placement;
+  /** Node label to spread replicas over; undefined when the nodes carry no zone. */
+  zoneLabel?: string;
+}
+
+/** Our EKS node pools' labels and taints (components/aws/nodePools.ts), zones from the well-known label. */
+export const nodePoolPlacements: Placements = { system: systemPlacement, stateful: statefulPlacement, batch: batchPlacement, zoneLabel: ZONE_LABEL };
+
+/** A cluster whose nodes we do not manage: no selectors, no tolerations, no zones (e.g. kind). */
+export const anyNodePlacements: Placements = { system: { tolerations: [] }, stateful: { tolerations: [] }, batch: () => ({ tolerations: [] }), zoneLabel: undefined };
+
 export function poolLabels(role: PoolRole, poolName: string, capacityType: "spot" | "on-demand"): Record<string, string> {
   return { [POOL_LABEL]: role === "batch" ? poolName : role, [CAPACITY_LABEL]: capacityType };
 }

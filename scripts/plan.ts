@@ -70,12 +70,18 @@ function inputsOf(resource: DeclaredResource): Record<string, any> {
   return present(resource.rawInputs) as Record<string, any>;
 }
 
-/** The component (a direct child of the Platform) that each resource belongs to. */
+/** Components whose children are the plan's groups: the root, and the two layers under it. */
+const GROUPING_COMPONENTS = new Set(["etl-platform:index:Platform", "etl-platform:aws:Infrastructure", "etl-platform:platform:Platform"]);
+
+/** The component (a direct child of the root or of a layer) that each resource belongs to. */
 function componentOf(resource: DeclaredResource, byUrn: Map<string, DeclaredResource>): string {
   let current: DeclaredResource | undefined = resource;
   while (current?.parent) {
     const parent = byUrn.get(current.parent);
-    if (!parent || parent.type === "etl-platform:index:Platform") return current.custom ? "(platform)" : current.name;
+    if (!parent || GROUPING_COMPONENTS.has(parent.type)) {
+      if (GROUPING_COMPONENTS.has(current.type)) return "(layers)";
+      return current.custom ? `(${parent?.type.split(":")[1] ?? "platform"})` : current.name;
+    }
     current = parent;
   }
   return "(stack)";

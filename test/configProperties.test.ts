@@ -15,13 +15,9 @@ import { postgresAlertRules, postgresCluster, scheduledBackup } from "../compone
 import { monitoringValues } from "../components/platform/monitoring";
 import { cronJob, cronWorkflow, pipelineAlertRules, pipelineNetworkPolicy, type PipelineWiring } from "../lib/pipelineSpecs";
 import { readStackFile } from "../scripts/offline";
-import { plan, withConfig } from "./harness";
+import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
 
-const wiring: PipelineWiring = {
-  namespace: "pipelines",
-  kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
-  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
-};
+const wiring: PipelineWiring = awsWiring;
 
 /** The `etl-platform:` sections of a stack file, as the loader receives them. */
 function sections(stack: string): Record<string, unknown> {
@@ -81,13 +77,14 @@ function buildEverything(config: PlatformConfig): void {
   const zones = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
   nodeGroupPlans(config.nodePools, zones, config.environment === "prod");
   if (!config.network.existing) subnetPlan(config.network, config.cluster.name);
-  for (const pool of nodePoolSpecs(config.kafka)) kafkaNodePool(pool, { config: config.kafka, environment: config.environment, storageClassName: "gp3" });
-  kafkaCluster({ config: config.kafka, usersNamespace: "pipelines" });
+  const target = { ...awsSpecTarget, environment: config.environment };
+  for (const pool of nodePoolSpecs(config.kafka)) kafkaNodePool(pool, { config: config.kafka, target });
+  kafkaCluster({ config: config.kafka, usersNamespace: "pipelines", target });
   config.kafka.topics.forEach(kafkaTopic);
-  postgresCluster({ config: config.postgres, environment: config.environment, storageClassName: "gp3", clientNamespaces: ["pipelines"] }, "arn");
+  postgresCluster({ config: config.postgres, target, clientNamespaces: ["pipelines"] }, { serviceAccountAnnotations: {} });
   scheduledBackup(config.postgres);
   postgresAlertRules(config.postgres);
-  monitoringValues({ config: config.monitoring, environment: config.environment, storageClassName: "gp3" });
+  monitoringValues({ config: config.monitoring, target });
   pipelineAlertRules(config.pipelines, "pipelines", config.monitoring.freshnessMarginMinutes);
   for (const pipeline of config.pipelines) {
     if (pipeline.steps) cronWorkflow(pipeline, wiring);

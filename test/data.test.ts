@@ -1,5 +1,5 @@
 import { kafkaUser } from "../components/platform/kafka";
-import { backupAccessPolicy } from "../components/platform/postgres";
+import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { plan, STACK_NAMES, type Declared, type Plan } from "./harness";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 
@@ -93,7 +93,7 @@ describe.each(STACK_NAMES)("data services of %s", (stack) => {
     // The cluster's own service account, and the one of a cluster restored under the documented restore name.
     expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toEqual(["system:serviceaccount:postgres:etl", "system:serviceaccount:postgres:etl-restore"]);
     const policy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-postgres-backup").inputs.policy);
-    expect(policy).toEqual(backupAccessPolicy("arn:aws:mock:eu-west-1:123456789012:Bucket/etl-postgres-backups", "arn:aws:mock:eu-west-1:123456789012:Key/etl-postgres-backups"));
+    expect(policy).toEqual(grantPolicy([{ bucketArn: "arn:aws:mock:eu-west-1:123456789012:Bucket/etl-postgres-backups", keyArn: "arn:aws:mock:eu-west-1:123456789012:Key/etl-postgres-backups", prefix: "", actions: ["list", "read", "write", "delete"] }]));
     const pg = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
     expect(pg.plugins).toEqual([{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "etl-backups" } }]);
     expect(pg.serviceAccountTemplate.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe("arn:aws:mock:eu-west-1:123456789012:Role/etl-postgres-backup");

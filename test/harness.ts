@@ -1,6 +1,20 @@
 /** Runs the real program under mocks for a stack or a config, and gives access to what it declared. */
 import * as path from "path";
+import { nodePoolPlacements } from "../lib/placement";
+import type { PipelineWiring } from "../lib/pipelineSpecs";
 import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../scripts/offline";
+
+/** Pipeline wiring as the AWS target gives it, for tests of the pure spec functions. */
+export const awsWiring: PipelineWiring = {
+  namespace: "pipelines",
+  placement: nodePoolPlacements.batch,
+  egress: { apiServer: { cidrs: ["0.0.0.0/0"], ports: [443] }, objectStore: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] }] },
+  kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
+  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
+};
+
+/** The parts of the AWS target the spec functions read. */
+export const awsSpecTarget = { environment: "staging" as const, storageClassName: "gp3", placement: nodePoolPlacements };
 
 export const STACKS_DIR = path.join(__dirname, "..", "stacks");
 export const STACK_NAMES = ["staging", "prod"];

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { alertmanagerConfig } from "../components/platform/monitoring";
-import { serverArtifactPolicy } from "../components/platform/argo";
+import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSpecs";
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
@@ -111,7 +111,7 @@ describe.each(STACK_NAMES)("monitoring and workflows of %s", (stack) => {
     });
     expect(values.controller.persistence).toEqual({});
     const serverPolicy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-argo-server").inputs.policy);
-    expect(serverPolicy).toEqual(serverArtifactPolicy("arn:aws:mock:eu-west-1:123456789012:Bucket/etl-argo-artifacts", "arn:aws:mock:eu-west-1:123456789012:Key/etl-argo-artifacts"));
+    expect(serverPolicy).toEqual(grantPolicy([{ bucketArn: "arn:aws:mock:eu-west-1:123456789012:Bucket/etl-argo-artifacts", keyArn: "arn:aws:mock:eu-west-1:123456789012:Key/etl-argo-artifacts", prefix: "", actions: ["list", "read"] }]));
     expect(JSON.stringify(serverPolicy)).not.toContain("PutObject");
     const lifecycle = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "etl-argo-artifacts").inputs.rules[0];
     expect(lifecycle.expiration).toEqual({ days: prod ? 30 : 7 });

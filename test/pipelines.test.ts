@@ -1,21 +1,17 @@
 import fc from "fast-check";
-import { s3AccessPolicy } from "../components/platform/pipelines";
 import { scheduleGaps } from "../lib/cron";
 import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
 import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../scripts/plan";
-import { plan, STACK_NAMES, stackSettings, withConfig, type Declared, type Plan } from "./harness";
+import { grantPolicy } from "../components/aws/s3ObjectStore";
+import { awsWiring, plan, STACK_NAMES, stackSettings, withConfig, type Declared, type Plan } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
 const CRONWORKFLOW = "kubernetes:argoproj.io/v1alpha1:CronWorkflow";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
-const wiring: PipelineWiring = {
-  namespace: "pipelines",
-  kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
-  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
-};
+const wiring: PipelineWiring = awsWiring;
 
 function podSpecOf(resource: Declared): any {
   return resource.type === CRONJOB ? resource.inputs.spec.jobTemplate.spec.template.spec : resource.inputs.spec.workflowSpec;
@@ -120,7 +116,10 @@ describe.each(STACK_NAMES)("pipelines of %s", (stack) => {
       expect(result.one("kubernetes:core/v1:ServiceAccount", `etl-pipelines-${name}`).inputs.automountServiceAccountToken).toBe(false);
     }
     const extractRole = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-pipelines-partner-export-extract").inputs.policy);
-    expect(extractRole).toEqual(s3AccessPolicy({ read: ["s3://acme-partner-exports/orders/"], write: ["s3://acme-data-lake/raw/orders/"] }));
+    expect(extractRole).toEqual(grantPolicy([
+      { bucketArn: "arn:aws:s3:::acme-partner-exports", prefix: "orders/", actions: ["list", "read"] },
+      { bucketArn: "arn:aws:s3:::acme-data-lake", prefix: "raw/orders/", actions: ["write"] },
+    ]));
     const trust = JSON.parse(result.one("aws:iam/role:Role", "etl-pipelines-partner-export-extract").inputs.assumeRolePolicy);
     expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toBe("system:serviceaccount:pipelines:partner-export-extract");
     expect(result.ofType("aws:iam/role:Role").some((r) => r.name === "etl-pipelines-orders-kafka-to-postgres")).toBe(false);

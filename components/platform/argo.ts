@@ -1,13 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArgoConfig, Environment } from "../../config/schema";
-import type { PolicyDocument } from "../../lib/iam";
+import type { ArgoConfig } from "../../config/schema";
 import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
-import { systemPlacement } from "../../lib/placement";
 import { charts, pinnedRelease } from "../../versions";
-import { BackupBucket } from "../aws/backupBucket";
 import { mirrorTargetAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
+import type { PlatformTarget, StoreBucket } from "./target";
 
 export const SERVER_SERVICE_ACCOUNT = "argo-server";
 const SSO_SECRET = "argo-server-sso";
@@ -21,35 +18,15 @@ export interface PostgresForArchive {
 
 export interface ArgoArgs {
   config: ArgoConfig;
-  environment: Environment;
-  region: pulumi.Input<string>;
-  oidc: OidcProvider;
+  target: PlatformTarget;
   /** Where workflows run. */
   workflowNamespace: string;
   secrets: pulumi.Output<Record<string, string>>;
   /** Postgres for the workflow archive (used when `archive` is on). */
   postgres: PostgresForArchive;
   monitoringCrds: pulumi.Resource[];
-  provider: k8s.Provider;
-  /** The platform's access-log bucket, for the bucket's S3 server access logs. */
-  accessLogBucket: pulumi.Input<string>;
-  tags: Record<string, string>;
 }
 
-/**
- * The Argo server's artifact access, to show archived step logs in the UI: list and read, never write. Steps
- * pipelines write their own logs with their own roles (components/pipelines.ts); nothing else uses the bucket.
- */
-export function serverArtifactPolicy(bucketArn: string, keyArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "ListArtifacts", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
-      { Sid: "ReadArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: `${bucketArn}/*` },
-      { Sid: "DecryptArtifacts", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: keyArn },
-    ],
-  };
-}
 
 /**
  * Applied to every workflow the controller runs, unless the workflow sets its own. No `retryStrategy` here: a
@@ -67,9 +44,9 @@ export function workflowDefaults(config: ArgoConfig) {
   };
 }
 
-export function argoValues(args: ArgoArgs, serverRoleArn: pulumi.Input<string>) {
+export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" | "postgres"> & { target: Pick<PlatformTarget, "placement"> }, serverAnnotations: Record<string, pulumi.Input<string>>) {
   const { config } = args;
-  const placement = { nodeSelector: systemPlacement.nodeSelector };
+  const placement = { nodeSelector: args.target.placement.system.nodeSelector ?? {} };
   const small = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } };
   // The chart renders a pod securityContext only from `podSecurityContext`, empty by default
   // (argo-helm argo-workflows-1.0.18 templates/controller/workflow-controller-deployment.yaml and
@@ -110,7 +87,7 @@ export function argoValues(args: ArgoArgs, serverRoleArn: pulumi.Input<string>) 
       podSecurityContext,
       resources: small,
       authModes: [config.serverAuthMode],
-      serviceAccount: { create: true, name: SERVER_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": serverRoleArn } },
+      serviceAccount: { create: true, name: SERVER_SERVICE_ACCOUNT, annotations: serverAnnotations },
       ...(config.sso ? { sso: { enabled: true, issuer: config.sso.issuer, redirectUrl: config.sso.redirectUrl, clientId: { name: SSO_SECRET, key: "client-id" }, clientSecret: { name: SSO_SECRET, key: "client-secret" }, rbac: { enabled: true }, scopes: ["groups"] } } : {}),
     },
     // Every workflow names its own service account (each pipeline's); no shared workflow account or role.
@@ -129,32 +106,30 @@ export class Argo extends pulumi.ComponentResource {
   public readonly namespace: string;
   public readonly artifactBucket: pulumi.Output<string>;
   /** Where steps pipelines archive their step logs. */
-  public readonly artifacts: { bucketName: pulumi.Output<string>; bucketArn: pulumi.Output<string>; keyArn: pulumi.Output<string>; region: pulumi.Input<string> };
+  public readonly artifacts: StoreBucket;
   public readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: ArgoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:workflows:Argo", name, {}, opts);
-    const { config, provider, tags } = args;
-    const k8sOpts = { parent: this, provider };
+    const { config, target } = args;
+    const k8sOpts = { parent: this, provider: target.provider };
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, k8sOpts);
 
-    const bucket = new BackupBucket(`${name}-artifacts`, {
+    const store = target.objectStore;
+    const bucket = store.bucket(`${name}-artifacts`, {
       purpose: "argo-artifacts",
       retentionDays: config.artifactRetentionDays,
       expireCurrentAfterDays: config.artifactRetentionDays,
       protect: false,
-      accessLogBucket: args.accessLogBucket,
-      tags,
-    }, { parent: this });
-    const serverRole = new WorkloadRole(`${name}-server`, {
-      oidc: args.oidc,
-      namespace: config.namespace,
-      serviceAccount: SERVER_SERVICE_ACCOUNT,
-      policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => serverArtifactPolicy(bucketArn, keyArn)),
-      tags,
-    }, { parent: this });
+    }, this);
+    // The UI shows an archived step log with the credentials its artifact's location names: on AWS (useSDKCreds)
+    // the server's own identity, which may list and read the bucket, never write; with a store's static keys,
+    // the Secret of the pipeline that wrote it, so the server needs none of its own.
+    const server = store.kind === "aws"
+      ? store.grant(`${name}-server`, { namespace: config.namespace, serviceAccounts: [SERVER_SERVICE_ACCOUNT] }, [{ bucket, prefix: "", actions: ["list", "read"] }], this)
+      : { serviceAccountAnnotations: {}, ready: [] };
 
-    const dependsOn: pulumi.Resource[] = [namespace, ...args.monitoringCrds];
+    const dependsOn: pulumi.Resource[] = [namespace, ...args.monitoringCrds, ...server.ready];
     if (config.sso) {
       const sso = config.sso;
       dependsOn.push(new k8s.core.v1.Secret(`${name}-sso`, {
@@ -171,12 +146,12 @@ export class Argo extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [namespace], ignoreChanges: ["data", "stringData"] }));
     }
 
-    const values = argoValues(args, serverRole.arn);
+    const values = argoValues(args, server.serviceAccountAnnotations);
     this.release = new k8s.helm.v3.Release(name, pinnedRelease("argo-workflows", charts.argoWorkflows, config.namespace, values), { ...k8sOpts, dependsOn });
 
     this.namespace = config.namespace;
-    this.artifactBucket = bucket.bucketName;
-    this.artifacts = { bucketName: bucket.bucketName, bucketArn: bucket.arn, keyArn: bucket.keyArn, region: args.region };
+    this.artifactBucket = bucket.name;
+    this.artifacts = bucket;
     this.registerOutputs({ namespace: this.namespace, artifactBucket: this.artifactBucket });
   }
 }

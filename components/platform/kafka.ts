@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, KafkaConfig } from "../../config/schema";
+import type { KafkaConfig } from "../../config/schema";
 import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
+import type { PlatformTarget } from "./target";
 import type { RuleGroup } from "../../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "../../lib/networkPolicies";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
@@ -16,16 +17,17 @@ export const PLAIN_PORT = 9092;
 
 export interface KafkaArgs {
   config: KafkaConfig;
-  environment: Environment;
-  storageClassName: string;
+  target: PlatformTarget;
   /** Namespace of the pipelines, whose KafkaUsers the User Operator watches (their secrets land there). */
   usersNamespace: string;
   /** Resources that install the Prometheus Operator CRDs; the PodMonitor waits for them. */
   monitoringCrds?: pulumi.Resource[];
   /** Where Prometheus runs: the only namespace allowed to scrape Kafka's metrics port. */
   monitoringNamespace: string;
-  provider: k8s.Provider;
 }
+
+/** What the Kafka specs need of the target. */
+export type KafkaTarget = Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Placements };
 
 /** Broker settings that make a write survive the loss of one broker (one zone) without losing acknowledged data. */
 export function brokerConfig(config: KafkaConfig): Record<string, string | number | boolean> {
@@ -41,12 +43,13 @@ export function brokerConfig(config: KafkaConfig): Record<string, string | numbe
   };
 }
 
-function spreadOverZones(poolName: string, environment: Environment) {
+function spreadOverZones(poolName: string, target: KafkaTarget) {
   return [{
     maxSkew: 1,
-    topologyKey: ZONE_LABEL,
+    // Over zones where the nodes have them; else over nodes.
+    topologyKey: target.placement.zoneLabel ?? "kubernetes.io/hostname",
     // In prod a broker that cannot get its own zone stays pending rather than doubling up in one zone.
-    whenUnsatisfiable: environment === "prod" ? "DoNotSchedule" : "ScheduleAnyway",
+    whenUnsatisfiable: target.environment === "prod" ? "DoNotSchedule" : "ScheduleAnyway",
     labelSelector: { matchLabels: { "strimzi.io/cluster": KAFKA_CLUSTER_NAME, "strimzi.io/pool-name": poolName } },
   }];
 }
@@ -70,7 +73,8 @@ export function nodePoolSpecs(config: KafkaConfig): NodePoolSpec[] {
 }
 
 /** A KafkaNodePool resource: persistent gp3 storage, only on the stateful on-demand pool, spread over zones. */
-export function kafkaNodePool(pool: NodePoolSpec, args: Pick<KafkaArgs, "config" | "environment" | "storageClassName">) {
+export function kafkaNodePool(pool: NodePoolSpec, args: { config: KafkaConfig; target: KafkaTarget }) {
+  const stateful = args.target.placement.stateful;
   return {
     apiVersion: KAFKA_API_VERSION,
     kind: "KafkaNodePool",
@@ -81,14 +85,14 @@ export function kafkaNodePool(pool: NodePoolSpec, args: Pick<KafkaArgs, "config"
       resources: pool.resources,
       storage: {
         type: "jbod",
-        volumes: [{ id: 0, type: "persistent-claim", size: pool.storageSize, class: args.storageClassName, deleteClaim: args.config.deleteClaim, kraftMetadata: "shared" }],
+        volumes: [{ id: 0, type: "persistent-claim", size: pool.storageSize, class: args.target.storageClassName, deleteClaim: args.config.deleteClaim, kraftMetadata: "shared" }],
       },
       template: {
         pod: {
           priorityClassName: DATA_PRIORITY_CLASS,
-          affinity: statefulPlacement.affinity,
-          tolerations: statefulPlacement.tolerations,
-          topologySpreadConstraints: spreadOverZones(pool.name, args.environment),
+          ...(stateful.affinity ? { affinity: stateful.affinity } : {}),
+          tolerations: stateful.tolerations,
+          topologySpreadConstraints: spreadOverZones(pool.name, args.target),
         },
       },
     },
@@ -96,14 +100,15 @@ export function kafkaNodePool(pool: NodePoolSpec, args: Pick<KafkaArgs, "config"
 }
 
 /** The Kafka resource: KRaft, TLS listener (plain only on request), authorization, rack awareness, metrics. */
-export function kafkaCluster(args: Pick<KafkaArgs, "config" | "usersNamespace">) {
+export function kafkaCluster(args: Pick<KafkaArgs, "config" | "usersNamespace"> & { target: { placement: Placements } }) {
   const { config } = args;
+  const { system, zoneLabel } = args.target.placement;
   const authentication = { type: config.authentication };
   const listeners = [
     { name: "tls", port: TLS_PORT, type: "internal", tls: true, authentication },
     ...(config.plainListener ? [{ name: "plain", port: PLAIN_PORT, type: "internal", tls: false, authentication }] : []),
   ];
-  const operatorPod = { pod: { tolerations: systemPlacement.tolerations, affinity: systemPlacement.affinity } };
+  const operatorPod = { pod: { tolerations: system.tolerations, ...(system.affinity ? { affinity: system.affinity } : {}) } };
   return {
     apiVersion: KAFKA_API_VERSION,
     kind: "Kafka",
@@ -113,7 +118,8 @@ export function kafkaCluster(args: Pick<KafkaArgs, "config" | "usersNamespace">)
         listeners,
         authorization: { type: "simple" },
         config: brokerConfig(config),
-        rack: { topologyKey: ZONE_LABEL },
+        // Replicas of a partition in different zones; nodes without a zone label would stop the brokers' rack init.
+        ...(zoneLabel ? { rack: { topologyKey: zoneLabel } } : {}),
         metricsConfig: { type: "strimziMetricsReporter", values: { allowList: ["kafka_server.*", "kafka_controller.*", "kafka_network.*", "kafka_log.*"] } },
         template: {
           podDisruptionBudget: { maxUnavailable: 1 },
@@ -186,9 +192,9 @@ export class Kafka extends pulumi.ComponentResource {
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:data:Kafka", name, {}, opts);
-    const { config, provider } = args;
-    const protect = args.environment === "prod";
-    const k8sOpts = { parent: this, provider };
+    const { config, target } = args;
+    const protect = target.environment === "prod";
+    const k8sOpts = { parent: this, provider: target.provider };
 
     const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: STRIMZI_NAMESPACE, labels: restrictedNamespaceLabels } }, k8sOpts);
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
@@ -196,7 +202,7 @@ export class Kafka extends pulumi.ComponentResource {
     // Applied by the program, not the chart, so that a chart bump upgrades them (versions.ts, chartCrdFiles).
     const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.strimzi }, k8sOpts);
     const operator = new k8s.helm.v3.Release(`${name}-operator`,
-      { ...pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace)), skipCrds: true },
+      { ...pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace, target.placement)), skipCrds: true },
       { ...k8sOpts, dependsOn: [namespace, crds] });
 
     const crOpts = { ...k8sOpts, dependsOn: [operator, namespace] };
@@ -244,10 +250,10 @@ export function kafkaPodMonitorSpec() {
   };
 }
 
-export function strimziValues(kafkaNamespace: string, usersNamespace: string) {
+export function strimziValues(kafkaNamespace: string, usersNamespace: string, placement: Pick<Placements, "system">) {
   return {
     watchNamespaces: [kafkaNamespace, usersNamespace],
-    nodeSelector: systemPlacement.nodeSelector,
+    nodeSelector: placement.system.nodeSelector ?? {},
     resources: { requests: { cpu: "200m", memory: "384Mi" }, limits: { memory: "384Mi" } },
     // The chart's container securityContext has no seccomp profile and its podSecurityContext is empty
     // (strimzi-kafka-operator 1.2.0 values.yaml, templates/060-Deployment-strimzi-cluster-operator.yaml): the

@@ -2,10 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify as toYaml } from "yaml";
-import type { Environment, MonitoringConfig } from "../../config/schema";
+import type { MonitoringConfig } from "../../config/schema";
 import { prometheusRuleSpec, type RuleGroup } from "../../lib/alerts";
 import { dashboardJson, platformDashboards } from "../../lib/dashboards";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
+import type { PlatformTarget } from "./target";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
@@ -15,13 +16,11 @@ export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 
 export interface MonitoringArgs {
   config: MonitoringConfig;
-  environment: Environment;
-  storageClassName: string;
+  target: PlatformTarget;
   /** The `etl-platform:secrets` values; receivers name theirs. */
   secrets: pulumi.Output<Record<string, string>>;
   /** Alert rules, from the components that own what they watch. */
   ruleGroups: Record<string, RuleGroup[]>;
-  provider: k8s.Provider;
 }
 
 /** Alertmanager's config: every alert to every receiver, resolved ones too; critical ones re-sent hourly. */
@@ -54,10 +53,12 @@ export function alertmanagerConfig(receivers: MonitoringConfig["receivers"], sec
   });
 }
 
-export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environment" | "storageClassName">) {
-  const { config } = args;
-  const prod = args.environment === "prod";
-  const stateful = { tolerations: statefulPlacement.tolerations, affinity: statefulPlacement.affinity };
+export function monitoringValues(args: Pick<MonitoringArgs, "config"> & { target: Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Placements } }) {
+  const { config, target } = args;
+  const prod = target.environment === "prod";
+  const { stateful: statefulPlacement, system, zoneLabel } = target.placement;
+  const stateful = { tolerations: statefulPlacement.tolerations, ...(statefulPlacement.affinity ? { affinity: statefulPlacement.affinity } : {}) };
+  const nodeSelector = system.nodeSelector ?? {};
   return {
     fullnameOverride: FULLNAME,
     // The Prometheus Operator's CRDs are applied by the program at the chart's operator version, so a chart bump
@@ -71,10 +72,10 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environm
         resources: config.prometheusResources,
         ...stateful,
         podAntiAffinity: prod ? "hard" : "soft",
-        podAntiAffinityTopologyKey: ZONE_LABEL,
+        podAntiAffinityTopologyKey: zoneLabel ?? "kubernetes.io/hostname",
         storageSpec: {
           volumeClaimTemplate: {
-            spec: { storageClassName: args.storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.storageSize } } },
+            spec: { storageClassName: target.storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: config.storageSize } } },
           },
         },
         // Select monitors and rules in every namespace, not only those labelled with this release's name.
@@ -92,7 +93,7 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environm
       alertmanagerSpec: {
         replicas: prod ? 2 : 1,
         useExistingSecret: true,
-        nodeSelector: systemPlacement.nodeSelector,
+        nodeSelector,
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
       },
     },
@@ -100,13 +101,13 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "environm
       enabled: true,
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
-      nodeSelector: systemPlacement.nodeSelector,
+      nodeSelector,
     },
     kubeStateMetrics: { enabled: true },
     // Node labels that the capacity alerts and dashboards group by.
     "kube-state-metrics": { metricLabelsAllowlist: ["nodes=[eks.amazonaws.com/capacityType,etl-platform/pool,etl-platform/capacity]"] },
     nodeExporter: { enabled: true },
-    prometheusOperator: { nodeSelector: systemPlacement.nodeSelector, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
+    prometheusOperator: { nodeSelector, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
   };
 }
 
@@ -123,7 +124,8 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:observability:Monitoring", name, {}, opts);
-    const { config, provider } = args;
+    const { config } = args;
+    const provider = args.target.provider;
     const k8sOpts = { parent: this, provider };
 
     // node-exporter needs the host's network and PID namespace, which only the privileged standard allows.

@@ -1,72 +1,27 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KafkaConfig, PipelineConfig } from "../../config/schema";
-import type { PolicyDocument } from "../../lib/iam";
 import { stringify as toYaml } from "yaml";
 import {
-  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, artifactPrefix, artifactRepository, cronJob, cronWorkflow, envSecretName,
-  PIPELINE_PRIORITY_CLASS, pipelineNetworkPolicy, type PipelineWiring,
+  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
+  PIPELINE_PRIORITY_CLASS, pipelineNetworkPolicy, pipelineStoreGrants, type PipelineWiring,
 } from "../../lib/pipelineSpecs";
 import { kafkaUser } from "./kafka";
 import { mirrorTargetAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
-
-/** The Argo artifact bucket, where steps pipelines archive their step logs. */
-export interface ArtifactStore {
-  bucketName: pulumi.Input<string>;
-  bucketArn: pulumi.Input<string>;
-  keyArn: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-}
+import type { PlatformTarget, StoreBucket, StoreCredentials } from "./target";
 
 export interface PipelinesArgs {
   pipelines: PipelineConfig[];
-  artifacts: ArtifactStore;
+  target: PlatformTarget;
+  /** The Argo artifact bucket, where steps pipelines archive their step logs. */
+  artifacts: StoreBucket;
   wiring: PipelineWiring;
   kafkaAuthentication: KafkaConfig["authentication"];
   secrets: pulumi.Output<Record<string, string>>;
-  oidc: OidcProvider;
   /** Resources the CronWorkflows wait for (Argo's CRDs). */
   argoReady: pulumi.Resource[];
   /** Resources KafkaUsers wait for (the Kafka cluster and its User Operator). */
   kafkaReady: pulumi.Resource[];
-  provider: k8s.Provider;
-  tags: Record<string, string>;
-}
-
-/** Parses `s3://bucket/prefix` into the bucket and the key prefix. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const [bucket, ...rest] = uri.replace(/^s3:\/\//, "").split("/");
-  return { bucket, prefix: rest.join("/") };
-}
-
-/**
- * A steps pipeline's access to the artifact bucket: write its step logs under its own prefix, encrypting them
- * with the bucket's key (SSE-KMS needs GenerateDataKey to write, Decrypt for multipart uploads). Nothing else of
- * the bucket: neither another pipeline's prefix nor reading back.
- */
-export function artifactWritePolicy(pipeline: Pick<PipelineConfig, "name">, bucketArn: string, keyArn: string): PolicyDocument["Statement"] {
-  return [
-    { Sid: "ArchiveStepLogs", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${bucketArn}/${artifactPrefix(pipeline)}*` },
-    { Sid: "EncryptStepLogs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
-  ];
-}
-
-/** Exactly the S3 access a pipeline declares: list and read its read prefixes, write its write prefixes. */
-export function s3AccessPolicy(access: NonNullable<PipelineConfig["s3"]>): PolicyDocument {
-  const read = access.read.map(parseS3Uri);
-  const write = access.write.map(parseS3Uri);
-  const statements: PolicyDocument["Statement"] = [];
-  for (const [i, { bucket, prefix }] of read.entries()) {
-    statements.push(
-      { Sid: `List${i}`, Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": `${prefix}*` } } },
-      { Sid: `Read${i}`, Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/${prefix}*` },
-    );
-  }
-  for (const [i, { bucket, prefix }] of write.entries()) {
-    statements.push({ Sid: `Write${i}`, Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: `arn:aws:s3:::${bucket}/${prefix}*` });
-  }
-  return { Version: "2012-10-17", Statement: statements };
 }
 
 /**
@@ -77,7 +32,8 @@ export function s3AccessPolicy(access: NonNullable<PipelineConfig["s3"]>): Polic
 export class Pipelines extends pulumi.ComponentResource {
   constructor(name: string, args: PipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:pipelines:Pipelines", name, {}, opts);
-    const { wiring, provider, pipelines } = args;
+    const { wiring, pipelines, target } = args;
+    const { provider, objectStore: store } = target;
     const namespace = wiring.namespace;
     const k8sOpts = { parent: this, provider };
 
@@ -113,31 +69,31 @@ export class Pipelines extends pulumi.ComponentResource {
 
     const stepsPipelines = pipelines.filter((p) => p.steps);
     const executorReady = stepsPipelines.length > 0 ? this.argoExecutor(name, namespace, k8sOpts) : [];
+
+    // Store access: every steps pipeline (its step logs), and pipelines that declare S3 prefixes.
+    const credentials = new Map<string, StoreCredentials>();
+    for (const pipeline of pipelines) {
+      const grants = pipelineStoreGrants(pipeline, args.artifacts);
+      if (grants.length > 0) credentials.set(pipeline.name, store.grant(`${name}-${pipeline.name}`, { namespace, serviceAccounts: [pipeline.name] }, grants, this));
+    }
     const artifactRepositories = stepsPipelines.length > 0
       ? [new k8s.core.v1.ConfigMap(`${name}-artifact-repositories`, {
         metadata: { name: ARTIFACT_REPOSITORIES_CONFIGMAP, namespace },
-        data: pulumi.all([args.artifacts.bucketName, args.artifacts.region]).apply(([bucket, region]) =>
-          Object.fromEntries(stepsPipelines.map((pipeline) => [pipeline.name, toYaml(artifactRepository(pipeline, bucket, region))]))),
+        data: pulumi.all([args.artifacts.name, store.endpoint, store.region]).apply(([bucket, endpoint, region]) =>
+          Object.fromEntries(stepsPipelines.map((pipeline) => [pipeline.name, toYaml(artifactRepository(pipeline, {
+            bucket, endpoint, region, insecure: store.insecure, secret: credentials.get(pipeline.name)?.secret,
+          }))]))),
       }, k8sOpts)]
       : [];
 
     for (const pipeline of pipelines) {
       const prefix = `${name}-${pipeline.name}`;
-      // Every steps pipeline has a role, for its step logs; others only when they declare S3 access.
-      const iamPolicy = pipeline.steps
-        ? pulumi.all([args.artifacts.bucketArn, args.artifacts.keyArn]).apply(([bucketArn, keyArn]): PolicyDocument => ({
-          Version: "2012-10-17",
-          Statement: [...(pipeline.s3 ? s3AccessPolicy(pipeline.s3).Statement : []), ...artifactWritePolicy(pipeline, bucketArn, keyArn)],
-        }))
-        : pipeline.s3 ? s3AccessPolicy(pipeline.s3) : undefined;
-      const role = iamPolicy
-        ? new WorkloadRole(prefix, { oidc: args.oidc, namespace, serviceAccount: pipeline.name, policy: iamPolicy, tags: args.tags }, { parent: this })
-        : undefined;
+      const access = credentials.get(pipeline.name);
       const serviceAccount = new k8s.core.v1.ServiceAccount(prefix, {
-        metadata: { name: pipeline.name, namespace, annotations: role ? { "eks.amazonaws.com/role-arn": role.arn } : {} },
+        metadata: { name: pipeline.name, namespace, annotations: access?.serviceAccountAnnotations ?? {} },
         automountServiceAccountToken: pipeline.kubernetesApi,
       }, k8sOpts);
-      const dependsOn: pulumi.Resource[] = [serviceAccount];
+      const dependsOn: pulumi.Resource[] = [serviceAccount, ...(access?.ready ?? [])];
 
       const secretNames = Object.entries(pipeline.secretEnv);
       if (secretNames.length > 0) {

@@ -1,16 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, PostgresConfig } from "../../config/schema";
-import type { PolicyDocument } from "../../lib/iam";
+import type { PostgresConfig } from "../../config/schema";
 import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../../lib/networkPolicies";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
-import { DATA_PRIORITY_CLASS, statefulPlacement, systemPlacement, ZONE_LABEL } from "../../lib/placement";
+import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import type { AlertRule, RuleGroup } from "../../lib/alerts";
 import { scheduleGaps } from "../../lib/cron";
 import { charts, pinnedRelease, postgresImages } from "../../versions";
-import { BackupBucket } from "../aws/backupBucket";
 import { mirrorSourceAnnotations } from "./secretMirror";
-import { WorkloadRole, type OidcProvider } from "../aws/workloadRole";
+import type { ObjectStore, Placements, PlatformTarget, StoreCredentials } from "./target";
 
 export const PG_CLUSTER_NAME = "etl";
 export const CNPG_NAMESPACE = "cnpg-system";
@@ -22,24 +20,22 @@ export const APP_SECRET_NAME = `${PG_CLUSTER_NAME}-app`;
 
 export interface PostgresArgs {
   config: PostgresConfig;
-  environment: Environment;
-  storageClassName: string;
-  oidc: OidcProvider;
+  target: PlatformTarget;
   /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */
   clientNamespaces: string[];
   monitoringCrds?: pulumi.Resource[];
   /** Where Prometheus runs: the only namespace allowed to scrape the instances' metrics. */
   monitoringNamespace: string;
-  provider: k8s.Provider;
-  /** The platform's access-log bucket, for the bucket's S3 server access logs. */
-  accessLogBucket: pulumi.Input<string>;
-  tags: Record<string, string>;
 }
 
+/** What the Cluster spec needs of the target. */
+export type ClusterTarget = Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Pick<Placements, "stateful" | "zoneLabel"> };
+
 /** The CloudNativePG Cluster: HA over zones in prod, only on the stateful pool, WAL archived by the Barman Cloud plugin. */
-export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment" | "storageClassName" | "clientNamespaces">, backupRoleArn: pulumi.Input<string>) {
-  const { config } = args;
-  const prod = args.environment === "prod";
+export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNamespaces"> & { target: ClusterTarget }, backupCredentials: Pick<StoreCredentials, "serviceAccountAnnotations">) {
+  const { config, target } = args;
+  const prod = target.environment === "prod";
+  const stateful = target.placement.stateful;
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "Cluster",
@@ -49,8 +45,8 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
       imageName: postgresImages[config.majorVersion],
       primaryUpdateStrategy: "unsupervised",
       bootstrap: { initdb: { database: config.database, owner: config.owner } },
-      storage: { size: config.storageSize, storageClass: args.storageClassName },
-      walStorage: { size: config.walStorageSize, storageClass: args.storageClassName },
+      storage: { size: config.storageSize, storageClass: target.storageClassName },
+      walStorage: { size: config.walStorageSize, storageClass: target.storageClassName },
       resources: config.resources,
       postgresql: {
         // A commit returns only once one standby in another zone has it: losing a zone loses no committed data.
@@ -59,15 +55,18 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "environment
       },
       affinity: {
         enablePodAntiAffinity: true,
-        topologyKey: ZONE_LABEL,
+        // Over zones where the nodes have them; else over nodes.
+        topologyKey: target.placement.zoneLabel ?? "kubernetes.io/hostname",
         podAntiAffinityType: prod ? "required" : "preferred",
-        nodeAffinity: statefulPlacement.affinity?.nodeAffinity,
-        tolerations: statefulPlacement.tolerations,
+        ...(stateful.affinity?.nodeAffinity ? { nodeAffinity: stateful.affinity.nodeAffinity } : {}),
+        ...(stateful.tolerations.length > 0 ? { tolerations: stateful.tolerations } : {}),
       },
       enablePDB: prod,
       priorityClassName: DATA_PRIORITY_CLASS,
-      // Read by the Barman Cloud sidecar through IRSA: no static AWS keys anywhere.
-      serviceAccountTemplate: { metadata: { annotations: { "eks.amazonaws.com/role-arn": backupRoleArn } } },
+      // The store's identity for the Barman Cloud sidecar: on AWS an IAM role (IRSA), no static keys anywhere.
+      ...(Object.keys(backupCredentials.serviceAccountAnnotations).length > 0
+        ? { serviceAccountTemplate: { metadata: { annotations: backupCredentials.serviceAccountAnnotations } } }
+        : {}),
       // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).
       inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientNamespaces) },
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
@@ -116,33 +115,30 @@ export function scheduledBackup(config: PostgresConfig) {
   };
 }
 
-/** Where and how the plugin archives: the bucket, credentials from the pod's IAM role, retention from config. */
-export function objectStoreSpec(bucketName: pulumi.Input<string>, config: PostgresConfig) {
+/**
+ * Where and how the plugin archives: the bucket, credentials from the pod's IAM role (AWS) or from the store's
+ * generated keys (in-cluster), retention from config.
+ */
+export function objectStoreSpec(bucketName: pulumi.Input<string>, config: PostgresConfig, store: Pick<ObjectStore, "kind" | "endpointUrl" | "backupClientEnv">, credentials: Pick<StoreCredentials, "secret">) {
+  const secret = credentials.secret;
   return {
     configuration: {
       destinationPath: pulumi.interpolate`s3://${bucketName}/${PG_CLUSTER_NAME}`,
-      s3Credentials: { inheritFromIAMRole: true },
+      ...(store.kind === "aws" ? {} : { endpointURL: store.endpointUrl }),
+      s3Credentials: secret
+        ? { accessKeyId: { name: secret.name, key: secret.accessKeyIdKey }, secretAccessKey: { name: secret.name, key: secret.secretAccessKeyKey } }
+        : { inheritFromIAMRole: true },
       wal: { compression: "gzip", maxParallel: 4 },
       data: { compression: "gzip", jobs: 2 },
     },
     retentionPolicy: `${config.backup.retentionDays}d`,
+    ...(store.backupClientEnv.length > 0 ? { instanceSidecarConfiguration: { env: store.backupClientEnv } } : {}),
   };
 }
 
-export function backupAccessPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+export function cnpgOperatorValues(podMonitor: boolean, placement: Pick<Placements, "system">) {
   return {
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
-      { Sid: "ReadWriteBackups", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${bucketArn}/*` },
-      { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], Resource: keyArn },
-    ],
-  };
-}
-
-export function cnpgOperatorValues(podMonitor: boolean) {
-  return {
-    nodeSelector: systemPlacement.nodeSelector,
+    nodeSelector: placement.system.nodeSelector ?? {},
     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
     monitoring: { podMonitorEnabled: podMonitor, grafanaDashboard: { create: podMonitor } },
   };
@@ -160,8 +156,9 @@ export class Postgres extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:data:Postgres", name, {}, opts);
-    const { config, provider } = args;
-    const protect = args.environment === "prod";
+    const { config, target } = args;
+    const { provider } = target;
+    const protect = target.environment === "prod";
     const k8sOpts = { parent: this, provider };
     const release = (releaseName: string, chart: (typeof charts)[keyof typeof charts], namespace: pulumi.Input<string>, values: Record<string, unknown>, dependsOn: pulumi.Resource[] = []) =>
       new k8s.helm.v3.Release(`${name}-${releaseName}`, pinnedRelease(releaseName, chart, namespace, values), { ...k8sOpts, dependsOn });
@@ -169,40 +166,31 @@ export class Postgres extends pulumi.ComponentResource {
     const operatorNamespace = new k8s.core.v1.Namespace(`${name}-operator-ns`, { metadata: { name: CNPG_NAMESPACE } }, k8sOpts);
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
 
-    const operator = release("cnpg", charts.cloudnativePg, operatorNamespace.metadata.name, cnpgOperatorValues(args.monitoringCrds !== undefined), args.monitoringCrds);
+    const operator = release("cnpg", charts.cloudnativePg, operatorNamespace.metadata.name, cnpgOperatorValues(args.monitoringCrds !== undefined, target.placement), args.monitoringCrds);
     const certManagerNamespace = new k8s.core.v1.Namespace(`${name}-cert-manager-ns`, { metadata: { name: "cert-manager" } }, k8sOpts);
     const certManager = release("cert-manager", charts.certManager, certManagerNamespace.metadata.name, {
-      crds: { enabled: true }, nodeSelector: systemPlacement.nodeSelector,
+      crds: { enabled: true }, nodeSelector: target.placement.system.nodeSelector ?? {},
     });
     const plugin = release("barman-cloud", charts.barmanCloudPlugin, operatorNamespace.metadata.name, {}, [operator, certManager]);
 
-    const bucket = new BackupBucket(`${name}-backups`, {
-      purpose: "postgres-backups",
-      retentionDays: config.backup.retentionDays,
-      protect,
-      accessLogBucket: args.accessLogBucket,
-      tags: args.tags,
-    }, { parent: this });
-    const backupRole = new WorkloadRole(`${name}-backup`, {
-      oidc: args.oidc,
-      namespace: config.namespace,
-      // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
-      serviceAccount: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME],
-      policy: pulumi.all([bucket.arn, bucket.keyArn]).apply(([bucketArn, keyArn]) => backupAccessPolicy(bucketArn, keyArn)),
-      tags: args.tags,
-    }, { parent: this });
+    const store = target.objectStore;
+    const bucket = store.bucket(`${name}-backups`, { purpose: "postgres-backups", retentionDays: config.backup.retentionDays, protect }, this);
+    // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
+    // The sidecar lists, reads (restores), writes (WAL, base backups) and deletes (retention) under the bucket.
+    const backupCredentials = store.grant(`${name}-backup`, { namespace: config.namespace, serviceAccounts: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME] },
+      [{ bucket, prefix: "", actions: ["list", "read", "write", "delete"] }], this);
 
-    const crOpts = { ...k8sOpts, dependsOn: [operator, plugin, namespace] };
+    const crOpts = { ...k8sOpts, dependsOn: [operator, plugin, namespace, ...backupCredentials.ready] };
     const objectStore = config.backup.enabled
       ? new k8s.apiextensions.CustomResource(`${name}-object-store`, {
         apiVersion: "barmancloud.cnpg.io/v1",
         kind: "ObjectStore",
         metadata: { name: OBJECT_STORE_NAME, namespace: config.namespace },
-        spec: objectStoreSpec(bucket.bucketName, config),
+        spec: objectStoreSpec(bucket.name, config, store, backupCredentials),
       }, crOpts)
       : undefined;
 
-    const { spec } = postgresCluster(args, backupRole.arn);
+    const { spec } = postgresCluster(args, backupCredentials);
     const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
       apiVersion: CNPG_API_VERSION, kind: "Cluster", metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace }, spec,
     }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : [])], protect });
@@ -229,7 +217,7 @@ export class Postgres extends pulumi.ComponentResource {
 
     this.namespace = config.namespace;
     this.host = `${PG_CLUSTER_NAME}-rw.${config.namespace}.svc`;
-    this.backupBucket = bucket.bucketName;
+    this.backupBucket = bucket.name;
     this.registerOutputs({ namespace: this.namespace, host: this.host, backupBucket: this.backupBucket });
   }
 }

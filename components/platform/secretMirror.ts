@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { systemPlacement } from "../../lib/placement";
+import type { Placements } from "../../lib/placement";
 import { charts, pinnedRelease } from "../../versions";
 
 const ANNOTATION = "reflector.v1.k8s.emberstack.com";
@@ -20,6 +20,7 @@ export function mirrorTargetAnnotations(sourceNamespace: string, sourceName: str
 
 export interface SecretMirrorArgs {
   provider: k8s.Provider;
+  placement: Pick<Placements, "system">;
 }
 
 /**
@@ -33,7 +34,7 @@ export class SecretMirror extends pulumi.ComponentResource {
   constructor(name: string, args: SecretMirrorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:security:SecretMirror", name, {}, opts);
     this.release = new k8s.helm.v3.Release(name, pinnedRelease("reflector", charts.reflector, "kube-system", {
-      nodeSelector: systemPlacement.nodeSelector,
+      nodeSelector: args.placement.system.nodeSelector ?? {},
       resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     }), { parent: this, provider: args.provider });
     this.registerOutputs({});

@@ -1,0 +1,113 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import type { RuleGroup } from "../../lib/alerts";
+import { DATA_PRIORITY_CLASS } from "../../lib/placement";
+import { pipelineAlertRules } from "../../lib/pipelineSpecs";
+import { restrictedNamespaceLabels } from "../../lib/podSecurity";
+import { Argo } from "./argo";
+import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
+import { Monitoring } from "./monitoring";
+import { Pipelines } from "./pipelines";
+import { PG_CLUSTER_NAME, Postgres, postgresAlertRules } from "./postgres";
+import { SecretMirror } from "./secretMirror";
+import type { PlatformTarget } from "./target";
+
+/** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
+export const PIPELINES_NAMESPACE = "pipelines";
+
+export interface PlatformArgs {
+  config: PlatformConfig;
+  target: PlatformTarget;
+  /** The `etl-platform:secrets` values (receiver URLs, pipeline credentials), one Pulumi secret. */
+  secrets: pulumi.Output<Record<string, string>>;
+  /** Alert rules of the layer below (the AWS layer's capacity alerts). */
+  extraRuleGroups?: Record<string, RuleGroup[]>;
+}
+
+/**
+ * The platform layer: everything that needs only Kubernetes (operators, Kafka, Postgres, monitoring, Argo, the
+ * pipelines), built on the small PlatformTarget interface, never on a cloud resource.
+ */
+export class Platform extends pulumi.ComponentResource {
+  public readonly kafka: Kafka;
+  public readonly postgres: Postgres;
+  public readonly monitoring: Monitoring;
+  public readonly argo: Argo;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("etl-platform:platform:Platform", name, {}, opts);
+    const { config, target } = args;
+    const provider = target.provider;
+    // Stateful workloads wait for their nodes and storage, so a first `pulumi up` schedules them at once.
+    const dataPriority = new k8s.scheduling.v1.PriorityClass(`${name}-data-priority`, {
+      metadata: { name: DATA_PRIORITY_CLASS },
+      value: 100000,
+      description: "Kafka, Postgres and Prometheus: scheduled before the pipelines that depend on them.",
+    }, { parent: this, provider });
+    const clusterReady = [...target.ready, dataPriority];
+    const pipelinesNamespace = new k8s.core.v1.Namespace(`${name}-pipelines-ns`, {
+      metadata: { name: PIPELINES_NAMESPACE, labels: restrictedNamespaceLabels },
+    }, { parent: this, provider, dependsOn: clusterReady });
+    const secretMirror = new SecretMirror(`${name}-secret-mirror`, { provider, placement: target.placement }, { parent: this, dependsOn: clusterReady });
+
+    this.monitoring = new Monitoring(`${name}-monitoring`, {
+      config: config.monitoring,
+      target,
+      secrets: args.secrets,
+      ruleGroups: {
+        kafka: kafkaAlertRules(config.kafka),
+        postgres: postgresAlertRules(config.postgres),
+        ...args.extraRuleGroups,
+        pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes),
+      },
+    }, { parent: this, dependsOn: clusterReady });
+    const monitoringCrds = this.monitoring.crdsReady;
+    const dataReady = [...clusterReady, pipelinesNamespace, secretMirror];
+
+    this.kafka = new Kafka(`${name}-kafka`, {
+      config: config.kafka,
+      target,
+      usersNamespace: PIPELINES_NAMESPACE,
+      monitoringCrds,
+      monitoringNamespace: config.monitoring.namespace,
+    }, { parent: this, dependsOn: dataReady });
+
+    this.postgres = new Postgres(`${name}-postgres`, {
+      config: config.postgres,
+      target,
+      clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],
+      monitoringCrds,
+      monitoringNamespace: config.monitoring.namespace,
+    }, { parent: this, dependsOn: dataReady });
+
+    this.argo = new Argo(`${name}-argo`, {
+      config: config.argo,
+      target,
+      workflowNamespace: PIPELINES_NAMESPACE,
+      secrets: args.secrets,
+      postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
+      monitoringCrds,
+    }, { parent: this, dependsOn: [...dataReady, ...(config.argo.archive ? [this.postgres] : [])] });
+
+    new Pipelines(`${name}-pipelines`, {
+      pipelines: config.pipelines,
+      target,
+      artifacts: this.argo.artifacts,
+      wiring: {
+        namespace: PIPELINES_NAMESPACE,
+        placement: target.placement.batch,
+        egress: target.egress,
+        objectStore: target.objectStore.inCluster,
+        kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },
+        postgres: { host: this.postgres.host, namespace: this.postgres.namespace, clusterName: PG_CLUSTER_NAME, database: config.postgres.database, appSecret: this.postgres.appSecretName },
+      },
+      kafkaAuthentication: config.kafka.authentication,
+      secrets: args.secrets,
+      argoReady: [this.argo.release],
+      kafkaReady: [this.kafka],
+    }, { parent: this, dependsOn: [pipelinesNamespace, secretMirror] });
+
+    this.registerOutputs({});
+  }
+}

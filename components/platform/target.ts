@@ -1,0 +1,93 @@
+/**
+ * What the platform layer needs of the cluster it runs on, and nothing else: the Kubernetes provider, a storage
+ * class, an S3-compatible object store, where workloads go, and what to wait for. The AWS layer provides it for
+ * EKS (components/aws); components/platform/kubernetesTarget.ts provides it for any other cluster.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../../config/schema";
+import type { Placements } from "../../lib/placement";
+
+export type { Placements };
+
+/** A bucket the store created for the platform. */
+export interface StoreBucket {
+  name: pulumi.Output<string>;
+}
+
+export type StoreAction = "list" | "read" | "write" | "delete";
+
+/** Access to a prefix of a bucket ("" for the whole bucket); `bucket` is a platform bucket or a bucket's name. */
+export interface StoreGrant {
+  bucket: StoreBucket | string;
+  prefix: string;
+  actions: StoreAction[];
+}
+
+/** Who gets access: service accounts (each named exactly) of one namespace. */
+export interface WorkloadIdentity {
+  namespace: string;
+  serviceAccounts: string[];
+}
+
+/** How a workload authenticates to the store. */
+export interface StoreCredentials {
+  /** Annotations for the workload's service account (on AWS, the IAM role it assumes through IRSA). */
+  serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  /** A Secret of static keys in the workload's namespace (in-cluster stores); none when the pod's identity is used. */
+  secret?: { name: string; accessKeyIdKey: string; secretAccessKeyKey: string };
+  /** Resources the workload must wait for (the role, the Secret). */
+  ready: pulumi.Resource[];
+}
+
+export interface BucketSpec {
+  /** What the bucket holds, e.g. `postgres-backups`. */
+  purpose: string;
+  /** Days a deleted or overwritten object version is kept. */
+  retentionDays: number;
+  /** Also delete current objects this many days after they are written (artifacts, not backups). */
+  expireCurrentAfterDays?: number;
+  protect: boolean;
+}
+
+export interface ObjectStore {
+  /** `aws` (S3 with IAM roles) or `in-cluster` (an S3-compatible store with generated keys). */
+  kind: "aws" | "in-cluster";
+  /** Host (and port) of the S3 endpoint, as Argo takes it. */
+  endpoint: pulumi.Input<string>;
+  /** The endpoint as a URL, as boto3 (Barman Cloud) takes it. */
+  endpointUrl: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  /** Plain HTTP (an in-cluster store without TLS). */
+  insecure: boolean;
+  /** Whether clients must address buckets by path (`endpoint/bucket/key`) rather than as a host name. */
+  pathStyle: boolean;
+  /** Environment the Barman Cloud sidecar needs for this store (boto3 checksum defaults a store may refuse). */
+  backupClientEnv: { name: string; value: string }[];
+  /** The labels of the store's pods and its namespace, for NetworkPolicies; none when it is outside the cluster. */
+  inCluster?: { namespace: string; podLabels: Record<string, string>; port: number };
+  bucket(name: string, spec: BucketSpec, parent: pulumi.Resource): StoreBucket;
+  grant(name: string, identity: WorkloadIdentity, grants: StoreGrant[], parent: pulumi.Resource): StoreCredentials;
+}
+
+/** Addresses outside the cluster's pods that workloads reach, for their NetworkPolicies' egress rules. */
+export interface EgressTargets {
+  /**
+   * The API server as pods reach it: the CIDRs and ports after the `kubernetes` Service's address is translated
+   * (EKS: the control plane's ENIs on 443; kind: the control-plane node on 6443).
+   */
+  apiServer: { cidrs: string[]; ports: number[] };
+  /** The object store and its token service, when outside the cluster (S3 and STS on AWS). */
+  objectStore: { cidr: string; except: string[] }[];
+}
+
+export interface PlatformTarget {
+  environment: Environment;
+  provider: k8s.Provider;
+  storageClassName: string;
+  objectStore: ObjectStore;
+  placement: Placements;
+  egress: EgressTargets;
+  /** What workloads wait for before they are created (node pools, the storage class). */
+  ready: pulumi.Resource[];
+}
