@@ -4,11 +4,21 @@ import { readStackConfig } from "./config/load";
 
 /** The Pulumi program: validate the stack config, build the platform, export what operators need. */
 export = async () => {
-  const { config, secrets, warnings } = readStackConfig();
+  const { config, secrets, warnings, kubernetes } = readStackConfig();
   for (const warning of warnings) void pulumi.log.warn(warning);
-  const { infrastructure, platform } = new EtlPlatform("etl", { config, secrets });
-  return {
+  const { infrastructure, platform } = new EtlPlatform("etl", { config, secrets, kubernetes });
+  const platformOutputs = {
     environment: config.environment,
+    target: config.target,
+    kafkaBootstrap: platform.kafka.bootstrapAddress,
+    postgresHost: platform.postgres.host,
+    postgresBackupBucket: platform.postgres.backupBucket,
+    argoArtifactBucket: platform.argo.artifactBucket,
+    grafanaAdminPassword: pulumi.secret(platform.monitoring.grafanaAdminPassword),
+  };
+  if (!infrastructure) return platformOutputs;
+  return {
+    ...platformOutputs,
     clusterName: infrastructure.cluster.clusterName,
     clusterEndpoint: infrastructure.cluster.endpoint,
     kubeconfig: pulumi.secret(infrastructure.cluster.kubeconfig),
@@ -17,10 +27,5 @@ export = async () => {
     vpcId: infrastructure.network.vpcId,
     privateSubnetIds: infrastructure.network.privateSubnetIds,
     publicSubnetIds: infrastructure.network.publicSubnetIds,
-    kafkaBootstrap: platform.kafka.bootstrapAddress,
-    postgresHost: platform.postgres.host,
-    postgresBackupBucket: platform.postgres.backupBucket,
-    argoArtifactBucket: platform.argo.artifactBucket,
-    grafanaAdminPassword: pulumi.secret(platform.monitoring.grafanaAdminPassword),
   };
 };

@@ -17,13 +17,18 @@ export const charts = {
   cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repository: "https://cloudnative-pg.github.io/charts" },
   kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
   argoWorkflows: { chart: "argo-workflows", version: "1.0.18", repository: "https://argoproj.github.io/argo-helm" },
-  // The three below have no upstream fixture in test/fixtures/upstream yet, so their values are kept minimal.
+  // The charts below have no upstream fixture in test/fixtures/upstream yet, so their values are kept minimal.
   /** The Barman Cloud plugin: CloudNativePG's recommended backup mechanism since 1.26. */
   barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.8.1", repository: "https://cloudnative-pg.github.io/charts" },
   /** Issues the TLS certificates between the CloudNativePG operator and the Barman Cloud plugin. */
   certManager: { chart: "cert-manager", version: "v1.21.2", repository: "https://charts.jetstack.io" },
   /** Mirrors the Postgres app secret and the Kafka cluster CA into the pipelines namespace. */
   reflector: { chart: "reflector", version: "9.1.34", repository: "https://emberstack.github.io/helm-charts" },
+  /**
+   * The S3-compatible object store of target: kubernetes (backups, step logs). Not MinIO, whose community
+   * edition was archived and its images withdrawn; SeaweedFS is maintained and Apache-2.0. No fixture yet.
+   */
+  seaweedfs: { chart: "seaweedfs", version: "4.44.0", repository: "https://seaweedfs.github.io/seaweedfs/helm" },
 } as const satisfies Record<string, ChartVersion>;
 
 /**

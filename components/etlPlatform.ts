@@ -2,30 +2,44 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Autoscaler, capacityAlertRules } from "./aws/autoscaler";
 import { AwsInfrastructure } from "./aws/awsInfrastructure";
+import { kubernetesTarget } from "./platform/kubernetesTarget";
 import { Platform } from "./platform/platform";
 
 export interface EtlPlatformArgs {
   config: PlatformConfig;
   /** The `etl-platform:secrets` values (receiver URLs, pipeline credentials), one Pulumi secret. */
   secrets: pulumi.Output<Record<string, string>>;
+  /** `kubernetes:kubeconfig` and `kubernetes:context`, for target: kubernetes. */
+  kubernetes: { kubeconfig?: string; context?: string };
 }
 
 /**
- * One environment of the ETL platform: the AWS layer (network, EKS, node pools, object store, identities) gives
- * the platform layer its target; the cluster autoscaler, which belongs to the AWS layer but is scraped by the
- * platform's Prometheus, comes last.
+ * One environment of the ETL platform. On target: aws the AWS layer (network, EKS, node pools, S3, identities)
+ * gives the platform layer its target, and the cluster autoscaler, which belongs to the AWS layer but is scraped
+ * by the platform's Prometheus, comes last. On target: kubernetes the platform layer runs on the given cluster
+ * with an in-cluster object store, installed once every bucket and grant is known.
  */
 export class EtlPlatform extends pulumi.ComponentResource {
-  public readonly infrastructure: AwsInfrastructure;
+  public readonly infrastructure?: AwsInfrastructure;
   public readonly platform: Platform;
 
   constructor(name: string, args: EtlPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:index:Platform", name, {}, opts);
     const { config } = args;
-    const tags = { "etl-platform/environment": config.environment, "etl-platform/cluster": config.cluster.name, "managed-by": "pulumi" };
 
-    this.infrastructure = new AwsInfrastructure(name, { config, tags }, { parent: this });
-    const target = this.infrastructure.target;
+    if (config.target === "kubernetes") {
+      const { target, store } = kubernetesTarget(name, { config, kubernetes: args.kubernetes }, this);
+      this.platform = new Platform(name, { config, target, secrets: args.secrets }, { parent: this });
+      const settings = config.kubernetesTarget ?? { storageClassName: target.storageClassName, objectStoreSize: "10Gi" };
+      store.install(`${name}-object-store`, { storageClassName: settings.storageClassName, size: settings.objectStoreSize }, this);
+      this.registerOutputs({});
+      return;
+    }
+
+    const tags = { "etl-platform/environment": config.environment, "etl-platform/cluster": config.cluster.name, "managed-by": "pulumi" };
+    const infrastructure = new AwsInfrastructure(name, { config, tags }, { parent: this });
+    this.infrastructure = infrastructure;
+    const target = infrastructure.target;
     this.platform = new Platform(name, {
       config,
       target,
@@ -38,13 +52,13 @@ export class EtlPlatform extends pulumi.ComponentResource {
         config: config.autoscaler,
         clusterName: config.cluster.name,
         kubernetesVersion: config.cluster.kubernetesVersion,
-        region: this.infrastructure.region,
-        oidc: this.infrastructure.oidc,
-        spotNodeGroupNames: this.infrastructure.nodePools.spotNodeGroupNames,
+        region: infrastructure.region,
+        oidc: infrastructure.oidc,
+        spotNodeGroupNames: infrastructure.nodePools.spotNodeGroupNames,
         serviceMonitor: true,
         provider: target.provider,
         tags,
-      }, { parent: this, dependsOn: [this.infrastructure.nodePools, ...this.platform.monitoring.crdsReady] });
+      }, { parent: this, dependsOn: [infrastructure.nodePools, ...this.platform.monitoring.crdsReady] });
     }
     this.registerOutputs({});
   }

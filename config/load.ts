@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
-import { crossFieldProblems, kubernetesVersionNotes } from "./rules";
+import { crossFieldProblems, kubernetesVersionNotes, targetProblems } from "./rules";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 
 export const NAMESPACE = "etl-platform";
@@ -74,6 +74,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
   if (environment !== "staging" && environment !== "prod") {
     throw new ConfigError([`${configKey(["environment"])}: expected "staging" or "prod" (it selects the defaults), got ${describe(environment)}`]);
   }
+  const misplaced = targetProblems(raw).map(({ path, message }) => `${configKey(path)}: ${message}`);
+  if (misplaced.length > 0) throw new ConfigError(misplaced);
   const merged = mergeDefaults(environmentDefaults[environment], raw);
   // Fields first: the cross-field rules assume each field is valid (a zone count of 9 has no subnet layout).
   // When a field is not, the rules that read only valid sections still run, so one run reports what it can.
@@ -111,6 +113,8 @@ export interface StackConfig {
   config: PlatformConfig;
   /** What is valid but needs attention soon (a Kubernetes version leaving standard support). */
   warnings: string[];
+  /** `kubernetes:kubeconfig` and `kubernetes:context`: the cluster of target: kubernetes. */
+  kubernetes: { kubeconfig?: string; context?: string };
   /** The `etl-platform:secrets` values, as one Pulumi secret. */
   secrets: pulumi.Output<Record<string, string>>;
 }
@@ -144,6 +148,8 @@ export function readStackConfig(): StackConfig {
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
-  const warnings = kubernetesVersionNotes(config.cluster, new Date()).warnings.map((warning) => `${NAMESPACE}:${warning}`);
-  return { config, secrets, warnings };
+  const warnings = config.target === "aws" ? kubernetesVersionNotes(config.cluster, new Date()).warnings.map((warning) => `${NAMESPACE}:${warning}`) : [];
+  // Standard Pulumi Kubernetes config, for target: kubernetes (the default provider would read the same keys).
+  const kubernetes = { kubeconfig: all["kubernetes:kubeconfig"], context: all["kubernetes:context"] };
+  return { config, secrets, warnings, kubernetes };
 }

@@ -22,8 +22,37 @@ const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
+/** Sections that only the AWS layer reads. */
+export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "nodePools", "autoscaler"];
+
+/**
+ * Keys a stack file sets that its target does not use: on `target: kubernetes` the AWS layer's sections and a
+ * pipeline's `s3` (an IAM role for S3 prefixes); on `target: aws` the kubernetesTarget section. Checked on the raw
+ * stack file, before the environment's defaults fill every section in.
+ */
+export function targetProblems(raw: Record<string, unknown>): RuleProblem[] {
+  const target = raw.target ?? "aws";
+  const problems: RuleProblem[] = [];
+  if (target === "kubernetes") {
+    for (const section of AWS_ONLY_SECTIONS) {
+      if (raw[section] !== undefined) problems.push({ path: [section], message: `expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws` });
+    }
+    if (Array.isArray(raw.pipelines)) {
+      raw.pipelines.forEach((pipeline, i) => {
+        if (pipeline && typeof pipeline === "object" && (pipeline as Record<string, unknown>).s3 !== undefined) {
+          problems.push({ path: ["pipelines", i, "s3"], message: "expected nothing on target: kubernetes (S3 access is an AWS IAM role); read and write through the in-cluster object store instead, or set target: aws" });
+        }
+      });
+    }
+  } else if (raw.kubernetesTarget !== undefined) {
+    problems.push({ path: ["kubernetesTarget"], message: `expected nothing on target: ${JSON.stringify(target)} (it configures target: kubernetes)` });
+  }
+  return problems;
+}
+
 /** What the rules below check, for the generated reference (docs/config.md). */
 export const CROSS_FIELD_RULES = [
+  "`target`: on `kubernetes`, none of the AWS-only sections (`network`, `cluster`, `logging`, `nodePools`, `autoscaler`) nor a pipeline's `s3`; `kubernetesTarget` only on `kubernetes`.",
   "`network`: prod spreads over at least 3 zones with a NAT gateway per zone; the VPC range is /20 or larger; subnets, one per zone, lie inside it and do not overlap.",
   "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
   "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
@@ -37,7 +66,7 @@ export const CROSS_FIELD_RULES = [
 /** Each cross-field rule with the top-level sections it reads. */
 const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkNetwork, ["environment", "network"]],
-  [checkCluster, ["environment", "cluster"]],
+  [checkCluster, ["environment", "cluster", "target"]],
   [checkNodePools, ["nodePools"]],
   [checkKafka, ["environment", "kafka"]],
   [checkPostgres, ["environment", "postgres"]],
@@ -168,7 +197,8 @@ export function kubernetesVersionNotes(cluster: Pick<PlatformConfig["cluster"], 
   return { problems, warnings };
 }
 
-function checkCluster({ environment, cluster }: PlatformConfig, report: Report): void {
+function checkCluster({ environment, cluster, target }: PlatformConfig, report: Report): void {
+  if (target !== "aws") return;
   for (const problem of kubernetesVersionNotes(cluster, new Date()).problems) report(["cluster", "kubernetesVersion"], problem);
   if (environment !== "prod") return;
   cluster.publicAccessCidrs.forEach((cidr, i) => {

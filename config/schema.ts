@@ -256,9 +256,18 @@ const pipeline = z.strictObject({
   steps: z.array(pipelineStep).min(1).optional().describe("Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG."),
 });
 
+const kubernetesTargetSection = z.strictObject({
+  storageClassName: dnsLabel(63).default("standard").describe("The cluster's StorageClass for every volume (kind's is standard)."),
+  objectStoreSize: storageQuantity.default("10Gi").describe("Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs."),
+  apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).describe("Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), for NetworkPolicies."),
+  apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).describe("The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)."),
+});
+
 export const platformConfigSchema = z
   .strictObject({
     environment: z.enum(["staging", "prod"]).describe("staging or prod: selects the defaults and the prod rules."),
+    target: z.enum(["aws", "kubernetes"]).default("aws").describe("aws: the whole platform on EKS in its own VPC; kubernetes: only the platform layer, on the cluster of the kubernetes:kubeconfig and kubernetes:context config, with an in-cluster object store and no AWS resource."),
+    kubernetesTarget: kubernetesTargetSection.optional().describe("Settings of target: kubernetes."),
     network: networkSection.describe("The VPC, or an existing one."),
     cluster: clusterSection.describe("The EKS cluster."),
     logging: loggingSection.describe("Log retention of the platform's log groups and access logs."),

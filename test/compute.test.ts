@@ -187,7 +187,7 @@ describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
   });
 
   it("exports what operators need, the kubeconfig as a secret", () => {
-    expect(Object.keys(result.outputs).sort()).toEqual(["argoArtifactBucket", "clusterEndpoint", "clusterName", "environment", "grafanaAdminPassword", "kafkaBootstrap", "kubeconfig", "nodeGroupNames", "oidcProviderArn", "postgresBackupBucket", "postgresHost", "privateSubnetIds", "publicSubnetIds", "vpcId"]);
+    expect(Object.keys(result.outputs).sort()).toEqual(["argoArtifactBucket", "clusterEndpoint", "clusterName", "environment", "grafanaAdminPassword", "kafkaBootstrap", "kubeconfig", "nodeGroupNames", "oidcProviderArn", "postgresBackupBucket", "postgresHost", "privateSubnetIds", "publicSubnetIds", "target", "vpcId"]);
     expect(JSON.stringify(result.rawOutputs.kubeconfig)).toContain("1b47061264138c4ac30d75fd1eb44270");
   });
 });

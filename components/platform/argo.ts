@@ -126,7 +126,7 @@ export class Argo extends pulumi.ComponentResource {
     // the server's own identity, which may list and read the bucket, never write; with a store's static keys,
     // the Secret of the pipeline that wrote it, so the server needs none of its own.
     const server = store.kind === "aws"
-      ? store.grant(`${name}-server`, { namespace: config.namespace, serviceAccounts: [SERVER_SERVICE_ACCOUNT] }, [{ bucket, prefix: "", actions: ["list", "read"] }], this)
+      ? store.grant(`${name}-server`, { namespace: config.namespace, serviceAccounts: [SERVER_SERVICE_ACCOUNT] }, [{ bucket, prefix: "", actions: ["list", "read"] }], this, [namespace])
       : { serviceAccountAnnotations: {}, ready: [] };
 
     const dependsOn: pulumi.Resource[] = [namespace, ...args.monitoringCrds, ...server.ready];

@@ -178,7 +178,7 @@ export class Postgres extends pulumi.ComponentResource {
     // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
     // The sidecar lists, reads (restores), writes (WAL, base backups) and deletes (retention) under the bucket.
     const backupCredentials = store.grant(`${name}-backup`, { namespace: config.namespace, serviceAccounts: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME] },
-      [{ bucket, prefix: "", actions: ["list", "read", "write", "delete"] }], this);
+      [{ bucket, prefix: "", actions: ["list", "read", "write", "delete"] }], this, [namespace]);
 
     const crOpts = { ...k8sOpts, dependsOn: [operator, plugin, namespace, ...backupCredentials.ready] };
     const objectStore = config.backup.enabled

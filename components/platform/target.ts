@@ -67,7 +67,8 @@ export interface ObjectStore {
   /** The labels of the store's pods and its namespace, for NetworkPolicies; none when it is outside the cluster. */
   inCluster?: { namespace: string; podLabels: Record<string, string>; port: number };
   bucket(name: string, spec: BucketSpec, parent: pulumi.Resource): StoreBucket;
-  grant(name: string, identity: WorkloadIdentity, grants: StoreGrant[], parent: pulumi.Resource): StoreCredentials;
+  /** Access for a workload; `after`: what must exist first (the workload's namespace, for a credentials Secret). */
+  grant(name: string, identity: WorkloadIdentity, grants: StoreGrant[], parent: pulumi.Resource, after?: pulumi.Resource[]): StoreCredentials;
 }
 
 /** Addresses outside the cluster's pods that workloads reach, for their NetworkPolicies' egress rules. */

@@ -1,0 +1,134 @@
+/**
+ * The object store of target: kubernetes: SeaweedFS in all-in-one mode with its S3 gateway, in its own namespace.
+ * Every workload that is granted access gets its own generated keys, in a Secret of its own namespace, and an
+ * identity in the gateway's config allowed exactly the granted actions on the granted prefixes.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { charts, pinnedRelease } from "../../versions";
+import type { BucketSpec, ObjectStore, StoreAction, StoreBucket, StoreCredentials, StoreGrant, WorkloadIdentity } from "./target";
+
+export const OBJECT_STORE_NAMESPACE = "objectstore";
+const RELEASE = "seaweedfs";
+/** The all-in-one Service and its S3 port (seaweedfs chart templates/all-in-one/all-in-one-service.yml, s3.port). */
+export const S3_SERVICE = `${RELEASE}-all-in-one`;
+export const S3_PORT = 8333;
+/** The pods of the all-in-one Deployment (templates/all-in-one/all-in-one-deployment.yaml). */
+export const STORE_POD_LABELS = { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/component": "seaweedfs-all-in-one" };
+const CONFIG_SECRET = "seaweedfs-s3-config";
+/** Keys of each workload's credentials Secret, as Barman Cloud and Argo reference them. */
+export const ACCESS_KEY_ID = "ACCESS_KEY_ID";
+export const SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY";
+
+/**
+ * SeaweedFS's actions for a grant: Read, Write (which covers deletes) and List, each scoped to `bucket/prefix*`
+ * (seaweedfs weed/s3api/auth_credentials.go: "Read:bucket", "Write:bucket/prefix" forms).
+ */
+export function seaweedActions(bucket: string, grant: Pick<StoreGrant, "prefix" | "actions">): string[] {
+  const scope = `${bucket}${grant.prefix ? `/${grant.prefix}*` : ""}`;
+  const verbs = new Set(grant.actions.map((action: StoreAction) => (action === "list" ? "List" : action === "read" ? "Read" : "Write")));
+  return [...verbs].map((verb) => `${verb}:${verb === "List" ? bucket : scope}`);
+}
+
+/** The gateway's identities file (the chart's `seaweedfs_s3_config` key: templates/s3/s3-secret.yaml). */
+export function seaweedS3Config(identities: { name: string; accessKey: string; secretKey: string; actions: string[] }[]): string {
+  return JSON.stringify({ identities: identities.map((i) => ({ name: i.name, credentials: [{ accessKey: i.accessKey, secretKey: i.secretKey }], actions: i.actions })) });
+}
+
+interface PendingIdentity {
+  name: string;
+  accessKey: pulumi.Output<string>;
+  secretKey: pulumi.Output<string>;
+  actions: pulumi.Output<string[]>;
+}
+
+export class InClusterObjectStore implements ObjectStore {
+  public readonly kind = "in-cluster" as const;
+  public readonly endpoint = `${S3_SERVICE}.${OBJECT_STORE_NAMESPACE}.svc:${S3_PORT}`;
+  public readonly endpointUrl = `http://${this.endpoint}`;
+  public readonly region = "us-east-1";
+  public readonly insecure = true;
+  public readonly pathStyle = true;
+  /**
+   * boto3 >= 1.36 (Barman Cloud's client) adds CRC32 checksums to every upload by default, which SeaweedFS stored
+   * into the object instead of checking (seaweedfs/seaweedfs#6548); only when required keeps uploads byte-exact.
+   */
+  public readonly backupClientEnv = [
+    { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+    { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+  ];
+  public readonly inCluster = { namespace: OBJECT_STORE_NAMESPACE, podLabels: STORE_POD_LABELS, port: S3_PORT };
+  private readonly buckets: { name: string; spec: BucketSpec }[] = [];
+  private readonly identities: PendingIdentity[] = [];
+
+  constructor(private readonly provider: k8s.Provider) {}
+
+  bucket(name: string, spec: BucketSpec): StoreBucket {
+    // Bucket names are the platform's own here (no global namespace to share, as on S3).
+    const bucketName = spec.purpose;
+    this.buckets.push({ name: bucketName, spec });
+    return { name: pulumi.output(bucketName) };
+  }
+
+  grant(name: string, identity: WorkloadIdentity, grants: StoreGrant[], parent: pulumi.Resource, after: pulumi.Resource[] = []): StoreCredentials {
+    const accessKey = new random.RandomString(`${name}-access-key`, { length: 20, special: false, upper: true, lower: false }, { parent });
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent });
+    const actions = pulumi.all(grants.map((grant) => pulumi.output(typeof grant.bucket === "string" ? grant.bucket : grant.bucket.name)
+      .apply((bucket) => seaweedActions(bucket, grant)))).apply((lists) => lists.flat());
+    this.identities.push({ name, accessKey: accessKey.result, secretKey: secretKey.result, actions });
+    const secretName = `${identity.serviceAccounts[0]}-object-store`;
+    const secret = new k8s.core.v1.Secret(`${name}-object-store`, {
+      metadata: { name: secretName, namespace: identity.namespace },
+      stringData: { [ACCESS_KEY_ID]: accessKey.result, [SECRET_ACCESS_KEY]: secretKey.result },
+    }, { parent, provider: this.provider, dependsOn: after });
+    return { serviceAccountAnnotations: {}, secret: { name: secretName, accessKeyIdKey: ACCESS_KEY_ID, secretAccessKeyKey: SECRET_ACCESS_KEY }, ready: [secret] };
+  }
+
+  /** Installs the store once every bucket and grant is known: the identities Secret, then the chart. */
+  install(name: string, args: { storageClassName: string; size: string }, parent: pulumi.Resource): k8s.helm.v3.Release {
+    const opts = { parent, provider: this.provider };
+    // SeaweedFS's image runs as root: the namespace enforces `baseline`, and warns about `restricted`.
+    const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+      metadata: { name: OBJECT_STORE_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
+    }, opts);
+    const config = new k8s.core.v1.Secret(`${name}-s3-config`, {
+      metadata: { name: CONFIG_SECRET, namespace: OBJECT_STORE_NAMESPACE },
+      stringData: {
+        seaweedfs_s3_config: pulumi.secret(pulumi.all(this.identities.map((i) => pulumi.all([i.accessKey, i.secretKey, i.actions])
+          .apply(([accessKey, secretKey, actions]) => ({ name: i.name, accessKey, secretKey, actions }))))
+          .apply(seaweedS3Config)),
+      },
+    }, { ...opts, dependsOn: [namespace] });
+    return new k8s.helm.v3.Release(name, pinnedRelease(RELEASE, charts.seaweedfs, OBJECT_STORE_NAMESPACE, seaweedValues(this.buckets.map((b) => b.name), args)), {
+      ...opts,
+      dependsOn: [namespace, config],
+    });
+  }
+}
+
+/**
+ * One all-in-one pod (master, volume, filer, S3 gateway) on a volume of the cluster's storage class, S3 with
+ * authentication from our identities Secret, and the platform's buckets created at install.
+ */
+export function seaweedValues(buckets: string[], args: { storageClassName: string; size: string }) {
+  return {
+    master: { enabled: false },
+    volume: { enabled: false },
+    filer: { enabled: false },
+    allInOne: {
+      enabled: true,
+      // The chart's default anti-affinity wants one pod per node; one replica needs none.
+      affinity: "",
+      s3: {
+        enabled: true,
+        enableAuth: true,
+        existingConfigSecret: CONFIG_SECRET,
+        createBuckets: buckets.map((name) => ({ name, anonymousRead: false })),
+      },
+      data: { type: "persistentVolumeClaim", size: args.size, storageClass: args.storageClassName },
+      // The chart's default asks for no memory and allows 2 CPUs and 2Gi; a laptop or CI runner wants it small.
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+    },
+  };
+}

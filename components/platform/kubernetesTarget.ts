@@ -1,0 +1,39 @@
+/**
+ * target: kubernetes: the platform layer on a cluster we did not create (kind, an existing EKS or any other),
+ * reached through the standard Pulumi Kubernetes config. No AWS resource: an in-cluster object store replaces
+ * S3, workloads are placed anywhere, and NetworkPolicies name the in-cluster store and the API server's address.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/schema";
+import { anyNodePlacements } from "../../lib/placement";
+import { InClusterObjectStore } from "./inClusterObjectStore";
+import type { PlatformTarget } from "./target";
+
+export interface KubernetesTargetArgs {
+  config: PlatformConfig;
+  /** `kubernetes:kubeconfig` and `kubernetes:context`; unset, the provider's defaults (KUBECONFIG, the current context). */
+  kubernetes: { kubeconfig?: string; context?: string };
+}
+
+export function kubernetesTarget(name: string, args: KubernetesTargetArgs, parent: pulumi.Resource): { target: PlatformTarget; store: InClusterObjectStore } {
+  const settings = args.config.kubernetesTarget ?? { storageClassName: "standard", objectStoreSize: "10Gi", apiServerCidrs: ["0.0.0.0/0"], apiServerPorts: [443, 6443] };
+  const provider = new k8s.Provider(`${name}-k8s`, {
+    ...(args.kubernetes.kubeconfig ? { kubeconfig: args.kubernetes.kubeconfig } : {}),
+    ...(args.kubernetes.context ? { context: args.kubernetes.context } : {}),
+    enableServerSideApply: true,
+  }, { parent });
+  const store = new InClusterObjectStore(provider);
+  return {
+    store,
+    target: {
+      environment: args.config.environment,
+      provider,
+      storageClassName: settings.storageClassName,
+      objectStore: store,
+      placement: anyNodePlacements,
+      egress: { apiServer: { cidrs: settings.apiServerCidrs, ports: settings.apiServerPorts }, objectStore: [] },
+      ready: [provider],
+    },
+  };
+}
