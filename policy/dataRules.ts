@@ -36,12 +36,16 @@ export const dataRules: Rule[] = [
   },
   {
     name: "stateful-on-demand-only",
-    description: "Kafka and Postgres run only on on-demand nodes of the stateful pool: a spot reclaim would take a broker or a database with it.",
+    description: "Kafka and Postgres run only on on-demand nodes of the stateful pool: a spot reclaim would take a broker or a database with it. Applies to stacks that declare our node pools (target: aws); on another cluster the nodes are its owner's.",
     level: both("mandatory"),
-    resource: forTypes([KAFKA_NODE_POOL, PG_CLUSTER], (props, resource) => {
-      const affinity = resource.type === KAFKA_NODE_POOL ? props.spec?.template?.pod?.affinity : { nodeAffinity: props.spec?.affinity?.nodeAffinity };
-      return [!requiresOnDemandStateful(affinity) && "may be scheduled on spot or non-stateful nodes"];
-    }),
+    stack: (resources) => {
+      if (!resources.some((r) => r.type === "aws:eks/nodeGroup:NodeGroup")) return [];
+      return resources.filter((r) => r.type === KAFKA_NODE_POOL || r.type === PG_CLUSTER).flatMap((resource) => {
+        const props = resource.props;
+        const affinity = resource.type === KAFKA_NODE_POOL ? props.spec?.template?.pod?.affinity : { nodeAffinity: props.spec?.affinity?.nodeAffinity };
+        return requiresOnDemandStateful(affinity) ? [] : [{ resource, message: "may be scheduled on spot or non-stateful nodes" }];
+      });
+    },
   },
   {
     name: "kafka-highly-available",

@@ -175,6 +175,8 @@ function testOutputs(type: string, name: string, inputs: Record<string, any>, re
       return { latestVersion: 1 };
     case "random:index/randomPassword:RandomPassword":
       return { result: `generated-password-for-${name}` };
+    case "random:index/randomString:RandomString":
+      return { result: `GENERATED${name.replace(/[^A-Za-z0-9]/g, "").toUpperCase()}`.slice(0, inputs.length ?? 20) };
     default:
       return { arn, name: inputs.name ?? name, bucket: inputs.bucket ?? name };
   }

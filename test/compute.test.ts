@@ -1,5 +1,5 @@
 import { autoscalerIamPolicy } from "../components/aws/autoscaler";
-import { plan, STACK_NAMES, stackSettings, withConfig, type Plan } from "./harness";
+import { plan, AWS_STACKS, stackSettings, withConfig, type Plan } from "./harness";
 import { coreObjectProblems, unknownValuesKeys } from "./upstream";
 import { instanceShape } from "../lib/instanceTypes";
 import { charts } from "../versions";
@@ -7,7 +7,7 @@ import { charts } from "../versions";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-describe.each(STACK_NAMES)("compute layer of %s", (stack) => {
+describe.each(AWS_STACKS)("compute layer of %s", (stack) => {
   let result: Plan;
   const prod = stack === "prod";
   beforeAll(async () => {

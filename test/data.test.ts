@@ -1,12 +1,12 @@
 import { kafkaUser } from "../components/platform/kafka";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { plan, STACK_NAMES, type Declared, type Plan } from "./harness";
+import { plan, AWS_STACKS, type Declared, type Plan } from "./harness";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const asObject = (r: Declared) => ({ apiVersion: r.inputs.apiVersion, kind: r.inputs.kind, metadata: r.inputs.metadata, spec: r.inputs.spec });
 
-describe.each(STACK_NAMES)("data services of %s", (stack) => {
+describe.each(AWS_STACKS)("data services of %s", (stack) => {
   let result: Plan;
   const prod = stack === "prod";
   beforeAll(async () => {

@@ -17,7 +17,11 @@ export const awsWiring: PipelineWiring = {
 export const awsSpecTarget = { environment: "staging" as const, storageClassName: "gp3", placement: nodePoolPlacements };
 
 export const STACKS_DIR = path.join(__dirname, "..", "stacks");
-export const STACK_NAMES = ["staging", "prod"];
+/** Stacks of target: aws (the whole platform on EKS). */
+export const AWS_STACKS = ["staging", "prod"];
+/** Stacks of target: kubernetes (the platform layer on a given cluster). */
+export const KUBERNETES_STACKS = ["local"];
+export const STACK_NAMES = [...AWS_STACKS, ...KUBERNETES_STACKS];
 
 export interface Declared extends DeclaredResource {
   /** Inputs with secrets revealed and unknowns as "[unknown]". */

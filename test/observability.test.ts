@@ -5,7 +5,7 @@ import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSp
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../scripts/plan";
-import { plan, STACK_NAMES, stackSettings, withConfig, type Plan } from "./harness";
+import { plan, AWS_STACKS, stackSettings, withConfig, type Plan } from "./harness";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
@@ -14,7 +14,7 @@ import * as path from "path";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 
-describe.each(STACK_NAMES)("monitoring and workflows of %s", (stack) => {
+describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
   let result: Plan;
   const prod = stack === "prod";
   beforeAll(async () => {

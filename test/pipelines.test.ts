@@ -4,7 +4,7 @@ import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, 
 import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../scripts/plan";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { awsWiring, plan, STACK_NAMES, stackSettings, withConfig, type Declared, type Plan } from "./harness";
+import { awsWiring, plan, AWS_STACKS, stackSettings, withConfig, type Declared, type Plan } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
@@ -20,7 +20,7 @@ function containersOf(resource: Declared): any[] {
   return resource.type === CRONJOB ? podSpecOf(resource).containers : podSpecOf(resource).templates.filter((t: any) => t.container).map((t: any) => t.container);
 }
 
-describe.each(STACK_NAMES)("pipelines of %s", (stack) => {
+describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
   let result: Plan;
   beforeAll(async () => {
     result = await plan(stack);

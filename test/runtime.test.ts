@@ -9,7 +9,7 @@ import { addonSpecs } from "../components/aws/cluster";
 import { podFailurePolicy } from "../lib/pipelineSpecs";
 import { INFRASTRUCTURE_FAILURE_MESSAGES, argoRetryExpression } from "../lib/retries";
 import { chartCrdFiles, charts, EKS_ADDONS, kubernetesVersions, prometheusOperatorVersion, supportedKubernetesVersions } from "../versions";
-import { plan, STACK_NAMES, type Declared, type Plan } from "./harness";
+import { plan, AWS_STACKS, type Declared, type Plan } from "./harness";
 import { allows } from "./runtime/iam";
 import { argoCustomMetrics, exporters, selectors } from "./runtime/metrics";
 import { allowed, type Endpoint } from "./runtime/networkPolicy";
@@ -23,7 +23,7 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const chartDefaults = (dir: string) => parseYaml(fs.readFileSync(path.join(UPSTREAM, dir, "values.yaml"), "utf8"));
 
-describe.each(STACK_NAMES)("runtime behaviour of %s", (stack) => {
+describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
   let result: Plan;
   beforeAll(async () => {
     result = await plan(stack);

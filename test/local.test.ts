@@ -1,0 +1,140 @@
+/**
+ * The local stack (target: kubernetes): only the platform layer, no AWS resource; the in-cluster object store
+ * wired to backups and step logs with per-workload keys; no placement; NetworkPolicies derived from the target;
+ * the same upstream and policy checks as the AWS stacks (policy.test.ts, stacks.test.ts run it too).
+ */
+import { parse as parseYaml } from "yaml";
+import { ConfigError, parsePlatformConfig } from "../config/load";
+import { seaweedActions } from "../components/platform/inClusterObjectStore";
+import { plan, stackSettings, withConfig, type Plan } from "./harness";
+import { allowed } from "./runtime/networkPolicy";
+import { customResourceProblems, unknownValuesKeys } from "./upstream";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const FIXTURES: Record<string, string> = {
+  "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0",
+  "cloudnative-pg": "cloudnative-pg-0.29.0",
+  "kube-prometheus-stack": "kube-prometheus-stack-88.5.3",
+  "argo-workflows": "argo-workflows-1.0.18",
+};
+const FREE_FORM: Record<string, string[]> = {
+  "kube-prometheus-stack": ["grafana.nodeSelector", "kube-state-metrics.metricLabelsAllowlist"],
+  "argo-workflows": ["controller.workflowDefaults", "controller.persistence"],
+};
+
+describe("the local stack", () => {
+  let result: Plan;
+  beforeAll(async () => {
+    // A steps pipeline as well, so that step logs are wired to the in-cluster store too.
+    const base = stackSettings("local");
+    const pipelines = JSON.parse(base.config["etl-platform:pipelines"]);
+    pipelines.push({
+      name: "report", schedule: "0 4 * * *", timeZone: "UTC", image: "docker.io/library/busybox:1.37.0",
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      steps: [{ name: "a", command: ["true"] }, { name: "b", command: ["true"], dependsOn: ["a"] }],
+    });
+    result = await plan("local", withConfig(base, { pipelines }));
+  });
+
+  it("declares no AWS resource and no EKS component", () => {
+    expect(result.all.filter((r) => /^(aws|eks):/.test(r.type) || r.type.startsWith("etl-platform:aws:")).map((r) => r.type)).toEqual([]);
+    expect(result.ofType("kubernetes:yaml/v2:ConfigGroup").length).toBe(2);
+    const provider = result.one("pulumi:providers:kubernetes", "etl-k8s").inputs;
+    expect(provider).toMatchObject({ context: "kind-etl-local", enableServerSideApply: "true" });
+  });
+
+  it("backs Postgres up to the in-cluster store with its own keys and boto3's checksums only when required", () => {
+    const store = result.one("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "etl-postgres-object-store").inputs.spec;
+    expect(store.configuration).toMatchObject({
+      destinationPath: "s3://postgres-backups/etl",
+      endpointURL: "http://seaweedfs-all-in-one.objectstore.svc:8333",
+      s3Credentials: { accessKeyId: { name: "etl-object-store", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "etl-object-store", key: "ACCESS_SECRET_KEY" } },
+    });
+    expect(store.instanceSidecarConfiguration.env).toEqual([
+      { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+      { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+    ]);
+    const secret = result.one("kubernetes:core/v1:Secret", "etl-postgres-backup-object-store").inputs;
+    expect(secret.metadata).toEqual({ name: "etl-object-store", namespace: "postgres" });
+    expect(Object.keys(secret.stringData).sort()).toEqual(["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"]);
+    expect(result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec.serviceAccountTemplate).toBeUndefined();
+  });
+
+  it("gives each workload an identity in the store scoped to its grants, and creates the buckets", () => {
+    const config = JSON.parse(result.one("kubernetes:core/v1:Secret", "etl-object-store-s3-config").inputs.stringData.seaweedfs_s3_config);
+    const byName = Object.fromEntries(config.identities.map((i: any) => [i.name, i]));
+    expect(byName["etl-postgres-backup"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups", "Write:postgres-backups"]);
+    expect(byName["etl-pipelines-report"].actions).toEqual(["Write:argo-artifacts/report/*"]);
+    expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report", "etl-postgres-backup"]);
+    expect(seaweedActions("b", { prefix: "p/", actions: ["list", "read"] })).toEqual(["List:b", "Read:b/p/*"]);
+    const values = result.one(RELEASE, "etl-object-store").inputs;
+    expect(values).toMatchObject({ chart: "seaweedfs", namespace: "objectstore" });
+    expect(values.values.allInOne.s3).toMatchObject({ enabled: true, enableAuth: true, existingConfigSecret: "seaweedfs-s3-config" });
+    expect(values.values.allInOne.s3.createBuckets.map((b: any) => b.name).sort()).toEqual(["argo-artifacts", "postgres-backups"]);
+  });
+
+  it("archives step logs with the pipeline's own keys, over plain HTTP inside the cluster", () => {
+    const repositories = result.one("kubernetes:core/v1:ConfigMap", "etl-pipelines-artifact-repositories").inputs.data;
+    expect(parseYaml(repositories.report).s3).toEqual({
+      bucket: "argo-artifacts", endpoint: "seaweedfs-all-in-one.objectstore.svc:8333", region: "us-east-1", insecure: true,
+      accessKeySecret: { name: "report-object-store", key: "ACCESS_KEY_ID" }, secretKeySecret: { name: "report-object-store", key: "ACCESS_SECRET_KEY" },
+      keyFormat: "report/{{workflow.name}}/{{pod.name}}",
+    });
+  });
+
+  it("places nothing: no node selectors, tolerations or zones on a cluster whose nodes are not ours", () => {
+    const pool = result.one("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-combined").inputs.spec.template.pod;
+    expect(pool.tolerations).toEqual([]);
+    expect(pool.affinity).toBeUndefined();
+    expect(pool.topologySpreadConstraints[0].topologyKey).toBe("kubernetes.io/hostname");
+    expect(result.one("kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster").inputs.spec.kafka.rack).toBeUndefined();
+    const job = result.one("kubernetes:batch/v1:CronJob", "etl-pipelines-postgres-write").inputs.spec.jobTemplate.spec.template.spec;
+    expect(job.tolerations).toEqual([]);
+    expect(job.affinity).toBeUndefined();
+  });
+
+  it("passes the upstream values and CRD checks", () => {
+    for (const release of result.ofType(RELEASE)) {
+      const fixture = FIXTURES[release.inputs.chart];
+      if (fixture) expect(unknownValuesKeys(fixture, release.inputs.values, FREE_FORM[release.inputs.chart])).toEqual([]);
+    }
+    const customResources = result.all.filter((r) => /^kubernetes:(kafka\.strimzi\.io|postgresql\.cnpg\.io|argoproj\.io|monitoring\.coreos\.com)\//.test(r.type));
+    expect(customResources.length).toBeGreaterThan(8);
+    for (const resource of customResources) {
+      const { apiVersion, kind, metadata, spec } = resource.inputs;
+      expect({ name: resource.name, problems: customResourceProblems({ apiVersion, kind, metadata, spec }) }).toEqual({ name: resource.name, problems: [] });
+    }
+  });
+
+  it("lets pipelines reach the in-cluster store and the kind API server, and nothing public", () => {
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+    const report = { namespace: "pipelines", labels: { "etl-platform/pipeline": "report" } };
+    const store = { namespace: "objectstore", labels: { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/component": "seaweedfs-all-in-one" } };
+    const controlPlaneNode = { namespace: "", labels: {}, ip: "172.18.0.2" };
+    expect(allowed(policies, { from: report, to: store, port: 8333 })).toBe(true);
+    expect(allowed(policies, { from: report, to: controlPlaneNode, port: 6443 })).toBe(true);
+    expect(allowed(policies, { from: { namespace: "pipelines", labels: { "etl-platform/pipeline": "postgres-write" } }, to: store, port: 8333 })).toBe(false);
+    expect(allowed(policies, { from: { namespace: "pipelines", labels: { "etl-platform/pipeline": "kafka-roundtrip" } }, to: { namespace: "", labels: {}, ip: "52.218.0.10" }, port: 443 })).toBe(false);
+  });
+});
+
+describe("target: kubernetes in config", () => {
+  const problemsOf = (raw: Record<string, unknown>) => {
+    try {
+      parsePlatformConfig(raw);
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+  it("refuses the AWS layer's keys and a pipeline's S3 access, naming the key", () => {
+    expect(problemsOf({ environment: "staging", target: "kubernetes", network: { cidr: "10.0.0.0/16" }, pipelines: [{ s3: { read: [] } }] })).toEqual([
+      "etl-platform:network: expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws",
+      "etl-platform:pipelines[0].s3: expected nothing on target: kubernetes (S3 access is an AWS IAM role); read and write through the in-cluster object store instead, or set target: aws",
+    ]);
+    expect(problemsOf({ environment: "staging", kubernetesTarget: { storageClassName: "standard" } })).toEqual([
+      "etl-platform:kubernetesTarget: expected nothing on target: \"aws\" (it configures target: kubernetes)",
+    ]);
+    expect(parsePlatformConfig({ environment: "staging", target: "kubernetes" }).target).toBe("kubernetes");
+  });
+});
