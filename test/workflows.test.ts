@@ -53,19 +53,39 @@ describe("GitHub Actions workflows", () => {
   // only the listed CIDRs (or is private): they run on a runner named by repository variables (a self-hosted
   // runner in the VPC, or an AWS CodeBuild-hosted one), GitHub-hosted only when neither is set.
   const clusterRunner = "${{ vars.CLUSTER_RUNNER_CODEBUILD_PROJECT && format('codebuild-{0}-{1}-{2}', vars.CLUSTER_RUNNER_CODEBUILD_PROJECT, github.run_id, github.run_attempt) || fromJSON(vars.CLUSTER_RUNNER || '\"ubuntu-latest\"') }}";
-  const allJobs = () => ["pull-request.yml", "deploy.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
-  const talksToCluster = (job: { steps: Step[] }) => steps(job).some((s) => s.uses?.startsWith("pulumi/actions@"));
+  const allJobs = () => ["pull-request.yml", "deploy.yml", "e2e.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
 
   it("runs every job that reaches the cluster on the configurable cluster runner, and only those", () => {
     const jobs = allJobs();
-    expect(jobs.filter(({ job }) => talksToCluster(job)).map(({ name }) => name).sort()).toEqual(["preview", "prod", "staging"]);
-    for (const { job } of jobs) expect(job["runs-on"]).toBe(talksToCluster(job) ? clusterRunner : "ubuntu-latest");
+    const talksToAws = (job: { steps: Step[] }) => steps(job).some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command);
+    expect(jobs.filter(({ job }) => talksToAws(job)).map(({ name }) => name).sort()).toEqual(["preview", "prod", "staging"]);
+    for (const { job } of jobs) expect(job["runs-on"]).toBe(talksToAws(job) ? clusterRunner : "ubuntu-latest");
     // The default of the expression is a JSON string, so an unset variable still gives a valid label.
     expect(JSON.parse('"ubuntu-latest"')).toBe("ubuntu-latest");
   });
 
   it("runs every job on a maintained Node.js LTS (20 reached its end of life on 2026-04-30)", () => {
     for (const { job } of allJobs()) expect(uses(job, "actions/setup-node")?.with?.["node-version"]).toBe(24);
+  });
+
+  it("deploys the local stack on kind for real on pull requests that touch the platform, and nightly, without secrets", () => {
+    const workflow = load("e2e.yml");
+    expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "schedule", "workflow_dispatch"]);
+    expect(workflow.on.pull_request.paths).toEqual(expect.arrayContaining(["components/platform/**", "stacks/Pulumi.local.yaml", "scripts/e2e-local.sh"]));
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    const job = workflow.jobs.e2e;
+    expect(job["timeout-minutes"]).toBeLessThanOrEqual(30);
+    expect(runs(job)).toContain("bash scripts/e2e-local.sh");
+    expect(uses(job, "helm/kind-action")?.with).toMatchObject({ install_only: true });
+    expect(JSON.stringify(job)).not.toContain("secrets.");
+    expect(uses(job, "actions/upload-artifact")).toMatchObject({ if: "failure()", with: { path: "e2e-dump" } });
+  });
+
+  it("restores the e2e backup with the image of the backup's major version", () => {
+    const { postgresImages } = require("../versions") as typeof import("../versions");
+    const script = fs.readFileSync(path.join(__dirname, "..", "scripts", "e2e-local.sh"), "utf8");
+    expect(script).toContain(`imageName: ${postgresImages["17"]}`);
+    expect(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.local.yaml"), "utf8")).not.toContain("majorVersion");
   });
 
   it("deploys staging, then prod behind an approval, never two deploys of one stack at once", () => {
