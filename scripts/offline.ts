@@ -86,8 +86,8 @@ function duplicateKeys(node: YamlNode | null | undefined, path: (string | number
  * Problems of a stack file as YAML, before any value is read: syntax errors (with their line), duplicate keys
  * and top-level keys Pulumi does not know, one line each.
  */
-export function stackFileProblems(text: string, file: string): string[] {
-  const document = parseDocument(text, { uniqueKeys: false });
+export function stackFileProblems(text: string, file: string, parsed?: ReturnType<typeof parseDocument>): string[] {
+  const document = parsed ?? parseDocument(text, { uniqueKeys: false });
   const syntax = document.errors.map((error) => `${file}:${error.linePos?.[0].line ?? "?"}:${error.linePos?.[0].col ?? "?"}: ${error.message.split("\n")[0]}`);
   if (syntax.length > 0) return syntax;
   const problems = duplicateKeys(document.contents);
@@ -104,9 +104,10 @@ export function stackFileProblems(text: string, file: string): string[] {
 /** Reads a `Pulumi.<stack>.yaml` file: `secure:` values become secret placeholders, objects become JSON. */
 export function readStackFile(path: string): StackSettings {
   const text = fs.readFileSync(path, "utf8");
-  const problems = stackFileProblems(text, path);
+  const parsed = parseDocument(text, { uniqueKeys: false });
+  const problems = stackFileProblems(text, path, parsed);
   if (problems.length > 0) throw new ConfigError(problems);
-  const document = (parseDocument(text).toJS() ?? {}) as { config?: Record<string, unknown> };
+  const document = (parsed.toJS() ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document.config ?? {})) {

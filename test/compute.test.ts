@@ -129,6 +129,9 @@ describe.each(AWS_STACKS)("compute layer of %s", (stack) => {
       for (const [label, value] of Object.entries(group.inputs.labels)) expect(tagged[`k8s.io/cluster-autoscaler/node-template/label/${label}`]).toBe(value);
       expect(tagged["k8s.io/cluster-autoscaler/node-template/taint/etl-platform/batch"]).toBe("true:NoSchedule");
     }
+    // Groups that never reach zero need no template: the autoscaler reads a running node.
+    const everTagged = new Set(result.ofType("aws:autoscaling/tag:Tag").map((t) => t.inputs.autoscalingGroupName));
+    for (const group of result.ofType(NODE_GROUP)) expect(everTagged.has(`eks-${group.name}-ng-mock`)).toBe(group.inputs.scalingConfig.minSize === 0);
   });
 
   it("leaves the desired size of every node group to the autoscaler after creation", () => {

@@ -109,9 +109,11 @@ export class NodePools extends pulumi.ComponentResource {
         tags: { ...tags, ...nodeTemplateTags(plan.labels, plan.taints) },
       }, { parent: this, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] });
 
-      // EKS does not copy node group tags to its Auto Scaling group, where the autoscaler reads them.
+      // EKS does not copy node group tags to its Auto Scaling group, where the autoscaler reads them. They matter
+      // only for a group that can be at zero: otherwise the autoscaler copies a running node's labels and taints.
       const asgName = nodeGroup.resources.apply((resources) => resources[0].autoscalingGroups[0].name);
-      for (const [key, value] of Object.entries(nodeTemplateTags(plan.labels, plan.taints))) {
+      const templateTags = plan.pool.minSize === 0 ? nodeTemplateTags(plan.labels, plan.taints) : {};
+      for (const [key, value] of Object.entries(templateTags)) {
         const tagName = key.replace("k8s.io/cluster-autoscaler/node-template/", "").replace(/[^a-z0-9]+/gi, "-");
         new aws.autoscaling.Tag(`${name}-${plan.name}-${tagName}`, {
           autoscalingGroupName: asgName,

@@ -74,7 +74,6 @@ export function s3ObjectStore(args: S3ObjectStoreArgs): ObjectStore {
     endpointUrl: pulumi.interpolate`https://s3.${args.region}.amazonaws.com`,
     region: args.region,
     insecure: false,
-    pathStyle: false,
     backupClientEnv: [],
     bucket(name: string, spec: BucketSpec, parent: pulumi.Resource): StoreBucket {
       const bucket = new BackupBucket(name, { ...spec, accessLogBucket: args.accessLogBucket, tags: args.tags }, { parent });

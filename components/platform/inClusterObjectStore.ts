@@ -46,10 +46,13 @@ interface PendingIdentity {
 export class InClusterObjectStore implements ObjectStore {
   public readonly kind = "in-cluster" as const;
   public readonly endpoint = `${S3_SERVICE}.${OBJECT_STORE_NAMESPACE}.svc:${S3_PORT}`;
+  /**
+   * Clients address buckets by path here, as the gateway needs (no per-bucket DNS names in the cluster): boto3 and
+   * minio-go (Argo's S3 driver) choose virtual-host addressing only for AWS's own endpoints.
+   */
   public readonly endpointUrl = `http://${this.endpoint}`;
   public readonly region = "us-east-1";
   public readonly insecure = true;
-  public readonly pathStyle = true;
   /**
    * boto3 >= 1.36 (Barman Cloud's client) adds CRC32 checksums to every upload by default, which SeaweedFS stored
    * into the object instead of checking (seaweedfs/seaweedfs#6548); only when required keeps uploads byte-exact.

@@ -60,8 +60,6 @@ export interface ObjectStore {
   region: pulumi.Input<string>;
   /** Plain HTTP (an in-cluster store without TLS). */
   insecure: boolean;
-  /** Whether clients must address buckets by path (`endpoint/bucket/key`) rather than as a host name. */
-  pathStyle: boolean;
   /** Environment the Barman Cloud sidecar needs for this store (boto3 checksum defaults a store may refuse). */
   backupClientEnv: { name: string; value: string }[];
   /** The labels of the store's pods and its namespace, for NetworkPolicies; none when it is outside the cluster. */
