@@ -13,7 +13,13 @@ import { timeZoneProblem } from "../config/timeZones";
 import { hostBitsProblem } from "../lib/cidr";
 import { repositoryProblem } from "../lib/image";
 import { memoryUnitProblem, parseQuantity, storageSizeProblem } from "../lib/quantity";
-import { stackFileProblems } from "../scripts/offline";
+import { readStackFile, stackFileProblems } from "../scripts/offline";
+
+function writeStack(dir: string, name: string, text: string): string {
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, text);
+  return file;
+}
 
 const ROOT = path.join(__dirname, "..");
 const pipeline = {
@@ -95,11 +101,12 @@ describe("stack config mistakes", () => {
     expect(stackFileProblems(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8"), "prod")).toEqual([]);
   });
 
-  it("exits 1 with one line per problem on stderr, nothing on stdout, for a duplicate key and a misspelt namespace", () => {
+  it("exits 1 with one line per problem on stderr, nothing on stdout, for a duplicate key (in-process) and a misspelt namespace (the CLI)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mistakes-"));
     const staging = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8");
+    expect(() => readStackFile(writeStack(dir, "dup", staging.replace("    instances: 1\n", "    instances: 1\n    instances: 2\n"))))
+      .toThrow("etl-platform:postgres.instances: duplicate key");
     for (const [name, text, first] of [
-      ["dup", staging.replace("    instances: 1\n", "    instances: 1\n    instances: 2\n"), "etl-platform:postgres.instances: duplicate key"],
       ["namespace", staging.replace("etl-platform:pipelines:", "etl-platfrom:pipelines:"), "etl-platfrom:pipelines: unknown config namespace"],
     ]) {
       const file = path.join(dir, `Pulumi.${name}.yaml`);

@@ -99,7 +99,7 @@ describe.each(["staging", "prod"])("random mutations of the %s stack file", (sta
   const allPaths = paths(base).filter((p) => p.length > 0);
   const accepted: Record<string, unknown>[] = [];
 
-  it("are accepted and build, or are refused with every line naming a key: never a crash (600 cases)", () => {
+  it("are accepted and build, or are refused with every line naming a key: never a crash (500 cases)", () => {
     const mutation = fc.record({
       at: fc.constantFrom(...allPaths),
       replacement: replacements,
@@ -122,7 +122,7 @@ describe.each(["staging", "prod"])("random mutations of the %s stack file", (sta
       }
       buildEverything(config);
       if (accepted.length < 3 && JSON.stringify(document) !== JSON.stringify(base)) accepted.push(document);
-    }), { numRuns: 600, seed: stack === "prod" ? 4242 : 2424 });
+    }), { numRuns: 500, seed: stack === "prod" ? 4242 : 2424 });
   });
 
   it("a few accepted mutations plan through the whole program", async () => {
