@@ -1,4 +1,5 @@
-import { ConfigError, parsePlatformConfig, readStackConfig } from "../config/load";
+import { configProblems } from "./harness";
+import { parsePlatformConfig, readStackConfig } from "../config/load";
 import { readStackFile } from "../scripts/offline";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,15 +19,7 @@ function stackSections(stack: string): Record<string, any> {
   return sections;
 }
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parsePlatformConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 const pipeline = {
   name: "orders-load",

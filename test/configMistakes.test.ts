@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parsePlatformConfig, readStackConfig } from "../config/load";
+import { configProblems } from "./harness";
+import { ConfigError, readStackConfig } from "../config/load";
 import { awsRegionProblem, namespaceProblems } from "../config/namespaces";
 import { timeZoneProblem } from "../config/timeZones";
 import { hostBitsProblem } from "../lib/cidr";
@@ -30,15 +31,7 @@ const pipeline = {
   resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
 };
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parsePlatformConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 // [class, config, the one problem's key, what its message must say]
 const classes: [string, Record<string, unknown>, string, RegExp][] = [

@@ -1,8 +1,20 @@
 /** Runs the real program under mocks for a stack or a config, and gives access to what it declared. */
 import * as path from "path";
+import { ConfigError, parsePlatformConfig } from "../config/load";
 import { nodePoolPlacements } from "../lib/placement";
 import type { PipelineWiring } from "../lib/pipelineSpecs";
 import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../scripts/offline";
+
+/** The problems the loader reports for a raw `etl-platform:` config (none when it is valid). */
+export function configProblems(raw: Record<string, unknown>): string[] {
+  try {
+    parsePlatformConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
 
 /** Pipeline wiring as the AWS target gives it, for tests of the pure spec functions. */
 export const awsWiring: PipelineWiring = {

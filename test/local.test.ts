@@ -4,9 +4,9 @@
  * the same upstream and policy checks as the AWS stacks (policy.test.ts, stacks.test.ts run it too).
  */
 import { parse as parseYaml } from "yaml";
-import { ConfigError, parsePlatformConfig } from "../config/load";
+import { parsePlatformConfig } from "../config/load";
 import { seaweedActions } from "../components/platform/inClusterObjectStore";
-import { plan, stackSettings, withConfig, type Plan } from "./harness";
+import { configProblems, plan, stackSettings, withConfig, type Plan } from "./harness";
 import { allowed } from "./runtime/networkPolicy";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 
@@ -120,14 +120,7 @@ describe("the local stack", () => {
 });
 
 describe("target: kubernetes in config", () => {
-  const problemsOf = (raw: Record<string, unknown>) => {
-    try {
-      parsePlatformConfig(raw);
-      return [];
-    } catch (error) {
-      return (error as ConfigError).problems;
-    }
-  };
+  const problemsOf = configProblems;
   it("refuses the AWS layer's keys and a pipeline's S3 access, naming the key", () => {
     expect(problemsOf({ environment: "staging", target: "kubernetes", network: { cidr: "10.0.0.0/16" }, pipelines: [{ s3: { read: [] } }] })).toEqual([
       "etl-platform:network: expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws",
