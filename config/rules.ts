@@ -57,7 +57,7 @@ export const CROSS_FIELD_RULES = [
   "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
   "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
-  "`postgres`: prod has 3+ instances and backups on.",
+  "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline.",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
   "`pipelines`: unique names; a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
@@ -283,6 +283,12 @@ function checkKafka({ environment, kafka }: PlatformConfig, report: Report): voi
 }
 
 function checkPostgres({ environment, postgres }: PlatformConfig, report: Report): void {
+  if (postgres.restoreDrill.enabled && !postgres.backup.enabled) {
+    report(["postgres", "restoreDrill", "enabled"], "expected false while backup.enabled is false (the drill restores the backups), got true");
+  }
+  if (postgres.restoreDrill.rtoMinutes >= postgres.restoreDrill.deadlineMinutes) {
+    report(["postgres", "restoreDrill", "rtoMinutes"], `expected less than deadlineMinutes (${postgres.restoreDrill.deadlineMinutes}) so a slow restore is measured before the drill is stopped, got ${postgres.restoreDrill.rtoMinutes}`);
+  }
   if (environment !== "prod") return;
   if (postgres.instances < 3) report(["postgres", "instances"], `expected at least 3 in prod (a primary and two standbys over three zones), got ${postgres.instances}`);
   if (!postgres.backup.enabled) report(["postgres", "backup", "enabled"], "expected true in prod (WAL archiving and base backups to S3), got false");

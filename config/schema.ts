@@ -176,6 +176,15 @@ const postgresSection = z.strictObject({
     schedule: cronSchedule.describe("When base backups run (5-field cron, UTC). WAL is archived continuously."),
     retentionDays: positiveInt.max(3650).describe("Days backups are kept."),
   }).describe("Backups through the Barman Cloud plugin."),
+  restoreDrill: z.strictObject({
+    enabled: z.boolean().default(true).describe("Restore the latest backup into a throwaway cluster on a schedule, check it, and delete it (needs backup.enabled)."),
+    schedule: cronSchedule.default("0 5 * * 0").describe("When the drill runs (5-field cron, UTC); weekly by default."),
+    rtoMinutes: positiveInt.max(24 * 60).default(60).describe("The restore time objective: an alert fires when a restore takes longer."),
+    deadlineMinutes: positiveInt.max(24 * 60).default(180).describe("How long a whole drill may run before it is stopped and cleaned up."),
+    checkQuery: z.string().min(1).default("SELECT 1").describe("A query that must return a row on the restored database, e.g. SELECT 1 FROM orders WHERE created_at > now() - interval '26 hours' LIMIT 1."),
+    storageSize: storageQuantity.optional().describe("Data volume of the throwaway cluster; defaults to the production cluster's storageSize."),
+  }).default({ enabled: true, schedule: "0 5 * * 0", rtoMinutes: 60, deadlineMinutes: 180, checkQuery: "SELECT 1" })
+    .describe("The scheduled restore drill: proves the backups restore, and measures how long it takes."),
 });
 
 const alertReceiver = z.strictObject({
@@ -258,6 +267,7 @@ const pipeline = z.strictObject({
 
 const kubernetesTargetSection = z.strictObject({
   storageClassName: dnsLabel(63).default("standard").describe("The cluster's StorageClass for every volume (kind's is standard)."),
+  scratchStorageClassName: dnsLabel(63).default("standard").describe("A StorageClass that deletes volumes with their claims, for the restore drill's throwaway cluster (kind's standard does)."),
   objectStoreSize: storageQuantity.default("10Gi").describe("Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs."),
   apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).describe("Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), for NetworkPolicies."),
   apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).describe("The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)."),

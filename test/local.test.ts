@@ -65,7 +65,9 @@ describe("the local stack", () => {
     const byName = Object.fromEntries(config.identities.map((i: any) => [i.name, i]));
     expect(byName["etl-postgres-backup"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups", "Write:postgres-backups"]);
     expect(byName["etl-pipelines-report"].actions).toEqual(["Write:argo-artifacts/report/*"]);
-    expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report", "etl-postgres-backup"]);
+    // The restore drill's identity may only list and read the backups.
+    expect(byName["etl-restore-drill-reader"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups"]);
+    expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report", "etl-postgres-backup", "etl-restore-drill-reader"]);
     expect(seaweedActions("b", { prefix: "p/", actions: ["list", "read"] })).toEqual(["List:b", "Read:b/p/*"]);
     const values = result.one(RELEASE, "etl-object-store").inputs;
     expect(values).toMatchObject({ chart: "seaweedfs", namespace: "objectstore" });

@@ -48,7 +48,7 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
   it("declares rules and monitors that validate against their CRDs, each after the chart that installs the CRDs", () => {
     const release = result.one(RELEASE, "etl-monitoring");
     const monitors = result.all.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/"));
-    expect(monitors.map((r) => r.inputs.kind).sort()).toEqual(["PodMonitor", "PodMonitor", "PrometheusRule", "PrometheusRule", "PrometheusRule", "PrometheusRule"]);
+    expect(monitors.map((r) => r.inputs.kind).sort()).toEqual(["PodMonitor", "PodMonitor", "PrometheusRule", "PrometheusRule", "PrometheusRule", "PrometheusRule", "PrometheusRule"]);
     for (const monitor of monitors) {
       expect(customResourceProblems({ apiVersion: monitor.inputs.apiVersion, kind: monitor.inputs.kind, metadata: monitor.inputs.metadata, spec: monitor.inputs.spec })).toEqual([]);
       expect(monitor.dependsOn).toContain(release.urn);
@@ -61,7 +61,7 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
     const alerts = result.ofType(RULE).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules));
     expect(new Set(alerts.map((a: any) => a.alert))).toEqual(new Set([
       "KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown", "PostgresInstanceNotReady", "PostgresMetricsAbsent",
-      ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale",
+      ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "RestoreDrillFailed", "RestoreDrillMissing", "RestoreDrillSlow", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale",
     ]));
     for (const alert of alerts) {
       expect(["critical", "warning"]).toContain(alert.labels.severity);

@@ -61,15 +61,17 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       }
       for (const workflow of result.ofType(CRONWORKFLOW)) {
         const spec = workflow.inputs.spec.workflowSpec;
-        for (const template of spec.templates.filter((t: any) => t.container)) {
+        // Resource templates run argoexec in the `main` container with the executor's settings.
+        const containers = spec.templates.filter((t: any) => t.container || t.resource).map((t: any) => t.container ?? { name: "main", securityContext: values.executor.securityContext });
+        for (const container of containers) {
           // argoproj/argo-workflows v4.0.6 workflow/controller/workflowpod.go: the pod takes the workflow's
           // securityContext and volumes; init and wait take the controller config's executor settings
           // (the chart's `executor.securityContext`); Argo adds the var-run-argo emptyDir and the executor token Secret.
           const pod = {
             securityContext: spec.securityContext,
             initContainers: [{ name: "init", securityContext: values.executor.securityContext }],
-            containers: [template.container, { name: "wait", securityContext: values.executor.securityContext }],
-            volumes: [...spec.volumes, { name: "var-run-argo", emptyDir: {} }, { name: "exec-sa-token", secret: { secretName: "argo-executor.service-account-token" } }],
+            containers: [container, { name: "wait", securityContext: values.executor.securityContext }],
+            volumes: [...(spec.volumes ?? []), { name: "var-run-argo", emptyDir: {} }, { name: "exec-sa-token", secret: { secretName: "argo-executor.service-account-token" } }],
           };
           expect(restrictedViolations(pod)).toEqual([]);
         }
@@ -127,7 +129,7 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       // util/secrets/secret_name.go: the token Secret is found by the name <account>.service-account-token
       const token = result.one("kubernetes:core/v1:Secret", "etl-pipelines-argo-executor-token").inputs;
       expect(token).toMatchObject({ type: "kubernetes.io/service-account-token", metadata: { name: "argo-executor.service-account-token", annotations: { "kubernetes.io/service-account.name": "argo-executor" } } });
-      for (const workflow of result.ofType(CRONWORKFLOW)) {
+      for (const workflow of result.ofType(CRONWORKFLOW).filter((w) => w.inputs.metadata.labels?.["etl-platform/pipeline"])) {
         const spec = workflow.inputs.spec.workflowSpec;
         // workflowpod.go: false is copied onto the pod and then requires executor.serviceAccountName
         expect(spec.automountServiceAccountToken).toBe(false);

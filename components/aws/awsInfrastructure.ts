@@ -62,6 +62,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       environment: config.environment,
       provider: this.cluster.provider,
       storageClassName: this.cluster.storageClassName,
+      scratchStorageClassName: this.cluster.scratchStorageClassName,
       objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, tags }),
       placement: nodePoolPlacements,
       egress: {

@@ -37,6 +37,8 @@ export function addonSpecs(version: KubernetesVersion): { name: EksAddon; versio
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" };
 export const DEFAULT_STORAGE_CLASS = "gp3";
+/** The same volumes, deleted with their claims: for throwaway data such as the restore drill's. */
+export const SCRATCH_STORAGE_CLASS = "gp3-scratch";
 
 /** EKS access entries (API authentication mode, no aws-auth ConfigMap) giving each admin role cluster-admin. */
 export function adminAccessEntries(adminRoleArns: string[]): Record<string, eks.types.input.AccessEntryArgs> {
@@ -91,6 +93,7 @@ export class Cluster extends pulumi.ComponentResource {
   /** KMS key encrypting EBS volumes of the default StorageClass. */
   public readonly volumeKeyArn: pulumi.Output<string>;
   public readonly storageClassName = DEFAULT_STORAGE_CLASS;
+  public readonly scratchStorageClassName = SCRATCH_STORAGE_CLASS;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:compute:Cluster", name, {}, opts);
@@ -198,6 +201,14 @@ export class Cluster extends pulumi.ComponentResource {
       allowVolumeExpansion: true,
       // In prod a deleted claim keeps its volume: data outlives a mistaken `pulumi destroy` of a workload.
       reclaimPolicy: protect ? "Retain" : "Delete",
+    }, { parent: this, provider: this.provider, dependsOn: [ebsDriver] });
+    new k8s.storage.v1.StorageClass(`${name}-gp3-scratch`, {
+      metadata: { name: SCRATCH_STORAGE_CLASS },
+      provisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true", kmsKeyId: volumeKey.arn, "csi.storage.k8s.io/fstype": "ext4" },
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+      reclaimPolicy: "Delete",
     }, { parent: this, provider: this.provider, dependsOn: [ebsDriver] });
 
     this.registerOutputs({

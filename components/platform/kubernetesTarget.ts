@@ -17,7 +17,7 @@ export interface KubernetesTargetArgs {
 }
 
 export function kubernetesTarget(name: string, args: KubernetesTargetArgs, parent: pulumi.Resource): { target: PlatformTarget; store: InClusterObjectStore } {
-  const settings = args.config.kubernetesTarget ?? { storageClassName: "standard", objectStoreSize: "10Gi", apiServerCidrs: ["0.0.0.0/0"], apiServerPorts: [443, 6443] };
+  const settings = args.config.kubernetesTarget ?? { storageClassName: "standard", scratchStorageClassName: "standard", objectStoreSize: "10Gi", apiServerCidrs: ["0.0.0.0/0"], apiServerPorts: [443, 6443] };
   const provider = new k8s.Provider(`${name}-k8s`, {
     ...(args.kubernetes.kubeconfig ? { kubeconfig: args.kubernetes.kubeconfig } : {}),
     ...(args.kubernetes.context ? { context: args.kubernetes.context } : {}),
@@ -30,6 +30,7 @@ export function kubernetesTarget(name: string, args: KubernetesTargetArgs, paren
       environment: args.config.environment,
       provider,
       storageClassName: settings.storageClassName,
+      scratchStorageClassName: settings.scratchStorageClassName,
       objectStore: store,
       placement: anyNodePlacements,
       egress: { apiServer: { cidrs: settings.apiServerCidrs, ports: settings.apiServerPorts }, objectStore: [] },

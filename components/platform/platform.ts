@@ -10,6 +10,7 @@ import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
 import { Monitoring } from "./monitoring";
 import { Pipelines } from "./pipelines";
 import { PG_CLUSTER_NAME, Postgres, postgresAlertRules } from "./postgres";
+import { RestoreDrill, restoreDrillAlertRules } from "./restoreDrill";
 import { SecretMirror } from "./secretMirror";
 import type { PlatformTarget } from "./target";
 
@@ -58,6 +59,7 @@ export class Platform extends pulumi.ComponentResource {
       ruleGroups: {
         kafka: kafkaAlertRules(config.kafka),
         postgres: postgresAlertRules(config.postgres),
+        "restore-drill": restoreDrillAlertRules(config.postgres),
         ...args.extraRuleGroups,
         pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes),
       },
@@ -89,6 +91,16 @@ export class Platform extends pulumi.ComponentResource {
       postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
       monitoringCrds,
     }, { parent: this, dependsOn: [...dataReady, ...(config.argo.archive ? [this.postgres] : [])] });
+
+    if (config.postgres.backup.enabled && config.postgres.restoreDrill.enabled) {
+      new RestoreDrill(`${name}-restore-drill`, {
+        config: config.postgres,
+        target,
+        backupBucket: this.postgres.backups,
+        workflowNamespace: PIPELINES_NAMESPACE,
+        ready: [this.argo.release, this.postgres],
+      }, { parent: this, dependsOn: [pipelinesNamespace] });
+    }
 
     new Pipelines(`${name}-pipelines`, {
       pipelines: config.pipelines,

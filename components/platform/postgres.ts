@@ -8,7 +8,7 @@ import type { AlertRule, RuleGroup } from "../../lib/alerts";
 import { scheduleGaps } from "../../lib/cron";
 import { charts, pinnedRelease, postgresImages } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
-import type { ObjectStore, Placements, PlatformTarget, StoreCredentials } from "./target";
+import type { ObjectStore, Placements, PlatformTarget, StoreBucket, StoreCredentials } from "./target";
 
 export const PG_CLUSTER_NAME = "etl";
 export const CNPG_NAMESPACE = "cnpg-system";
@@ -119,11 +119,11 @@ export function scheduledBackup(config: PostgresConfig) {
  * Where and how the plugin archives: the bucket, credentials from the pod's IAM role (AWS) or from the store's
  * generated keys (in-cluster), retention from config.
  */
-export function objectStoreSpec(bucketName: pulumi.Input<string>, config: PostgresConfig, store: Pick<ObjectStore, "kind" | "endpointUrl" | "backupClientEnv">, credentials: Pick<StoreCredentials, "secret">) {
+export function objectStoreSpec(bucketName: string, config: PostgresConfig, store: Pick<ObjectStore, "kind" | "endpointUrl" | "backupClientEnv">, credentials: Pick<StoreCredentials, "secret">) {
   const secret = credentials.secret;
   return {
     configuration: {
-      destinationPath: pulumi.interpolate`s3://${bucketName}/${PG_CLUSTER_NAME}`,
+      destinationPath: `s3://${bucketName}/${PG_CLUSTER_NAME}`,
       ...(store.kind === "aws" ? {} : { endpointURL: store.endpointUrl }),
       s3Credentials: secret
         ? { accessKeyId: { name: secret.name, key: secret.accessKeyIdKey }, secretAccessKey: { name: secret.name, key: secret.secretAccessKeyKey } }
@@ -153,6 +153,8 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly host: string;
   public readonly appSecretName = APP_SECRET_NAME;
   public readonly backupBucket: pulumi.Output<string>;
+  /** The backups' bucket, for what restores them (the restore drill). */
+  public readonly backups: StoreBucket;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:data:Postgres", name, {}, opts);
@@ -186,7 +188,7 @@ export class Postgres extends pulumi.ComponentResource {
         apiVersion: "barmancloud.cnpg.io/v1",
         kind: "ObjectStore",
         metadata: { name: OBJECT_STORE_NAME, namespace: config.namespace },
-        spec: objectStoreSpec(bucket.name, config, store, backupCredentials),
+        spec: bucket.name.apply((bucketName) => objectStoreSpec(bucketName, config, store, backupCredentials)),
       }, crOpts)
       : undefined;
 
@@ -218,6 +220,7 @@ export class Postgres extends pulumi.ComponentResource {
     this.namespace = config.namespace;
     this.host = `${PG_CLUSTER_NAME}-rw.${config.namespace}.svc`;
     this.backupBucket = bucket.name;
+    this.backups = bucket;
     this.registerOutputs({ namespace: this.namespace, host: this.host, backupBucket: this.backupBucket });
   }
 }

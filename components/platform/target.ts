@@ -84,6 +84,8 @@ export interface PlatformTarget {
   environment: Environment;
   provider: k8s.Provider;
   storageClassName: string;
+  /** A storage class whose volumes are deleted with their claims, for throwaway data (the restore drill). */
+  scratchStorageClassName: string;
   objectStore: ObjectStore;
   placement: Placements;
   egress: EgressTargets;

@@ -80,10 +80,13 @@ export function exporters(): Record<string, Exporter> {
  * suffix added (argoproj/argo-workflows v4.0.6 util/telemetry/exporter_prometheus.go: WithNamespace, and
  * WithoutCounterSuffixes), its labels as labels.
  */
-export function argoCustomMetrics(workflowSpecs: { metrics?: { prometheus?: { name: string; labels?: { key: string }[] }[] } }[]): Record<string, string[]> {
+type MetricsHolder = { metrics?: { prometheus?: { name: string; labels?: { key: string }[] }[] } };
+
+export function argoCustomMetrics(workflowSpecs: (MetricsHolder & { templates?: MetricsHolder[] })[]): Record<string, string[]> {
   const metrics: Record<string, string[]> = {};
-  for (const spec of workflowSpecs) {
-    for (const metric of spec.metrics?.prometheus ?? []) metrics[`argo_workflows_${metric.name}`] = [...TARGET_LABELS, ...(metric.labels ?? []).map((l) => l.key)];
+  // Workflow-level and template-level metrics (metrics.md: both are emitted under the same prefix).
+  for (const holder of workflowSpecs.flatMap((spec) => [spec, ...(spec.templates ?? [])])) {
+    for (const metric of holder.metrics?.prometheus ?? []) metrics[`argo_workflows_${metric.name}`] = [...TARGET_LABELS, ...(metric.labels ?? []).map((l) => l.key)];
   }
   return metrics;
 }
