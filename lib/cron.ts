@@ -26,8 +26,8 @@ export interface ScheduleGaps {
 const SCAN_START = new Date("2026-01-02T00:00:00Z");
 /** Eight days hold every weekly pattern; rarer schedules are scanned until they have run a few times. */
 const SCAN_MIN_SECONDS = 8 * 24 * 3600;
-/** A schedule with no day, month or weekday restriction repeats every day: two days show all its gaps. */
-const DAILY_PATTERN_SCAN_SECONDS = 2 * 24 * 3600;
+/** A schedule with no day, month or weekday restriction repeats every day: one day, up to the next day's first run, shows all its gaps. */
+const DAILY_PATTERN_SCAN_SECONDS = 24 * 3600;
 const SCAN_MIN_RUNS = 4;
 const SCAN_MAX_RUNS = 800;
 const DST_SHIFT_SECONDS = 3600;

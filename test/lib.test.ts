@@ -43,6 +43,14 @@ describe("schedule gaps", () => {
       expect(scheduleGaps(`*/${n} * * * *`, "UTC")).toEqual({ minSeconds: n * 60, maxSeconds: n * 60 });
     }), { numRuns: 11 });
   });
+
+  it("finds the gaps of any set of daily hours, the one across midnight included", () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 23 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 59 }), (hours, minute) => {
+      const sorted = [...hours].sort((a, b) => a - b);
+      const gaps = sorted.map((hour, i) => ((i + 1 < sorted.length ? sorted[i + 1] : sorted[0] + 24) - hour) * 3600);
+      expect(scheduleGaps(`${minute} ${sorted.join(",")} * * *`, "UTC")).toEqual({ minSeconds: Math.min(...gaps), maxSeconds: Math.max(...gaps) });
+    }), { numRuns: 30 });
+  });
 });
 
 describe("step cycles", () => {

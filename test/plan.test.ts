@@ -9,7 +9,7 @@ import { plan, stackSettings } from "./harness";
 const ROOT = path.join(__dirname, "..");
 
 function runPlan(args: string[]) {
-  const result = spawnSync(process.execPath, ["-r", "v8-compile-cache", "-r", "./scripts/register.js", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/plan.ts", ...args], { cwd: ROOT, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

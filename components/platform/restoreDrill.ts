@@ -5,7 +5,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify as toYaml } from "yaml";
 import type { PostgresConfig } from "../../config/schema";
 import type { AlertRule, RuleGroup } from "../../lib/alerts";
 import { scheduleGaps } from "../../lib/cron";
@@ -57,10 +56,11 @@ const metric = (name: string, help: string, when: string, value: Record<string, 
  */
 export function drillWorkflow(config: PostgresConfig, namespace: string, manifests: DrillManifests) {
   const drill = config.restoreDrill;
-  const apply = (name: string, manifest: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name, resource: { action: "apply", manifest: toYaml(manifest), ...extra } });
+  // Manifests as JSON, which is YAML too (Argo parses them as YAML).
+  const apply = (name: string, manifest: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name, resource: { action: "apply", manifest: JSON.stringify(manifest), ...extra } });
   const remove = (name: string, manifest: Record<string, any>) => ({
     name,
-    resource: { action: "delete", flags: ["--ignore-not-found", "--wait=false"], manifest: toYaml({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }) },
+    resource: { action: "delete", flags: ["--ignore-not-found", "--wait=false"], manifest: JSON.stringify({ apiVersion: manifest.apiVersion, kind: manifest.kind, metadata: manifest.metadata }) },
   });
   return {
     apiVersion: "argoproj.io/v1alpha1",
