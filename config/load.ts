@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { platformConfigSchema, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
-import { crossFieldProblems, kubernetesVersionNotes, targetProblems } from "./rules";
+import { crossFieldProblems } from "./rules";
+import { kubernetesVersionNotes } from "./kubernetesVersion";
+import { targetProblems } from "./target";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 
 export const NAMESPACE = "etl-platform";

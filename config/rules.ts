@@ -10,7 +10,8 @@ import { isValidTimeZone } from "./timeZones";
 import { instanceShape, KNOWN_FAMILIES } from "../lib/instanceTypes";
 import { parseImage } from "../lib/image";
 import { parseQuantity } from "../lib/quantity";
-import { daysOfStandardSupportLeft, eksCalendar, supportPhase, SUPPORT_WARNING_DAYS } from "../eksCalendar";
+import { kubernetesVersionNotes } from "./kubernetesVersion";
+import { findCycle } from "./steps";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -21,34 +22,6 @@ export const MIN_SPOT_FAMILIES = 2;
 const MAX_VPC_PREFIX = 20;
 const ipv4Cidr = z.cidrv4();
 const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
-
-/** Sections that only the AWS layer reads. */
-export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "nodePools", "autoscaler"];
-
-/**
- * Keys a stack file sets that its target does not use: on `target: kubernetes` the AWS layer's sections and a
- * pipeline's `s3` (an IAM role for S3 prefixes); on `target: aws` the kubernetesTarget section. Checked on the raw
- * stack file, before the environment's defaults fill every section in.
- */
-export function targetProblems(raw: Record<string, unknown>): RuleProblem[] {
-  const target = raw.target ?? "aws";
-  const problems: RuleProblem[] = [];
-  if (target === "kubernetes") {
-    for (const section of AWS_ONLY_SECTIONS) {
-      if (raw[section] !== undefined) problems.push({ path: [section], message: `expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws` });
-    }
-    if (Array.isArray(raw.pipelines)) {
-      raw.pipelines.forEach((pipeline, i) => {
-        if (pipeline && typeof pipeline === "object" && (pipeline as Record<string, unknown>).s3 !== undefined) {
-          problems.push({ path: ["pipelines", i, "s3"], message: "expected nothing on target: kubernetes (S3 access is an AWS IAM role); read and write through the in-cluster object store instead, or set target: aws" });
-        }
-      });
-    }
-  } else if (raw.kubernetesTarget !== undefined) {
-    problems.push({ path: ["kubernetesTarget"], message: `expected nothing on target: ${JSON.stringify(target)} (it configures target: kubernetes)` });
-  }
-  return problems;
-}
 
 /** What the rules below check, for the generated reference (docs/config.md). */
 export const CROSS_FIELD_RULES = [
@@ -76,7 +49,7 @@ const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
 ];
 
 export interface RuleProblem {
-  path: Path;
+  path: (string | number)[];
   message: string;
 }
 
@@ -168,33 +141,6 @@ function checkNetwork({ environment, network }: PlatformConfig, report: Report):
       seen.push([path, cidr]);
     });
   }
-}
-
-/**
- * What EKS will do with the version on `on`: problems (what `pulumi up` would meet: EKS refuses a version past
- * extended support, and upgrades a STANDARD-policy cluster whose standard support has ended) and warnings
- * (standard support ends within 60 days, or the cluster pays for extended support).
- */
-export function kubernetesVersionNotes(cluster: Pick<PlatformConfig["cluster"], "kubernetesVersion" | "upgradePolicy">, on: Date): { problems: string[]; warnings: string[] } {
-  const version = cluster.kubernetesVersion;
-  const window = eksCalendar[version];
-  const phase = supportPhase(version, on);
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  if (phase === "ended") {
-    problems.push(`expected a version EKS still supports, got ${version} (its extended support ended on ${window.endOfExtendedSupport})`);
-  } else if (phase === "extended" && cluster.upgradePolicy === "STANDARD") {
-    problems.push(`expected a version in standard support with upgradePolicy STANDARD (EKS upgrades such a cluster once standard support ends), got ${version}, whose standard support ended on ${window.endOfStandardSupport}: move to a newer version, or set upgradePolicy: EXTENDED ($0.60 instead of $0.10 per cluster-hour)`);
-  } else if (phase === "extended") {
-    warnings.push(`cluster.kubernetesVersion ${version} is in EKS extended support since ${window.endOfStandardSupport} ($0.60 instead of $0.10 per cluster-hour) until ${window.endOfExtendedSupport}: plan the upgrade`);
-  } else {
-    const daysLeft = daysOfStandardSupportLeft(version, on);
-    if (daysLeft < SUPPORT_WARNING_DAYS) {
-      const then = cluster.upgradePolicy === "STANDARD" ? "EKS then upgrades the cluster by itself" : "the cluster then costs $0.60 instead of $0.10 per cluster-hour";
-      warnings.push(`cluster.kubernetesVersion ${version} leaves EKS standard support on ${window.endOfStandardSupport} (in ${daysLeft} days): ${then}`);
-    }
-  }
-  return { problems, warnings };
 }
 
 function checkCluster({ environment, cluster, target }: PlatformConfig, report: Report): void {
@@ -363,26 +309,4 @@ function checkSteps(steps: NonNullable<PlatformConfig["pipelines"][number]["step
   });
   const cycle = findCycle(steps);
   if (cycle) report(path, `expected steps without circular dependencies, got ${cycle.join(" -> ")}`);
-}
-
-/** A dependency cycle among the steps, as the list of step names around it, or undefined. */
-export function findCycle(steps: { name: string; dependsOn: string[] }[]): string[] | undefined {
-  const dependencies = new Map(steps.map((step) => [step.name, step.dependsOn]));
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (name: string, trail: string[]): string[] | undefined => {
-    if (state.get(name) === "done") return undefined;
-    if (state.get(name) === "visiting") return [...trail.slice(trail.indexOf(name)), name];
-    state.set(name, "visiting");
-    for (const next of dependencies.get(name) ?? []) {
-      const cycle = visit(next, [...trail, name]);
-      if (cycle) return cycle;
-    }
-    state.set(name, "done");
-    return undefined;
-  };
-  for (const step of steps) {
-    const cycle = visit(step.name, []);
-    if (cycle) return cycle;
-  }
-  return undefined;
 }

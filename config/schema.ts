@@ -1,8 +1,9 @@
 /**
  * The stack config schema: the one source of the platform's config types and of each field's own validation.
  * Stack files set each section under the `etl-platform:` namespace. The folder's modules import in one
- * direction: schema <- defaults <- rules <- load (per-environment defaults in defaults.ts, cross-field rules in
- * rules.ts, reading and reporting in load.ts).
+ * direction: schema <- defaults, kubernetesVersion, target, timeZones <- rules <- load (per-environment
+ * defaults in defaults.ts, cross-field rules in rules.ts, reading and reporting in load.ts); jsonSchema.ts and
+ * reference.ts generate the editor schema and docs/config.md from it.
  */
 import { z } from "zod";
 import { hostBitsProblem } from "../lib/cidr";

@@ -1,15 +1,14 @@
 /**
  * What each pipeline becomes, as plain Kubernetes objects: a CronJob (or an Argo CronWorkflow for multi-step
- * pipelines), its environment wiring to Kafka and Postgres, its NetworkPolicy and its alerts. Pure functions, so
- * tests and property tests can check every pipeline config, not only the stack files'.
+ * pipelines), its environment wiring to Kafka and Postgres, its object-store access (its NetworkPolicy and its
+ * alerts are in pipelineNetworkPolicy.ts and pipelineAlerts.ts). Pure functions, so tests and property tests can
+ * check every pipeline config, not only the stack files'.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { PipelineConfig } from "../config/schema";
-import type { AlertRule, RuleGroup } from "./alerts";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import type { Placement } from "./placement";
-import { CNPG_INSTANCE_LABELS } from "./networkPolicies";
 import { argoStepRetryStrategy } from "./retries";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
@@ -294,78 +293,4 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
       },
     },
   };
-}
-
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
-
-/**
- * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres instances, HTTPS to the internet (extract
- * jobs that declare it), the object store (S3 access, and a steps pipeline's step logs), and the API server (Argo's
- * executor, or `kubernetesApi`). Where the store and the API server are depends on the target (wiring.egress).
- */
-export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: PipelineWiring) {
-  const namespaceOf = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-  const egress: object[] = [];
-  if (pipeline.kafka) {
-    egress.push({ to: [{ ...namespaceOf(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
-  }
-  if (pipeline.postgres) {
-    // Every instance of the namespace, so clients can switch to a cluster restored under another name.
-    egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: CNPG_INSTANCE_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] });
-  }
-  if (pipeline.internet) {
-    egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
-  }
-  if (pipeline.s3 || pipeline.steps) {
-    const store = wiring.objectStore;
-    if (store) egress.push({ to: [{ ...namespaceOf(store.namespace), podSelector: { matchLabels: store.podLabels } }], ports: [{ protocol: "TCP", port: store.port }] });
-    // S3 and STS (IRSA's token exchange) are public AWS endpoints: HTTPS outside the private ranges.
-    else if (!pipeline.internet) egress.push({ to: wiring.egress.objectStore.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] });
-  }
-  if (pipeline.kubernetesApi || pipeline.steps) {
-    // Argo's executor reports step results to the API server; on EKS its endpoints are the control plane's ENIs
-    // (VPC addresses behind the `kubernetes` ClusterIP), on kind the control-plane node: no pod selector names them.
-    const { cidrs, ports } = wiring.egress.apiServer;
-    egress.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: ports.map((port) => ({ protocol: "TCP", port })) });
-  }
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name: pipeline.name, namespace: wiring.namespace },
-    spec: { podSelector: { matchLabels: { [PIPELINE_LABEL]: pipeline.name } }, policyTypes: ["Egress"], egress },
-  };
-}
-
-/** How stale a pipeline's last success may get: its longest gap between runs, plus its deadline, plus the margin. */
-export function freshnessThresholdSeconds(pipeline: PipelineConfig, marginMinutes: number): number {
-  return scheduleGaps(pipeline.schedule, pipeline.timeZone).maxSeconds + pipeline.activeDeadlineSeconds + marginMinutes * 60;
-}
-
-/** Per pipeline: a failed run, and a last success older than its schedule allows. Suspended pipelines stay quiet. */
-export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: string, marginMinutes: number): RuleGroup[] {
-  const rules = pipelines.flatMap((pipeline): AlertRule[] => {
-    const threshold = freshnessThresholdSeconds(pipeline, marginMinutes);
-    const base = { severity: "warning" as const, labels: { pipeline: pipeline.name } };
-    if (pipeline.steps) {
-      const selector = `pipeline="${pipeline.name}"`;
-      return [
-        { ...base, alert: "PipelineRunFailed", for: "0m", expr: `sum(increase(argo_workflows_etl_pipeline_failures_total{${selector}}[1h])) > 0`, summary: `Pipeline ${pipeline.name} failed`, description: `A run of the ${pipeline.name} workflow failed in the last hour.` },
-        { ...base, alert: "PipelineStale", for: "0m", expr: `time() - max(argo_workflows_etl_pipeline_last_success_timestamp_seconds{${selector}}) > ${threshold}`, summary: `Pipeline ${pipeline.name} has not succeeded in time`, description: `No successful run for over ${threshold} seconds (schedule "${pipeline.schedule}" ${pipeline.timeZone}).` },
-      ];
-    }
-    const cronjob = `namespace="${namespace}", cronjob="${pipeline.name}"`;
-    const notSuspended = `unless on() (max(kube_cronjob_spec_suspend{${cronjob}}) == 1)`;
-    return [
-      { ...base, alert: "PipelineRunFailed", for: "0m", expr: `max(kube_job_failed{namespace="${namespace}", job_name=~"${pipeline.name}-[0-9]+", condition="true"}) > 0`, summary: `Pipeline ${pipeline.name} failed`, description: `A Job of the ${pipeline.name} CronJob failed; it stays listed until the Job expires (ttlSecondsAfterFinished).` },
-      {
-        ...base,
-        alert: "PipelineStale",
-        for: "0m",
-        expr: `(time() - (max(kube_cronjob_status_last_successful_time{${cronjob}}) or max(kube_cronjob_created{${cronjob}})) > ${threshold}) ${notSuspended}`,
-        summary: `Pipeline ${pipeline.name} has not succeeded in time`,
-        description: `No successful run for over ${threshold} seconds (schedule "${pipeline.schedule}" ${pipeline.timeZone}, deadline ${pipeline.activeDeadlineSeconds}s, plus ${marginMinutes}m).`,
-      },
-    ];
-  });
-  return [{ name: "pipelines", rules }];
 }

@@ -149,7 +149,7 @@ describe("stack config validation", () => {
 });
 
 describe("Kubernetes versions and EKS support windows", () => {
-  const { kubernetesVersionNotes } = require("../config/rules") as typeof import("../config/rules");
+  const { kubernetesVersionNotes } = require("../config/kubernetesVersion") as typeof import("../config/kubernetesVersion");
   const { eksCalendar } = require("../eksCalendar") as typeof import("../eksCalendar");
   const { kubernetesVersions } = require("../versions") as typeof import("../versions");
   const day = (date: string) => new Date(`${date}T12:00:00Z`);

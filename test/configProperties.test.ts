@@ -13,7 +13,9 @@ import { subnetPlan } from "../components/aws/network";
 import { kafkaCluster, kafkaNodePool, kafkaTopic, kafkaUser, nodePoolSpecs } from "../components/platform/kafka";
 import { postgresAlertRules, postgresCluster, scheduledBackup } from "../components/platform/postgres";
 import { monitoringValues } from "../components/platform/monitoring";
-import { cronJob, cronWorkflow, pipelineAlertRules, pipelineNetworkPolicy, type PipelineWiring } from "../lib/pipelineSpecs";
+import { cronJob, cronWorkflow, type PipelineWiring } from "../lib/pipelineSpecs";
+import { pipelineAlertRules } from "../lib/pipelineAlerts";
+import { pipelineNetworkPolicy } from "../lib/pipelineNetworkPolicy";
 import { readStackFile } from "../scripts/offline";
 import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
 

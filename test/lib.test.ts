@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { cidrContains, cidrsOverlap, defaultSubnetLayout, formatCidr } from "../lib/cidr";
 import { scheduleGaps } from "../lib/cron";
-import { findCycle } from "../config/rules";
+import { findCycle } from "../config/steps";
 import { parseImage } from "../lib/image";
 
 describe("default subnet layout", () => {

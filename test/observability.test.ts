@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { alertmanagerConfig } from "../components/platform/monitoring";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineSpecs";
+import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineAlerts";
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../scripts/plan";

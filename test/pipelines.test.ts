@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { scheduleGaps } from "../lib/cron";
-import { cronJob, cronWorkflow, pipelineNetworkPolicy, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
+import { cronJob, cronWorkflow, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
+import { pipelineNetworkPolicy } from "../lib/pipelineNetworkPolicy";
 import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../scripts/plan";
 import { grantPolicy } from "../components/aws/s3ObjectStore";

@@ -4,8 +4,9 @@ import type { KafkaConfig, PipelineConfig } from "../../config/schema";
 import { stringify as toYaml } from "yaml";
 import {
   ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
-  PIPELINE_PRIORITY_CLASS, pipelineNetworkPolicy, pipelineStoreGrants, type PipelineWiring,
+  PIPELINE_PRIORITY_CLASS, pipelineStoreGrants, type PipelineWiring,
 } from "../../lib/pipelineSpecs";
+import { pipelineNetworkPolicy } from "../../lib/pipelineNetworkPolicy";
 import { kafkaUser } from "./kafka";
 import { mirrorTargetAnnotations } from "./secretMirror";
 import type { PlatformTarget, StoreBucket, StoreCredentials } from "./target";

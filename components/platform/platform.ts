@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import type { RuleGroup } from "../../lib/alerts";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
-import { pipelineAlertRules } from "../../lib/pipelineSpecs";
+import { pipelineAlertRules } from "../../lib/pipelineAlerts";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { Argo } from "./argo";
 import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
