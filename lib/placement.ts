@@ -1,5 +1,5 @@
 /**
- * Where workloads run. Node pools carry these labels and taints (components/nodePools.ts); workloads select
+ * Where workloads run. Node pools carry these labels and taints (components/aws/nodePools.ts); workloads select
  * them here, so the two sides cannot drift apart.
  */
 import type * as k8s from "@pulumi/kubernetes";
