@@ -221,9 +221,9 @@ export class RestoreDrill extends pulumi.ComponentResource {
     const role = new k8s.rbac.v1.Role(`${name}-role`, {
       metadata: { name: DRILL_SERVICE_ACCOUNT, namespace: DRILL_NAMESPACE },
       rules: [
-        { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: ["get", "create", "patch", "delete"] },
-        { apiGroups: ["barmancloud.cnpg.io"], resources: ["objectstores"], verbs: ["get", "create", "patch", "delete"] },
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create", "patch", "delete"] },
+        { apiGroups: ["postgresql.cnpg.io"], resources: ["clusters"], verbs: ["get", "list", "create", "patch", "delete"] },
+        { apiGroups: ["barmancloud.cnpg.io"], resources: ["objectstores"], verbs: ["get", "list", "create", "patch", "delete"] },
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "create", "patch", "delete"] },
       ],
     }, { ...k8sOpts, dependsOn: [namespace] });
     const binding = new k8s.rbac.v1.RoleBinding(`${name}-binding`, {
