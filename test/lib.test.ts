@@ -53,6 +53,67 @@ describe("schedule gaps", () => {
   });
 });
 
+describe("cron, against an independent implementation (cron-parser, UTC)", () => {
+  const { CronExpressionParser } = require("cron-parser") as typeof import("cron-parser");
+  const { cronProblem, scheduleRuns } = require("../lib/cron") as typeof import("../lib/cron");
+  const start = Date.UTC(2026, 0, 2);
+  const days = 15;
+  const oracle = (expression: string) => {
+    const runs: number[] = [];
+    const iterator = CronExpressionParser.parse(expression, { tz: "UTC", currentDate: new Date(start - 1) });
+    for (let at = iterator.next().getTime(); at < start + days * 86400000; at = iterator.next().getTime()) runs.push(at);
+    return runs;
+  };
+  const part = (min: number, max: number) => fc.oneof(
+    fc.integer({ min, max }).map(String),
+    fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+    fc.tuple(fc.integer({ min, max }), fc.integer({ min: 1, max: 10 })).map(([a, n]) => `${a}-${max}/${n}`),
+  );
+  const list = (min: number, max: number) => fc.array(part(min, max), { minLength: 1, maxLength: 3 }).map((parts) => parts.join(","));
+  const minuteField = fc.oneof(fc.constant("0"), fc.constantFrom("*/15", "*/20", "*/30"), list(0, 59));
+  const hourField = fc.oneof(fc.constant("*"), fc.integer({ min: 1, max: 12 }).map((n) => `*/${n}`), list(0, 23));
+  // Day fields: `*` or restricted; both libraries read "either matches" when both are restricted. A restricted
+  // field that spells out the whole range is left out: cron-parser takes it for `*`, robfig/cron (the API
+  // server's) does not, and we follow robfig.
+  const covers = (field: string, min: number, max: number) => field !== "*" && Array.from({ length: max - min + 1 }, (_, i) => min + i)
+    .every((value) => field.split(",").some((part) => {
+      const [range, step] = part.split("/");
+      const [low, high] = range.split("-").map(Number);
+      const top = high ?? (step ? max : low);
+      return value >= low && value <= top && (value - low) % Number(step ?? 1) === 0;
+    }));
+  const dayField = (min: number, max: number) => fc.oneof(fc.constant("*"), list(min, max)).filter((field) => !covers(field, min, max));
+  const expression = fc.tuple(minuteField, hourField, dayField(1, 31), dayField(1, 12), dayField(0, 6)).map((fields) => fields.join(" "));
+
+  it("runs at exactly the times cron-parser computes, over a fortnight", () => {
+    fc.assert(fc.property(expression, (cron) => {
+      expect(cronProblem(cron) === undefined || /never|no day that exists/.test(cronProblem(cron)!)).toBe(true);
+      let expected: number[];
+      try {
+        expected = oracle(cron);
+      } catch (error) {
+        // cron-parser refuses overlapping list items ("0-1,1-6"), which robfig/cron and so the API server accept.
+        fc.pre(!/duplicate values/.test((error as Error).message));
+        throw error;
+      }
+      if (cronProblem(cron) === undefined) expect(scheduleRuns(cron, days)).toEqual(expected);
+    }), { numRuns: 120 });
+  });
+
+  it("reads names, 7 as Sunday, ? and a/n as robfig/cron does", () => {
+    expect(scheduleRuns("0 12 * JAN-MAR MON,fri", 7)).toEqual(oracle("0 12 * 1-3 1,5").filter((at) => at < start + 7 * 86400000));
+    expect(scheduleRuns("0 0 ? * 7", 15)).toEqual(oracle("0 0 * * 0"));
+    expect(scheduleRuns("30/15 * * * *", 1)).toEqual(oracle("30-59/15 * * * *").filter((at) => at < start + 86400000));
+  });
+
+  it("refuses what the API server's parser refuses, and schedules that never run", () => {
+    for (const bad of ["60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "* * * * MON-", "L * * * *", "* * * * 1#2", "0 0 31 2 *", "0 0 30 2 *"]) {
+      expect({ bad, problem: cronProblem(bad) !== undefined }).toEqual({ bad, problem: true });
+    }
+    expect(cronProblem("0 0 29 2 *")).toBeUndefined();
+  });
+});
+
 describe("step cycles", () => {
   it("finds none in a chain and names the loop in a cycle", () => {
     expect(findCycle([{ name: "extract", dependsOn: [] }, { name: "validate", dependsOn: ["extract"] }, { name: "load", dependsOn: ["validate"] }])).toBeUndefined();
