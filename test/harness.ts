@@ -1,4 +1,6 @@
 /** Runs the real program under mocks for a stack or a config, and gives access to what it declared. */
+import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parsePlatformConfig } from "../config/load";
 import { nodePoolPlacements } from "../lib/placement";
@@ -62,9 +64,52 @@ export function withConfig(base: StackSettings, sections: Record<string, unknown
   return { config, secretKeys: [...base.secretKeys, ...secretKeys] };
 }
 
+const ROOT = path.join(__dirname, "..");
+const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "etl-platform-test-plans");
+let sourceHash: string | undefined;
+
+/**
+ * A hash of everything an offline run depends on: the program's sources, the offline runner, the installed
+ * packages, and the day (the config checks the Kubernetes version against the calendar).
+ */
+function programHash(): string {
+  if (sourceHash) return sourceHash;
+  const hash = crypto.createHash("sha256").update(new Date().toISOString().slice(0, 10));
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.(ts|json)$/.test(entry.name)) hash.update(file).update(fs.readFileSync(file));
+    }
+  };
+  for (const dir of ["components", "config", "lib"]) walk(path.join(ROOT, dir));
+  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "scripts/offline.ts", "package-lock.json"]) hash.update(file).update(fs.readFileSync(path.join(ROOT, file)));
+  sourceHash = hash.digest("hex");
+  return sourceHash;
+}
+
+/**
+ * The offline run of a stack, computed once per test run and shared by the test files through a file cache
+ * keyed by the program's hash, the stack and its settings: each file still sees the real program's output.
+ */
+async function offlineRun(stack: string, settings: StackSettings, mode: Mode): Promise<OfflineRun> {
+  const key = crypto.createHash("sha256").update(JSON.stringify([programHash(), stack, settings, mode])).digest("hex");
+  const file = path.join(CACHE_DIR, `${key}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as OfflineRun;
+  } catch {
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    const run = await runOffline(() => program(), stack, settings, mode);
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, JSON.stringify(run));
+    fs.renameSync(partial, file);
+    return run;
+  }
+}
+
 export async function plan(stack: string, settings: StackSettings = stackSettings(stack), mode: Mode = "test"): Promise<Plan> {
-  const program = require("../index") as () => Promise<Record<string, unknown>>;
-  const run = await runOffline(() => program(), stack, settings, mode);
+  const run = await offlineRun(stack, settings, mode);
   const all = run.resources.map((resource) => ({ ...resource, inputs: present(resource.rawInputs, true) as Record<string, any> }));
   return {
     ...run,
