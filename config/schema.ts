@@ -184,7 +184,9 @@ const postgresSection = z.strictObject({
     deadlineMinutes: positiveInt.max(24 * 60).default(180).describe("How long a whole drill may run before it is stopped and cleaned up."),
     checkQuery: z.string().min(1).default("SELECT 1").describe("A query that must return a row on the restored database, e.g. SELECT 1 FROM orders WHERE created_at > now() - interval '26 hours' LIMIT 1."),
     storageSize: storageQuantity.optional().describe("Data volume of the throwaway cluster; defaults to the production cluster's storageSize."),
-  }).default({ enabled: true, schedule: "0 5 * * 0", rtoMinutes: 60, deadlineMinutes: 180, checkQuery: "SELECT 1" })
+    resources: resources.default({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } })
+      .describe("Requests and limits of the throwaway cluster: small, so a drill never crowds production out."),
+  }).default({ enabled: true, schedule: "0 5 * * 0", rtoMinutes: 60, deadlineMinutes: 180, checkQuery: "SELECT 1", resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } } })
     .describe("The scheduled restore drill: proves the backups restore, and measures how long it takes."),
 });
 

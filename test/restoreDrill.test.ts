@@ -38,6 +38,9 @@ describe("the restore drill of prod", () => {
     expect(cluster.spec.externalClusters).toEqual([{ name: "origin", plugin: { name: "barman-cloud.cloudnative-pg.io", parameters: { barmanObjectName: "etl-backups", serverName: "etl" } } }]);
     // It must never write into the production archive.
     expect(cluster.spec.plugins).toBeUndefined();
+    // Small, and on on-demand capacity away from production's stateful pool.
+    expect(cluster.spec.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } });
+    expect(cluster.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([{ key: "etl-platform/pool", operator: "In", values: ["system"] }]);
     // Its volumes go with it: a class that deletes released volumes (prod's gp3 retains them).
     expect(cluster.spec.storage.storageClass).toBe("gp3-scratch");
     expect(result.one("kubernetes:storage.k8s.io/v1:StorageClass", "etl-cluster-gp3-scratch").inputs.reclaimPolicy).toBe("Delete");
@@ -62,6 +65,7 @@ describe("the restore drill of prod", () => {
     expect(spec.activeDeadlineSeconds).toBe(180 * 60);
     expect(templates.restore).toMatchObject({ activeDeadlineSeconds: 180 * 60, resource: { successCondition: "status.readyInstances == 1" } });
     expect(templates.restore.metrics.prometheus[0]).toMatchObject({ name: "etl_restore_drill_restore_seconds", gauge: { value: "{{duration}}" } });
+    expect(templates.check.metrics.prometheus[0]).toMatchObject({ name: "etl_restore_drill_check_seconds", gauge: { value: "{{duration}}" } });
     // The exit handler runs on success, failure and deadline alike, and deletes all three objects.
     expect(spec.onExit).toBe("cleanup");
     const deleted = templates.cleanup.steps[0].map((step: any) => templates[step.template]);

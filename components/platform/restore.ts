@@ -4,6 +4,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import type { PostgresConfig } from "../../config/schema";
+import type { Placement } from "../../lib/placement";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import { postgresImages } from "../../versions";
 import { BARMAN_PLUGIN, CNPG_API_VERSION, OBJECT_STORE_NAME, PG_CLUSTER_NAME } from "./postgres";
@@ -21,6 +22,10 @@ export interface RestoreArgs {
   targetTime?: string;
   /** The ObjectStore (in `namespace`) that points at the production backups. */
   objectStoreName?: string;
+  /** Requests and limits; the production cluster's when undefined. */
+  resources?: PostgresConfig["resources"];
+  /** Where its pods run (the drill: on-demand nodes, away from production's stateful pool). */
+  placement?: Placement;
 }
 
 /**
@@ -40,7 +45,10 @@ export function restoredCluster(args: RestoreArgs) {
       imageName: postgresImages[config.majorVersion],
       storage: { size: args.storageSize ?? config.storageSize, storageClass: args.storageClassName },
       walStorage: { size: config.walStorageSize, storageClass: args.storageClassName },
-      resources: config.resources,
+      resources: args.resources ?? config.resources,
+      ...(args.placement?.affinity?.nodeAffinity || args.placement?.tolerations.length
+        ? { affinity: { ...(args.placement.affinity?.nodeAffinity ? { nodeAffinity: args.placement.affinity.nodeAffinity } : {}), ...(args.placement.tolerations.length ? { tolerations: args.placement.tolerations } : {}) } }
+        : {}),
       ...(args.serviceAccountAnnotations && Object.keys(args.serviceAccountAnnotations).length > 0
         ? { serviceAccountTemplate: { metadata: { annotations: args.serviceAccountAnnotations } } }
         : {}),

@@ -28,7 +28,7 @@ export interface DrillManifests {
   check: Record<string, unknown>;
 }
 
-export function drillManifests(config: PostgresConfig, bucketName: string, target: Pick<PlatformTarget, "objectStore" | "scratchStorageClassName">, credentials: Pick<StoreCredentials, "serviceAccountAnnotations" | "secret">): DrillManifests {
+export function drillManifests(config: PostgresConfig, bucketName: string, target: Pick<PlatformTarget, "objectStore" | "scratchStorageClassName" | "placement">, credentials: Pick<StoreCredentials, "serviceAccountAnnotations" | "secret">): DrillManifests {
   // The production archive's location, read with the drill's read-only credentials; no retention (it never deletes).
   const spec: Partial<ReturnType<typeof objectStoreSpec>> = objectStoreSpec(bucketName, config, target.objectStore, credentials);
   delete spec.retentionPolicy;
@@ -41,6 +41,9 @@ export function drillManifests(config: PostgresConfig, bucketName: string, targe
       // Volumes deleted with their claims: the drill leaves nothing behind.
       storageClassName: target.scratchStorageClassName,
       storageSize: config.restoreDrill.storageSize,
+      resources: config.restoreDrill.resources,
+      // On-demand capacity that production's data services do not use (they have the tainted stateful pool).
+      placement: target.placement.system,
       serviceAccountAnnotations: credentials.serviceAccountAnnotations as Record<string, string>,
     }),
     check: restoreCheckJob(DRILL_NAMESPACE, DRILL_CLUSTER, config),
@@ -96,7 +99,10 @@ export function drillWorkflow(config: PostgresConfig, namespace: string, manifes
             activeDeadlineSeconds: drill.deadlineMinutes * 60,
             metrics: { prometheus: [metric("etl_restore_drill_restore_seconds", "Seconds the last successful restore took, from the backups to a ready cluster", "{{status}} == Succeeded", { gauge: { value: "{{duration}}", realtime: false } })] },
           },
-          apply("check", manifests.check, { successCondition: "status.succeeded > 0", failureCondition: "status.failed > 0" }),
+          {
+            ...apply("check", manifests.check, { successCondition: "status.succeeded > 0", failureCondition: "status.failed > 0" }),
+            metrics: { prometheus: [metric("etl_restore_drill_check_seconds", "Seconds the last restore drill's check took", "{{status}} == Succeeded", { gauge: { value: "{{duration}}", realtime: false } })] },
+          },
           { name: "cleanup", steps: [[{ name: "check", template: "delete-check" }, { name: "cluster", template: "delete-cluster" }, { name: "object-store", template: "delete-object-store" }]] },
           remove("delete-check", manifests.check),
           remove("delete-cluster", manifests.cluster),
