@@ -1,4 +1,4 @@
-import { configProblems } from "./harness";
+import { configProblems , minimalPipeline } from "./harness";
 import { parsePlatformConfig, readStackConfig } from "../config/load";
 import { readStackFile } from "../scripts/offline";
 import * as path from "path";
@@ -21,13 +21,7 @@ function stackSections(stack: string): Record<string, any> {
 
 const problemsOf = configProblems;
 
-const pipeline = {
-  name: "orders-load",
-  schedule: "0 * * * *",
-  timeZone: "UTC",
-  image: "ghcr.io/acme/orders:1.4.2",
-  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-};
+const pipeline = minimalPipeline;
 const digest = "@sha256:" + "a".repeat(64);
 const spotPool = { name: "batch", instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"], minSize: 0, desiredSize: 0, maxSize: 5, diskSizeGiB: 50 };
 

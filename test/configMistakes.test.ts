@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { configProblems } from "./harness";
+import { configProblems , minimalPipeline } from "./harness";
 import { ConfigError, readStackConfig } from "../config/load";
 import { awsRegionProblem, namespaceProblems } from "../config/namespaces";
 import { timeZoneProblem } from "../config/timeZones";
@@ -23,13 +23,7 @@ function writeStack(dir: string, name: string, text: string): string {
 }
 
 const ROOT = path.join(__dirname, "..");
-const pipeline = {
-  name: "orders-load",
-  schedule: "0 * * * *",
-  timeZone: "UTC",
-  image: "ghcr.io/acme/orders:1.4.2",
-  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-};
+const pipeline = minimalPipeline;
 
 const problemsOf = configProblems;
 

@@ -18,6 +18,15 @@ export function configProblems(raw: Record<string, unknown>): string[] {
   return [];
 }
 
+/** A minimal valid pipeline, for config tests that change one of its keys. */
+export const minimalPipeline = {
+  name: "orders-load",
+  schedule: "0 * * * *",
+  timeZone: "UTC",
+  image: "ghcr.io/acme/orders:1.4.2",
+  resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+};
+
 /** Pipeline wiring as the AWS target gives it, for tests of the pure spec functions. */
 export const awsWiring: PipelineWiring = {
   namespace: "pipelines",
