@@ -1,4 +1,4 @@
-import { configProblems , minimalPipeline } from "./harness";
+import { configProblems, minimalPipeline } from "./harness";
 import { parsePlatformConfig, readStackConfig } from "../config/load";
 import { readStackFile } from "../scripts/offline";
 import * as path from "path";

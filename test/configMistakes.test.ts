@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { configProblems , minimalPipeline } from "./harness";
+import { configProblems, minimalPipeline } from "./harness";
 import { ConfigError, readStackConfig } from "../config/load";
 import { awsRegionProblem, namespaceProblems } from "../config/namespaces";
 import { timeZoneProblem } from "../config/timeZones";
