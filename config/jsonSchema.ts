@@ -52,7 +52,6 @@ export function stackFileSchema(): JsonSchema {
   }
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
-    $id: "https://github.com/etl-platform/etl-platform/config/stack.schema.json",
     title: "etl-platform stack file (stacks/Pulumi.<stack>.yaml)",
     description: "Generated from config/schema.ts by npm run generate-config; do not edit by hand.",
     type: "object",
