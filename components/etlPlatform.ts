@@ -28,9 +28,8 @@ export class EtlPlatform extends pulumi.ComponentResource {
     const { config } = args;
 
     if (config.target === "kubernetes") {
-      const { target, store } = kubernetesTarget(name, { config, kubernetes: args.kubernetes }, this);
+      const { target, store, settings } = kubernetesTarget(name, { config, kubernetes: args.kubernetes }, this);
       this.platform = new Platform(name, { config, target, secrets: args.secrets }, { parent: this });
-      const settings = config.kubernetesTarget ?? { storageClassName: target.storageClassName, objectStoreSize: "10Gi" };
       store.install(`${name}-object-store`, { storageClassName: settings.storageClassName, size: settings.objectStoreSize }, this);
       this.registerOutputs({});
       return;

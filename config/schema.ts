@@ -276,6 +276,11 @@ const kubernetesTargetSection = z.strictObject({
   apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).describe("The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)."),
 });
 
+/** The kubernetesTarget section with every default, for a stack that sets target: kubernetes and nothing else. */
+export function kubernetesTargetDefaults(): z.output<typeof kubernetesTargetSection> {
+  return kubernetesTargetSection.parse({});
+}
+
 export const platformConfigSchema = z
   .strictObject({
     environment: z.enum(["staging", "prod"]).describe("staging or prod: selects the defaults and the prod rules."),

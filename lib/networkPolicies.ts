@@ -7,7 +7,27 @@
  */
 export const CNPG_INSTANCE_LABELS = { "cnpg.io/podRole": "instance" };
 
-const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+export const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+
+/** Private address ranges: public endpoints (S3, STS, the internet) lie outside them. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
+
+/** Egress to cluster DNS (CoreDNS, labelled k8s-app=kube-dns on EKS and kind). */
+export function dnsEgress() {
+  return { to: [{ ...inNamespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] };
+}
+
+/** Egress to the API server, at the addresses and ports pods reach it on (the target's). */
+export function apiServerEgress(apiServer: { cidrs: string[]; ports: number[] }) {
+  return { to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((port) => ({ protocol: "TCP", port })) };
+}
+
+/** Egress to the object store: its pods when it runs in the cluster, else its public HTTPS endpoints. */
+export function objectStoreEgress(outside: { cidr: string; except: string[] }[], inCluster?: { namespace: string; podLabels: Record<string, string>; port: number }) {
+  return inCluster
+    ? { to: [{ ...inNamespace(inCluster.namespace), podSelector: { matchLabels: inCluster.podLabels } }], ports: [{ protocol: "TCP", port: inCluster.port }] }
+    : { to: outside.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] };
+}
 
 export function defaultDenyIngress(namespace: string) {
   return { metadata: { name: "default-deny-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"] } };

@@ -1,9 +1,7 @@
 /** A pipeline's NetworkPolicy: DNS comes from the namespace's policy; this allows exactly what the pipeline uses. */
 import type { PipelineConfig } from "../config/schema";
-import { CNPG_INSTANCE_LABELS } from "./networkPolicies";
+import { apiServerEgress, CNPG_INSTANCE_LABELS, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "./networkPolicies";
 import { PIPELINE_LABEL, type PipelineWiring } from "./pipelineSpecs";
-
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
 
 /**
  * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres instances, HTTPS to the internet (extract
@@ -11,29 +9,26 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.25
  * executor, or `kubernetesApi`). Where the store and the API server are depends on the target (wiring.egress).
  */
 export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: PipelineWiring) {
-  const namespaceOf = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
   const egress: object[] = [];
   if (pipeline.kafka) {
-    egress.push({ to: [{ ...namespaceOf(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
+    egress.push({ to: [{ ...inNamespace(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
   }
   if (pipeline.postgres) {
     // Every instance of the namespace, so clients can switch to a cluster restored under another name.
-    egress.push({ to: [{ ...namespaceOf(wiring.postgres.namespace), podSelector: { matchLabels: CNPG_INSTANCE_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] });
+    egress.push({ to: [{ ...inNamespace(wiring.postgres.namespace), podSelector: { matchLabels: CNPG_INSTANCE_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] });
   }
   if (pipeline.internet) {
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
   if (pipeline.s3 || pipeline.steps) {
-    const store = wiring.objectStore;
-    if (store) egress.push({ to: [{ ...namespaceOf(store.namespace), podSelector: { matchLabels: store.podLabels } }], ports: [{ protocol: "TCP", port: store.port }] });
-    // S3 and STS (IRSA's token exchange) are public AWS endpoints: HTTPS outside the private ranges.
-    else if (!pipeline.internet) egress.push({ to: wiring.egress.objectStore.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] });
+    // S3 and STS (IRSA's token exchange) are public AWS endpoints: HTTPS outside the private ranges, which
+    // `internet` already allows.
+    if (wiring.objectStore || !pipeline.internet) egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore));
   }
   if (pipeline.kubernetesApi || pipeline.steps) {
     // Argo's executor reports step results to the API server; on EKS its endpoints are the control plane's ENIs
     // (VPC addresses behind the `kubernetes` ClusterIP), on kind the control-plane node: no pod selector names them.
-    const { cidrs, ports } = wiring.egress.apiServer;
-    egress.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: ports.map((port) => ({ protocol: "TCP", port })) });
+    egress.push(apiServerEgress(wiring.egress.apiServer));
   }
   return {
     apiVersion: "networking.k8s.io/v1",

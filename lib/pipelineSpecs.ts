@@ -23,6 +23,11 @@ const MAX_DEFAULT_STARTING_DEADLINE = 600;
 
 /** The service account whose token Argo's executor (init and wait containers) uses; pipeline code never sees it. */
 export const EXECUTOR_SERVICE_ACCOUNT = "argo-executor";
+/**
+ * What Argo's executor needs of the API server in every workflow pod, v3.4 and later: create and patch its
+ * WorkflowTaskResults (argoproj/argo-workflows docs/workflow-rbac.md).
+ */
+export const EXECUTOR_RBAC_RULES = [{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }];
 /** The ConfigMap in the pipelines namespace with one Argo artifact repository per steps pipeline. */
 export const ARTIFACT_REPOSITORIES_CONFIGMAP = "artifact-repositories";
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
+import { PRIVATE_RANGES } from "../../lib/networkPolicies";
 import { nodePoolPlacements } from "../../lib/placement";
 import type { PlatformTarget } from "../platform/target";
 import { AuditLogs } from "./auditLogs";
@@ -15,8 +16,6 @@ export interface AwsInfrastructureArgs {
   tags: Record<string, string>;
 }
 
-/** Private address ranges: S3 and STS are public endpoints, so pods reach them outside these. */
-const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"];
 
 /**
  * The AWS layer: network, audit logs, the EKS cluster and its node pools, and an S3 object store with IAM roles
@@ -68,6 +67,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       egress: {
         // The control plane's ENIs are VPC addresses behind the `kubernetes` ClusterIP; no pod selector names them.
         apiServer: { cidrs: ["0.0.0.0/0"], ports: [443] },
+        // S3 and STS are public endpoints: pods reach them outside the private ranges.
         objectStore: [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }],
       },
       ready: [this.nodePools, this.cluster],

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import { kubernetesTargetDefaults, type PlatformConfig } from "../../config/schema";
 import { anyNodePlacements } from "../../lib/placement";
 import { InClusterObjectStore } from "./inClusterObjectStore";
 import type { PlatformTarget } from "./target";
@@ -16,8 +16,8 @@ export interface KubernetesTargetArgs {
   kubernetes: { kubeconfig?: string; context?: string };
 }
 
-export function kubernetesTarget(name: string, args: KubernetesTargetArgs, parent: pulumi.Resource): { target: PlatformTarget; store: InClusterObjectStore } {
-  const settings = args.config.kubernetesTarget ?? { storageClassName: "standard", scratchStorageClassName: "standard", objectStoreSize: "10Gi", apiServerCidrs: ["0.0.0.0/0"], apiServerPorts: [443, 6443] };
+export function kubernetesTarget(name: string, args: KubernetesTargetArgs, parent: pulumi.Resource) {
+  const settings = args.config.kubernetesTarget ?? kubernetesTargetDefaults();
   const provider = new k8s.Provider(`${name}-k8s`, {
     ...(args.kubernetes.kubeconfig ? { kubeconfig: args.kubernetes.kubeconfig } : {}),
     ...(args.kubernetes.context ? { context: args.kubernetes.context } : {}),
@@ -26,6 +26,7 @@ export function kubernetesTarget(name: string, args: KubernetesTargetArgs, paren
   const store = new InClusterObjectStore(provider);
   return {
     store,
+    settings,
     target: {
       environment: args.config.environment,
       provider,
@@ -35,6 +36,6 @@ export function kubernetesTarget(name: string, args: KubernetesTargetArgs, paren
       placement: anyNodePlacements,
       egress: { apiServer: { cidrs: settings.apiServerCidrs, ports: settings.apiServerPorts }, objectStore: [] },
       ready: [provider],
-    },
+    } satisfies PlatformTarget,
   };
 }

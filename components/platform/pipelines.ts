@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KafkaConfig, PipelineConfig } from "../../config/schema";
 import { stringify as toYaml } from "yaml";
 import {
-  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
+  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_RBAC_RULES, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
   PIPELINE_PRIORITY_CLASS, pipelineStoreGrants, type PipelineWiring,
 } from "../../lib/pipelineSpecs";
 import { pipelineNetworkPolicy } from "../../lib/pipelineNetworkPolicy";
+import { dnsEgress } from "../../lib/networkPolicies";
 import { kafkaUser } from "./kafka";
 import { mirrorTargetAnnotations } from "./secretMirror";
 import type { PlatformTarget, StoreBucket, StoreCredentials } from "./target";
@@ -55,10 +56,7 @@ export class Pipelines extends pulumi.ComponentResource {
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
-        egress: [{
-          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-          ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-        }],
+        egress: [dnsEgress()],
       },
     }, k8sOpts);
 
@@ -143,7 +141,7 @@ export class Pipelines extends pulumi.ComponentResource {
     }, { ...k8sOpts, dependsOn: [account], ignoreChanges: ["data"] });
     const role = new k8s.rbac.v1.Role(`${name}-argo-executor`, {
       metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace },
-      rules: [{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }],
+      rules: EXECUTOR_RBAC_RULES,
     }, k8sOpts);
     const binding = new k8s.rbac.v1.RoleBinding(`${name}-argo-executor`, {
       metadata: { name: EXECUTOR_SERVICE_ACCOUNT, namespace },

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config/schema";
 import type { AlertRule, RuleGroup } from "../../lib/alerts";
 import { scheduleGaps } from "../../lib/cron";
-import { CNPG_INSTANCE_LABELS } from "../../lib/networkPolicies";
+import { apiServerEgress, CNPG_INSTANCE_LABELS, dnsEgress, inNamespace, objectStoreEgress } from "../../lib/networkPolicies";
+import { EXECUTOR_RBAC_RULES } from "../../lib/pipelineSpecs";
 import { restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import { CNPG_NAMESPACE, OBJECT_STORE_NAME, objectStoreSpec } from "./postgres";
 import { CHECK_LABELS, restoreCheckJob, restoredCluster } from "./restore";
@@ -19,7 +20,6 @@ export const DRILL_CLUSTER = "etl-drill";
 export const DRILL_WORKFLOW = "postgres-restore-drill";
 export const DRILL_SERVICE_ACCOUNT = "restore-drill";
 const DRILL_POD_LABELS = { "etl-platform/restore-drill": "true" };
-const namespaceOf = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
 /** What the drill workflow creates, as the manifests of its resource steps. */
 export interface DrillManifests {
@@ -115,9 +115,6 @@ export function drillWorkflow(config: PostgresConfig, namespace: string, manifes
 
 /** The drill namespace's policies: the operator and the check reach the instances; egress only to what a restore needs. */
 export function drillNetworkPolicies(target: Pick<PlatformTarget, "egress" | "objectStore">) {
-  const storeEgress = target.objectStore.inCluster
-    ? [{ to: [{ ...namespaceOf(target.objectStore.inCluster.namespace), podSelector: { matchLabels: target.objectStore.inCluster.podLabels } }], ports: [{ protocol: "TCP", port: target.objectStore.inCluster.port }] }]
-    : [{ to: target.egress.objectStore.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] }];
   return [
     { metadata: { name: "default-deny", namespace: DRILL_NAMESPACE }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
     {
@@ -126,7 +123,7 @@ export function drillNetworkPolicies(target: Pick<PlatformTarget, "egress" | "ob
         podSelector: { matchLabels: CNPG_INSTANCE_LABELS },
         policyTypes: ["Ingress"],
         ingress: [
-          { from: [namespaceOf(CNPG_NAMESPACE)], ports: [{ protocol: "TCP", port: 8000 }] },
+          { from: [inNamespace(CNPG_NAMESPACE)], ports: [{ protocol: "TCP", port: 8000 }] },
           { from: [{ podSelector: { matchLabels: CHECK_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] },
         ],
       },
@@ -137,9 +134,9 @@ export function drillNetworkPolicies(target: Pick<PlatformTarget, "egress" | "ob
         podSelector: {},
         policyTypes: ["Egress"],
         egress: [
-          { to: [{ ...namespaceOf("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-          { to: target.egress.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: target.egress.apiServer.ports.map((port) => ({ protocol: "TCP", port })) },
-          ...storeEgress,
+          dnsEgress(),
+          apiServerEgress(target.egress.apiServer),
+          objectStoreEgress(target.egress.objectStore, target.objectStore.inCluster),
           // Within the namespace only: the check to the restored instance.
           { to: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 5432 }] },
         ],
@@ -155,7 +152,7 @@ export function drillWorkflowNetworkPolicy(namespace: string, target: Pick<Platf
     spec: {
       podSelector: { matchLabels: DRILL_POD_LABELS },
       policyTypes: ["Egress"],
-      egress: [{ to: target.egress.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: target.egress.apiServer.ports.map((port) => ({ protocol: "TCP", port })) }],
+      egress: [apiServerEgress(target.egress.apiServer)],
     },
   };
 }
@@ -240,7 +237,7 @@ export class RestoreDrill extends pulumi.ComponentResource {
     // In the workflows' namespace: what every workflow pod's executor needs (docs/workflow-rbac.md, v3.4 and later).
     const executorRole = new k8s.rbac.v1.Role(`${name}-executor`, {
       metadata: { name: `${DRILL_SERVICE_ACCOUNT}-executor`, namespace: args.workflowNamespace },
-      rules: [{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }],
+      rules: EXECUTOR_RBAC_RULES,
     }, k8sOpts);
     const executorBinding = new k8s.rbac.v1.RoleBinding(`${name}-executor`, {
       metadata: { name: `${DRILL_SERVICE_ACCOUNT}-executor`, namespace: args.workflowNamespace },
