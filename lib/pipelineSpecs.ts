@@ -44,6 +44,14 @@ export interface PipelineWiring {
   postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
 }
 
+/**
+ * An Argo custom metric: emitted by the controller as `argo_workflows_<name>` (util/telemetry/exporter_prometheus.go),
+ * when `when` holds, with `labels` as Prometheus labels.
+ */
+export function argoMetric(name: string, help: string, when: string, value: Record<string, unknown>, labels: { key: string; value: string }[] = []) {
+  return { name, help, ...(labels.length > 0 ? { labels } : {}), when, ...value };
+}
+
 /** Where a steps pipeline's logs and artifacts go: its own prefix, which only its own IAM role may write. */
 export function artifactPrefix(pipeline: Pick<PipelineConfig, "name">): string {
   return `${pipeline.name}/`;
@@ -252,7 +260,7 @@ export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { api
 export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
   const steps = pipeline.steps ?? [];
   const labels = { [PIPELINE_LABEL]: pipeline.name };
-  const metric = (name: string, help: string, when: string, value: Record<string, unknown>) => ({ name, help, labels: [{ key: "pipeline", value: pipeline.name }], when, ...value });
+  const metric = (name: string, help: string, when: string, value: Record<string, unknown>) => argoMetric(name, help, when, value, [{ key: "pipeline", value: pipeline.name }]);
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "CronWorkflow",

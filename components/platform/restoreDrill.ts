@@ -9,7 +9,7 @@ import type { PostgresConfig } from "../../config/schema";
 import type { AlertRule, RuleGroup } from "../../lib/alerts";
 import { scheduleGaps } from "../../lib/cron";
 import { apiServerEgress, CNPG_INSTANCE_LABELS, dnsEgress, inNamespace, objectStoreEgress } from "../../lib/networkPolicies";
-import { EXECUTOR_RBAC_RULES } from "../../lib/pipelineSpecs";
+import { argoMetric as metric, EXECUTOR_RBAC_RULES } from "../../lib/pipelineSpecs";
 import { restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import { CNPG_NAMESPACE, OBJECT_STORE_NAME, objectStoreSpec } from "./postgres";
 import { CHECK_LABELS, restoreCheckJob, restoredCluster } from "./restore";
@@ -50,7 +50,6 @@ export function drillManifests(config: PostgresConfig, bucketName: string, targe
   };
 }
 
-const metric = (name: string, help: string, when: string, value: Record<string, unknown>) => ({ name, help, when, ...value });
 
 /**
  * The drill as a CronWorkflow of resource steps: the ObjectStore, the restored Cluster (the step waits until it
