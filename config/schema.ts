@@ -277,6 +277,10 @@ const kubernetesTargetSection = z.strictObject({
 });
 
 /** The kubernetesTarget section with every default, for a stack that sets target: kubernetes and nothing else. */
+const costBudgetSection = z.strictObject({
+  monthlyIdleFloor: z.number().positive().describe("Most the idle floor of the plan's cost estimate may be, in USD a month: npm run plan exits 5 (and the pull-request check fails) above it."),
+});
+
 export function kubernetesTargetDefaults(): z.output<typeof kubernetesTargetSection> {
   return kubernetesTargetSection.parse({});
 }
@@ -296,6 +300,7 @@ export const platformConfigSchema = z
     monitoring: monitoringSection.describe("kube-prometheus-stack."),
     argo: argoSection.describe("Argo Workflows."),
     pipelines: z.array(pipeline).describe("The data pipelines: a CronJob each, or an Argo CronWorkflow with steps."),
+    costBudget: costBudgetSection.optional().describe("A guard rail on the plan's cost estimate (target aws only)."),
     secrets: z.record(secretName, z.string()).default({}).describe("Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>."),
   });
 

@@ -6,7 +6,7 @@ export interface TargetProblem {
 }
 
 /** Sections that only the AWS layer reads. */
-export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "nodePools", "autoscaler"];
+export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "nodePools", "autoscaler", "costBudget"];
 
 /**
  * Keys a stack file sets that its target does not use: on `target: kubernetes` the AWS layer's sections and a
@@ -18,7 +18,7 @@ export function targetProblems(raw: Record<string, unknown>): TargetProblem[] {
   const problems: TargetProblem[] = [];
   if (target === "kubernetes") {
     for (const section of AWS_ONLY_SECTIONS) {
-      if (raw[section] !== undefined) problems.push({ path: [section], message: `expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws` });
+      if (raw[section] !== undefined) problems.push({ path: [section], message: `expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools, log groups or the AWS cost budget); remove it, or set target: aws` });
     }
     if (Array.isArray(raw.pipelines)) {
       raw.pipelines.forEach((pipeline, i) => {

@@ -125,7 +125,7 @@ describe("target: kubernetes in config", () => {
   const problemsOf = configProblems;
   it("refuses the AWS layer's keys and a pipeline's S3 access, naming the key", () => {
     expect(problemsOf({ environment: "staging", target: "kubernetes", network: { cidr: "10.0.0.0/16" }, pipelines: [{ s3: { read: [] } }] })).toEqual([
-      "etl-platform:network: expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools or log groups); remove it, or set target: aws",
+      "etl-platform:network: expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools, log groups or the AWS cost budget); remove it, or set target: aws",
       "etl-platform:pipelines[0].s3: expected nothing on target: kubernetes (S3 access is an AWS IAM role); read and write through the in-cluster object store instead, or set target: aws",
     ]);
     expect(problemsOf({ environment: "staging", kubernetesTarget: { storageClassName: "standard" } })).toEqual([
