@@ -1,0 +1,136 @@
+/**
+ * The expected monthly batch cost, from what the plan declares for each pipeline: its schedules, the requests
+ * of the pods a run starts, and its activeDeadlineSeconds. It is an upper bound, and labelled so: every run is
+ * taken to last its whole deadline and to hold whole nodes of its pool to itself (runs that share a node, or
+ * finish early, cost less).
+ */
+import { scheduleRuns } from "../lib/cron";
+import { instanceShape } from "../lib/instanceTypes";
+import { CAPACITY_LABEL } from "../lib/placement";
+import { parseQuantity } from "../lib/quantity";
+import { HOURS_PER_MONTH, hundredths, line, type CostLine } from "./lines";
+import type { PricedNodeGroup } from "./nodes";
+import { ofType, type PlannedResource } from "./plannedResource";
+import { PriceError } from "./prices";
+
+/** Runs are counted over four whole weeks, then scaled to the 730-hour month. */
+const SAMPLE_DAYS = 28;
+
+export interface PipelineRun {
+  pipeline: string;
+  capacity: "spot" | "on-demand";
+  runsPerMonth: number;
+  hoursPerRun: number;
+  nodesPerRun: number;
+  nodeHours: number;
+  pool: PricedNodeGroup;
+}
+
+interface PodRequests {
+  cpu: number;
+  memoryGiB: number;
+}
+
+function requestsOf(container: any): PodRequests {
+  const requests = container?.resources?.requests ?? {};
+  return { cpu: parseQuantity(String(requests.cpu ?? "0")) ?? 0, memoryGiB: (parseQuantity(String(requests.memory ?? "0")) ?? 0) / 2 ** 30 };
+}
+
+function capacityOf(affinity: any): "spot" | "on-demand" {
+  const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const expression = terms.flatMap((term: any) => term.matchExpressions ?? []).find((candidate: any) => candidate.key === CAPACITY_LABEL);
+  return expression?.values?.[0] === "on-demand" ? "on-demand" : "spot";
+}
+
+/** The pods of a multi-step run that may run at once: its DAG's levels (tasks with equally long dependency chains). */
+function dagLevels(workflowSpec: any): PodRequests[][] {
+  const templates: any[] = workflowSpec.templates ?? [];
+  const entry = templates.find((template) => template.name === workflowSpec.entrypoint);
+  const tasks: any[] = entry?.dag?.tasks ?? [];
+  if (tasks.length === 0) return [[requestsOf(entry?.container)]];
+  const depth = new Map<string, number>();
+  const depthOf = (name: string, seen: string[] = []): number => {
+    if (depth.has(name)) return depth.get(name)!;
+    const task = tasks.find((candidate) => candidate.name === name);
+    const parents: string[] = (task?.dependencies ?? []).filter((parent: string) => !seen.includes(parent));
+    const value = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((parent) => depthOf(parent, [...seen, name])));
+    depth.set(name, value);
+    return value;
+  };
+  const levels = new Map<number, PodRequests[]>();
+  for (const task of tasks) {
+    const template = templates.find((candidate) => candidate.name === task.template);
+    levels.set(depthOf(task.name), [...(levels.get(depthOf(task.name)) ?? []), requestsOf(template?.container)]);
+  }
+  return [...levels.values()];
+}
+
+interface PipelineShape {
+  pipeline: string;
+  schedules: string[];
+  deadlineSeconds: number;
+  forbidOverlap: boolean;
+  capacity: "spot" | "on-demand";
+  /** Groups of pods that run at the same time; a run holds the nodes of its largest group. */
+  levels: PodRequests[][];
+}
+
+function pipelineShapes(resources: PlannedResource[]): PipelineShape[] {
+  const cronJobs = ofType(resources, "kubernetes:batch/v1:CronJob").filter((job) => job.inputs.spec?.suspend !== true).map((job) => {
+    const spec = job.inputs.spec;
+    const jobSpec = spec.jobTemplate?.spec ?? {};
+    const podSpec = jobSpec.template?.spec ?? {};
+    const perPod = (podSpec.containers ?? []).map(requestsOf).reduce((sum: PodRequests, pod: PodRequests) => ({ cpu: sum.cpu + pod.cpu, memoryGiB: sum.memoryGiB + pod.memoryGiB }), { cpu: 0, memoryGiB: 0 });
+    return {
+      pipeline: job.inputs.metadata?.name ?? job.name,
+      schedules: [spec.schedule],
+      deadlineSeconds: jobSpec.activeDeadlineSeconds,
+      forbidOverlap: spec.concurrencyPolicy !== "Allow",
+      capacity: capacityOf(podSpec.affinity),
+      levels: [Array.from({ length: jobSpec.parallelism ?? 1 }, () => perPod)],
+    };
+  });
+  // A CronWorkflow whose spec is still unknown offline (the restore drill's depends on a cluster's outputs) is left out.
+  const workflows = ofType(resources, "kubernetes:argoproj.io/v1alpha1:CronWorkflow").filter((cron) => typeof cron.inputs.spec === "object" && cron.inputs.spec.suspend !== true).map((cron) => {
+    const spec = cron.inputs.spec;
+    return {
+      pipeline: cron.inputs.metadata?.name ?? cron.name,
+      schedules: spec.schedules ?? [spec.schedule],
+      deadlineSeconds: spec.workflowSpec?.activeDeadlineSeconds,
+      forbidOverlap: spec.concurrencyPolicy !== "Allow",
+      capacity: capacityOf(spec.workflowSpec?.affinity),
+      levels: dagLevels(spec.workflowSpec ?? {}),
+    };
+  });
+  return [...cronJobs, ...workflows];
+}
+
+export function pipelineRuns(resources: PlannedResource[], groups: PricedNodeGroup[]): PipelineRun[] {
+  return pipelineShapes(resources).map((shape) => {
+    const capacityType = shape.capacity === "spot" ? "SPOT" : "ON_DEMAND";
+    const pool = groups.find((group) => group.batch && group.capacityType === capacityType);
+    if (!pool) throw new PriceError(`etl-platform:pipelines (${shape.pipeline}): no ${shape.capacity} batch pool to run it on`);
+    const node = instanceShape(pool.instanceTypes[0]);
+    if (!node) throw new PriceError(`etl-platform:nodePools (pool ${pool.pool}): unknown shape of ${pool.instanceTypes[0]}`);
+    const nodesFor = (pods: PodRequests[]) => {
+      const cpu = pods.reduce((sum, pod) => sum + pod.cpu, 0);
+      const memoryGiB = pods.reduce((sum, pod) => sum + pod.memoryGiB, 0);
+      return Math.ceil(Math.max(cpu / node.vcpus, memoryGiB / node.memoryGiB));
+    };
+    const nodesPerRun = Math.max(1, ...shape.levels.map(nodesFor));
+    // Rounded as shown, so that runs × hours × nodes redone by hand gives the line's node-hours.
+    const runsPerMonth = hundredths((shape.schedules.reduce((sum, schedule) => sum + scheduleRuns(schedule, SAMPLE_DAYS).length, 0) * HOURS_PER_MONTH) / (SAMPLE_DAYS * 24));
+    const deadlineHours = (shape.deadlineSeconds ?? 3600) / 3600;
+    // With overlap forbidden a run that outlasts the next tick makes that tick skip: at most the whole month is busy.
+    const hoursPerRun = hundredths(shape.forbidOverlap ? Math.min(deadlineHours, HOURS_PER_MONTH / runsPerMonth) : deadlineHours);
+    return { pipeline: shape.pipeline, capacity: shape.capacity, runsPerMonth, hoursPerRun, nodesPerRun, nodeHours: runsPerMonth * hoursPerRun * nodesPerRun, pool };
+  });
+}
+
+export function batchLines(runs: PipelineRun[]): CostLine[] {
+  return runs.map((run) => {
+    const priced = run.capacity === "spot" ? "spot, high end" : "on-demand";
+    const item = `${run.pipeline}: ${run.runsPerMonth} runs × ${run.hoursPerRun} h × ${run.nodesPerRun} ${run.pool.instanceTypes[0]} node (${priced}; upper bound: the full deadline on whole nodes)`;
+    return line(`batch/${run.pipeline}`, "batch", item, run.nodeHours, "node-hour", run.pool.nodeHour, "batch");
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * A monthly cost estimate of what an offline plan declares, from the dated price snapshot: the idle floor (what
+ * runs with no pipeline running), the ceiling (every node group at its maximum), the expected batch cost of the
+ * pipelines, and what spot saves on it. Every figure is a line of quantity × unit price (cost/lines.ts).
+ */
+import { eksCalendar, supportPhase } from "../eksCalendar";
+import type { KubernetesVersion } from "../versions";
+import { batchLines, pipelineRuns } from "./batch";
+import { cents, HOURS_PER_MONTH, line, total, usageLine, type CostLine } from "./lines";
+import { nodeGroupLines, priceNodeGroups, type SpotBand } from "./nodes";
+import { ofType, type PlannedResource } from "./plannedResource";
+import { PriceError, regionPrices, type PriceSnapshot } from "./prices";
+import { volumeLines } from "./volumes";
+
+/** The share of the all-on-demand cost that spot must save for the seed paper's claim (25–35 %) to hold. */
+export const CLAIMED_SAVINGS_SHARE = 0.25;
+
+export interface BatchPoolPrice {
+  pool: string;
+  nodeGroup: string;
+  instanceType: string;
+  onDemandHour: number;
+  spotHour: SpotBand | null;
+}
+
+export interface CostEstimate {
+  currency: "USD";
+  region: string;
+  /** The day the estimate is for: it decides the EKS support phase. */
+  priceDate: string;
+  /** The day the price snapshot was taken, and whether it was generated from AWS's feeds. */
+  snapshotDate: string;
+  provenance: PriceSnapshot["provenance"];
+  monthly: { idleFloor: number; ceiling: number; batchExpected: number };
+  spot: null | {
+    /** Spot savings on the expected batch volume at the high end of the spot band (the least it saves). */
+    savingsMonthly: number;
+    /** savingsMonthly over what the same stack costs all on-demand (idle floor + batch on-demand). */
+    savingsShare: number;
+    /** Spot batch node-hours a month at which the saving reaches 25 % of the all-on-demand cost; null when it never does. */
+    breakEvenNodeHours25: number | null;
+    expectedNodeHours: number;
+    savingsMonthlyBand: { low: number; high: number };
+  };
+  batchPools: BatchPoolPrice[];
+  lines: CostLine[];
+  notes: string[];
+}
+
+export interface EstimateOptions {
+  region: string;
+  date: Date;
+  prices: PriceSnapshot;
+  /** The config key that chose a node pool's instance types (for error messages). */
+  poolKey?: (pool: string) => string;
+}
+
+const defaultPoolKey = (pool: string) => (pool === "system" || pool === "stateful" ? `etl-platform:nodePools.${pool}.instanceTypes` : `etl-platform:nodePools.batch (pool "${pool}").instanceTypes`);
+
+function controlPlaneLines(resources: PlannedResource[], hourly: { standard: number; extended: number }, date: Date): CostLine[] {
+  return ofType(resources, "eks:index:Cluster", "aws:eks/cluster:Cluster").map((cluster) => {
+    const version = cluster.inputs.version as KubernetesVersion;
+    const window = eksCalendar[version];
+    if (!window) throw new PriceError(`etl-platform:cluster.kubernetesVersion: ${version} is not in eksCalendar.ts, so its support phase on ${date.toISOString().slice(0, 10)} is unknown`);
+    const phase = supportPhase(version, date);
+    // Past standard support a cluster with upgradePolicy STANDARD is upgraded by EKS and stays at the standard rate;
+    // EXTENDED (EKS's default when unset) keeps the version at the extended rate.
+    const extended = phase !== "standard" && cluster.inputs.upgradePolicy?.supportType !== "STANDARD";
+    const item = `EKS control plane, Kubernetes ${version}, ${extended ? "extended" : "standard"} support on ${date.toISOString().slice(0, 10)} (standard support ends ${window.endOfStandardSupport})`;
+    return line(`control-plane/${cluster.name}`, "control plane", item, HOURS_PER_MONTH, "cluster-hour", extended ? hourly.extended : hourly.standard, "fixed");
+  });
+}
+
+export function estimateCost(resources: PlannedResource[], options: EstimateOptions): CostEstimate {
+  const region = regionPrices(options.prices, options.region);
+  const groups = priceNodeGroups(resources, { region, regionName: options.region, poolKey: options.poolKey ?? defaultPoolKey });
+  const runs = pipelineRuns(resources, groups);
+  const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
+  const publicIps = ofType(resources, "aws:ec2/eip:Eip").length;
+  const interfaceEndpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
+  const kmsKeys = ofType(resources, "aws:kms/key:Key").length;
+  const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
+  const logGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").length;
+
+  const lines: CostLine[] = [
+    ...controlPlaneLines(resources, region.eksClusterHour, options.date),
+    ...(natGateways ? [line("network/nat-gateways", "network", `${natGateways} NAT gateways × ${HOURS_PER_MONTH} h`, natGateways * HOURS_PER_MONTH, "gateway-hour", region.natGatewayHour, "fixed")] : []),
+    ...(publicIps ? [line("network/public-ipv4", "network", `${publicIps} public IPv4 addresses (the NAT gateways' Elastic IPs) × ${HOURS_PER_MONTH} h`, publicIps * HOURS_PER_MONTH, "address-hour", region.publicIpv4Hour, "fixed")] : []),
+    ...interfaceEndpoints.map((endpoint) => {
+      const zones = Array.isArray(endpoint.inputs.subnetIds) ? endpoint.inputs.subnetIds.length : 1;
+      return line(`network/endpoint/${endpoint.name}`, "network", `interface endpoint ${endpoint.name}: ${zones} zones × ${HOURS_PER_MONTH} h`, zones * HOURS_PER_MONTH, "endpoint-hour", region.interfaceEndpointHour, "fixed");
+    }),
+    ...(kmsKeys ? [line("encryption/kms-keys", "encryption", `${kmsKeys} customer-managed KMS keys`, kmsKeys, "key-month", region.kmsKeyMonth, "fixed")] : []),
+    ...nodeGroupLines(groups, region.ebsGp3GBMonth),
+    ...volumeLines(resources, region.ebsGp3GBMonth),
+    ...batchLines(runs),
+    ...(natGateways ? [usageLine("network/nat-data", "network", "NAT data processed (pipelines' internet and AWS API traffic not through the S3 endpoint)", "GB", region.natGatewayGB)] : []),
+    ...(buckets ? [usageLine("object storage/s3", "object storage", `S3 Standard storage in ${buckets} buckets (backups, logs, pipeline artifacts)`, "GB-month", region.s3StandardGBMonth)] : []),
+    ...(logGroups ? [
+      usageLine("logs/ingestion", "logs", `CloudWatch Logs ingestion into ${logGroups} log groups (control plane, VPC flow logs)`, "GB", region.logsIngestionGB),
+      usageLine("logs/storage", "logs", `CloudWatch Logs storage in ${logGroups} log groups`, "GB-month", region.logsStorageGBMonth),
+    ] : []),
+  ];
+
+  const idleFloor = total(lines, ["fixed", "floor"]);
+  const batchExpected = total(lines, ["batch"]);
+  const batchPools = groups.filter((group) => group.batch).map((group) => ({ pool: group.pool, nodeGroup: group.name, instanceType: group.instanceTypes[0], onDemandHour: group.onDemandHour, spotHour: group.spotHour ?? null }));
+  const spotPool = groups.find((group) => group.batch && group.spotHour);
+  let spot: CostEstimate["spot"] = null;
+  if (spotPool?.spotHour) {
+    const spotRuns = runs.filter((run) => run.capacity === "spot");
+    const expectedNodeHours = spotRuns.reduce((sum, run) => sum + run.nodeHours, 0);
+    const saved = (spotHour: number) => cents(spotRuns.reduce((sum, run) => sum + run.nodeHours * (run.pool.onDemandHour - spotHour), 0));
+    const allOnDemand = idleFloor + runs.reduce((sum, run) => sum + run.nodeHours * run.pool.onDemandHour, 0);
+    // Saving share s(H) = H·(od − spot) / (F + H·od), with F the all-on-demand cost without spot batch; s(H) = 25 %
+    // at H = 0.25·F / (0.75·od − spot), and never when spot saves 25 % or less of a node-hour.
+    const floorWithoutSpot = allOnDemand - spotRuns.reduce((sum, run) => sum + run.nodeHours * run.pool.onDemandHour, 0);
+    const margin = (1 - CLAIMED_SAVINGS_SHARE) * spotPool.onDemandHour - spotPool.spotHour.high;
+    const savingsMonthly = saved(spotPool.spotHour.high);
+    spot = {
+      savingsMonthly,
+      savingsShare: allOnDemand > 0 ? Math.round((savingsMonthly / allOnDemand) * 10000) / 10000 : 0,
+      breakEvenNodeHours25: margin > 0 ? Math.round((CLAIMED_SAVINGS_SHARE * floorWithoutSpot) / margin) : null,
+      expectedNodeHours: Math.round(expectedNodeHours * 100) / 100,
+      savingsMonthlyBand: { low: savingsMonthly, high: saved(spotPool.spotHour.low) },
+    };
+  }
+  const notes = [
+    "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool; runs that finish early or share a node cost less.",
+    "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
+    ...(options.prices.provenance === "hand-entered" ? [`Prices: a hand-entered snapshot of ${options.prices.snapshotDate}, not yet regenerated from AWS's feeds (npm run refresh-prices); spot savings in it are approximate.`] : []),
+  ];
+  return {
+    currency: "USD",
+    region: options.region,
+    priceDate: options.date.toISOString().slice(0, 10),
+    snapshotDate: options.prices.snapshotDate,
+    provenance: options.prices.provenance,
+    monthly: { idleFloor, ceiling: total(lines, ["fixed", "ceiling"]), batchExpected },
+    spot,
+    batchPools,
+    lines,
+    notes,
+  };
+}

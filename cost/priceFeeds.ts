@@ -1,0 +1,129 @@
+/**
+ * Readers of AWS's public price feeds, for scripts/refreshPrices.ts:
+ * - the Price List bulk offer files in CSV (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-the-aws-price-list-bulk-api-fetching-price-list-files-manually.html):
+ *   five metadata lines ("FormatVersion", "Disclaimer", "Publication Date", "Version", "OfferCode"), a header,
+ *   then one row per SKU and term. They are hundreds of MB, so they are read a line at a time and only the rows
+ *   the estimate needs are kept;
+ * - the Spot Instance Advisor feed (https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json), whose
+ *   `spot_advisor.<region>.Linux.<type>.s` is the savings over on-demand in per cent. The Price List has no spot prices.
+ */
+import { instanceShape } from "../lib/instanceTypes";
+import type { RegionPrices } from "./priceSnapshotSchema";
+
+/** The offer files the snapshot is read from, by the Price List's offer code. */
+export const OFFER_CODES = ["AmazonEC2", "AmazonEKS", "AmazonVPC", "AmazonS3", "AmazonCloudWatch", "awskms"] as const;
+export type OfferCode = (typeof OFFER_CODES)[number];
+
+export const offerFileUrl = (offer: OfferCode, region: string) => `https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/${offer}/current/${region}/index.csv`;
+export const SPOT_ADVISOR_URL = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json";
+
+const METADATA_KEYS = ["FormatVersion", "Disclaimer", "Publication Date", "Version", "OfferCode"];
+
+/** One CSV record of an offer file: every field quoted, a quote inside a field doubled (RFC 4180). */
+export function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = "";
+      i++;
+      for (;;) {
+        const quote = line.indexOf('"', i);
+        if (quote < 0) throw new Error(`unterminated quoted field in ${JSON.stringify(line.slice(0, 80))}`);
+        value += line.slice(i, quote);
+        if (line[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      fields.push(value);
+      i++; // the comma
+    } else {
+      const comma = line.indexOf(",", i);
+      const end = comma < 0 ? line.length : comma;
+      fields.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return fields;
+}
+
+export interface OfferRow {
+  [column: string]: string;
+}
+
+/** The rows of an offer file, as column -> value; the metadata lines are checked and skipped. */
+export async function* offerRows(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<OfferRow> {
+  let header: string[] | undefined;
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    const fields = csvFields(line);
+    if (lineNumber <= METADATA_KEYS.length) {
+      if (fields[0] !== METADATA_KEYS[lineNumber - 1]) throw new Error(`line ${lineNumber}: expected the offer file's "${METADATA_KEYS[lineNumber - 1]}" line, got ${JSON.stringify(fields[0])}`);
+      continue;
+    }
+    if (!header) {
+      header = fields;
+      for (const column of ["TermType", "Unit", "PricePerUnit", "usageType"]) if (!header.includes(column)) throw new Error(`the offer file's header has no ${column} column`);
+      continue;
+    }
+    const row: OfferRow = {};
+    header.forEach((column, index) => (row[column] = fields[index] ?? ""));
+    yield row;
+  }
+}
+
+type Extracted = Partial<Omit<RegionPrices, "eksClusterHour" | "onDemand" | "spotSavings">> & {
+  eksClusterHour?: Partial<RegionPrices["eksClusterHour"]>;
+  onDemand?: Record<string, number>;
+};
+
+/** Keeps from one offer file's on-demand rows the figures the estimate uses. */
+export async function extractOffer(offer: OfferCode, rows: AsyncIterable<OfferRow>): Promise<Extracted> {
+  const found: Extracted = {};
+  const onDemand: Record<string, number> = {};
+  for await (const row of rows) {
+    if (row.TermType !== "OnDemand") continue;
+    const price = Number(row.PricePerUnit);
+    const usage = row.usageType;
+    const firstTier = (row.StartingRange ?? "0") === "0";
+    if (offer === "AmazonEC2") {
+      const isLinuxInstance = row["Product Family"] === "Compute Instance" && row.Tenancy === "Shared" && row["Operating System"] === "Linux" && row["Pre Installed S/W"] === "NA" && row.CapacityStatus === "Used" && row["License Model"] === "No License required" && row.Unit === "Hrs";
+      if (isLinuxInstance && instanceShape(row["Instance Type"])) onDemand[row["Instance Type"]] = price;
+      else if (usage.endsWith("NatGateway-Hours")) found.natGatewayHour = price;
+      else if (usage.endsWith("NatGateway-Bytes")) found.natGatewayGB = price;
+      else if (usage.endsWith("EBS:VolumeUsage.gp3")) found.ebsGp3GBMonth = price;
+    } else if (offer === "AmazonEKS") {
+      if (usage.endsWith("AmazonEKS-Hours:perCluster")) found.eksClusterHour = { ...found.eksClusterHour, standard: price };
+      else if (usage.endsWith("AmazonEKS-Hours:extendedSupport")) found.eksClusterHour = { ...found.eksClusterHour, extended: price };
+    } else if (offer === "AmazonVPC") {
+      if (usage.endsWith("PublicIPv4:InUseAddress")) found.publicIpv4Hour = price;
+      else if (usage.endsWith("VpcEndpoint-Hours")) found.interfaceEndpointHour = price;
+    } else if (offer === "AmazonS3") {
+      if (usage.endsWith("TimedStorage-ByteHrs") && row["Volume Type"] === "Standard" && firstTier) found.s3StandardGBMonth = price;
+    } else if (offer === "AmazonCloudWatch") {
+      if (usage.endsWith("DataProcessing-Bytes") && firstTier) found.logsIngestionGB = price;
+      else if (usage.endsWith("TimedStorage-ByteHrs")) found.logsStorageGBMonth = price;
+    } else if (offer === "awskms") {
+      if (usage.endsWith("KMS-Keys")) found.kmsKeyMonth = price;
+    }
+  }
+  if (offer === "AmazonEC2") found.onDemand = onDemand;
+  return found;
+}
+
+/** Spot savings (per cent) of the instance types the platform accepts, in one region, from the advisor feed. */
+export function spotSavingsOf(feed: unknown, region: string): Record<string, number> {
+  const linux = (feed as { spot_advisor?: Record<string, { Linux?: Record<string, { s?: unknown }> }> })?.spot_advisor?.[region]?.Linux;
+  if (!linux) throw new Error(`the Spot Instance Advisor feed has no Linux data for ${region}`);
+  const savings: Record<string, number> = {};
+  for (const [type, advice] of Object.entries(linux)) {
+    if (instanceShape(type) && typeof advice.s === "number") savings[type] = advice.s;
+  }
+  return savings;
+}

@@ -1,0 +1,212 @@
+/**
+ * The cost estimate of the plan (cost/): its snapshot, every line's arithmetic on both stacks, what a config
+ * change moves, refusals, the diff of two estimates, the budget guard, and the price-feed parsers.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { estimateCost, type CostEstimate } from "../cost/estimate";
+import { cents, HOURS_PER_MONTH } from "../cost/lines";
+import { extractOffer, offerRows, spotSavingsOf, csvFields } from "../cost/priceFeeds";
+import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
+import { priceSnapshot, PriceError } from "../cost/prices";
+import { costDiffMarkdown, diffCosts } from "../cost/report";
+import { KNOWN_FAMILIES } from "../lib/instanceTypes";
+import { budgetProblem, planCost, planDocument } from "../scripts/plan";
+import type { StackSettings } from "../scripts/offline";
+import { AWS_STACKS, plan, stackSettings, withConfig } from "./harness";
+
+const DAY = new Date("2026-11-25T12:00:00Z");
+const prices = priceSnapshot();
+
+async function costOf(stack: string, settings: StackSettings = stackSettings(stack), date = DAY): Promise<CostEstimate> {
+  const estimate = planCost(await plan(stack, settings, "plan"), settings, date);
+  if (!estimate) throw new Error(`no estimate for ${stack}`);
+  return estimate;
+}
+
+const byId = (estimate: CostEstimate, id: string) => {
+  const found = estimate.lines.find((line) => line.id === id);
+  if (!found) throw new Error(`no line ${id}: ${estimate.lines.map((line) => line.id).join(", ")}`);
+  return found;
+};
+
+describe("the price snapshot", () => {
+  it("has the shape the estimate reads, with a date and a source for every figure", () => {
+    const parsed = priceSnapshotSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "cost", "data", "prices.json"), "utf8")));
+    const figures = Object.keys(parsed.regions["eu-west-1"]);
+    for (const figure of figures) expect(parsed.sources[figure]).toMatch(/https:\/\/|offer file/);
+  });
+
+  // EC2 does not offer every family in every size: c5 has no 8xlarge or 16xlarge (it has 9xlarge and 18xlarge),
+  // and the burstable t3/t3a stop at 2xlarge (https://aws.amazon.com/ec2/instance-types/).
+  const NOT_OFFERED = /^(c5\.(8|16)xlarge|t3a?\.(4|8|12|16)xlarge)$/;
+  it.each(["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1"])("prices every instance type the node pools accept in %s", (region) => {
+    const sizes = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
+    const types = KNOWN_FAMILIES.flatMap((family) => sizes.map((size) => `${family}.${size}`)).filter((type) => !NOT_OFFERED.test(type));
+    const missing = types.filter((type) => prices.regions[region].onDemand[type] === undefined || prices.regions[region].spotSavings[type] === undefined);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
+  let estimate: CostEstimate;
+  beforeAll(async () => {
+    estimate = await costOf(stack);
+  });
+
+  it("is quantity × unit price on every line, and the totals are the sums of their lines", () => {
+    for (const line of estimate.lines) {
+      if (line.basis === "usage") expect(line.monthly).toBeNull();
+      else expect(line.monthly).toBe(cents(line.quantity! * line.unitPrice));
+    }
+    const sum = (...bases: string[]) => cents(estimate.lines.filter((line) => bases.includes(line.basis)).reduce((total, line) => total + line.monthly!, 0));
+    expect(estimate.monthly).toEqual({ idleFloor: sum("fixed", "floor"), ceiling: sum("fixed", "ceiling"), batchExpected: sum("batch") });
+    expect(estimate.monthly.ceiling).toBeGreaterThan(estimate.monthly.idleFloor);
+  });
+
+  it("prices what the stack declares, from the snapshot of its region", async () => {
+    const region = prices.regions[estimate.region];
+    const declared = await plan(stack, stackSettings(stack), "plan");
+    const inputsOf = (type: string) => declared.ofType(type).map((resource) => resource.inputs);
+    expect(byId(estimate, "control-plane/etl-cluster")).toMatchObject({ quantity: HOURS_PER_MONTH, unitPrice: region.eksClusterHour.standard });
+    const nats = inputsOf("aws:ec2/natGateway:NatGateway").length;
+    expect(nats).toBe(stack === "prod" ? 3 : 1);
+    expect(byId(estimate, "network/nat-gateways")).toMatchObject({ quantity: nats * HOURS_PER_MONTH, unitPrice: region.natGatewayHour });
+    expect(byId(estimate, "network/public-ipv4")).toMatchObject({ quantity: nats * HOURS_PER_MONTH, unitPrice: region.publicIpv4Hour });
+    for (const group of declared.ofType("aws:eks/nodeGroup:NodeGroup")) {
+      const { minSize, maxSize } = group.inputs.scalingConfig;
+      const floor = byId(estimate, `nodes/${group.name}/floor`);
+      const ceiling = byId(estimate, `nodes/${group.name}/ceiling`);
+      expect([floor.quantity, ceiling.quantity]).toEqual([minSize * HOURS_PER_MONTH, maxSize * HOURS_PER_MONTH]);
+      const types: string[] = group.inputs.instanceTypes;
+      if (group.inputs.capacityType === "ON_DEMAND") expect(floor.unitPrice).toBe(region.onDemand[types[0]]);
+      // Spot: the dearest type after its advisor discount, so the estimate errs high.
+      else expect(floor.unitPrice).toBeCloseTo(Math.max(...types.map((type) => region.onDemand[type] * (1 - region.spotSavings[type] / 100))), 6);
+    }
+    const kafkaPools = inputsOf("kubernetes:kafka.strimzi.io/v1:KafkaNodePool");
+    const kafkaGiB = kafkaPools.reduce((sum, pool) => sum + pool.spec.replicas * parseInt(pool.spec.storage.volumes[0].size, 10), 0);
+    const kafkaLines = estimate.lines.filter((line) => line.id.startsWith("volumes/KafkaNodePool"));
+    expect(kafkaLines.reduce((sum, line) => sum + line.quantity!, 0)).toBe(kafkaGiB);
+    const postgres = inputsOf("kubernetes:postgresql.cnpg.io/v1:Cluster")[0].spec;
+    expect(byId(estimate, "volumes/CloudNativePG Cluster etl/data").quantity).toBe(postgres.instances * parseInt(postgres.storage.size, 10));
+    expect(byId(estimate, "volumes/CloudNativePG Cluster etl/WAL").quantity).toBe(postgres.instances * parseInt(postgres.walStorage.size, 10));
+    expect(byId(estimate, "encryption/kms-keys").quantity).toBe(inputsOf("aws:kms/key:Key").length);
+  });
+
+  it("bounds each pipeline's batch cost by its schedule, deadline and pool", () => {
+    // orders-kafka-to-postgres runs hourly (730 runs a month) for at most 1800 s, on one spot node.
+    const hourly = byId(estimate, "batch/orders-kafka-to-postgres");
+    expect(hourly.quantity).toBe(365);
+    expect(hourly.unitPrice).toBe(estimate.batchPools.find((pool) => pool.pool === "batch")!.spotHour!.high);
+    // Daily: 28 days' runs scaled to 730 h is 30.42 runs; 7200 s each.
+    expect(byId(estimate, "batch/partner-export-extract").quantity).toBe(60.84);
+    expect(estimate.spot!.savingsMonthly).toBeGreaterThan(0);
+    expect(estimate.spot!.savingsShare).toBeLessThan(1);
+  });
+
+  it("is what README's \"What it costs\" table says for the snapshot's day", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const usd = (value: number) => `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const spot = estimate.spot!;
+    const row = `| ${stack} | ${usd(estimate.monthly.idleFloor)} | ${usd(estimate.monthly.ceiling)} | ${usd(estimate.monthly.batchExpected)} | ${usd(spot.savingsMonthly)} (${(spot.savingsShare * 100).toFixed(1)} %) | ${spot.breakEvenNodeHours25!.toLocaleString("en-US")} spot node-hours a month |`;
+    expect(readme).toContain(row);
+  });
+
+  it("puts spot's break-even where the saving is 25 % of the all-on-demand total", () => {
+    const spot = estimate.spot!;
+    const pool = estimate.batchPools.find((candidate) => candidate.spotHour)!;
+    const onDemandBatch = estimate.lines.filter((line) => line.basis === "batch").reduce((sum, line) => sum + line.quantity! * pool.onDemandHour, 0);
+    const floorWithoutSpot = estimate.monthly.idleFloor + onDemandBatch - spot.expectedNodeHours * pool.onDemandHour;
+    const hours = spot.breakEvenNodeHours25!;
+    const share = (hours * (pool.onDemandHour - pool.spotHour!.high)) / (floorWithoutSpot + hours * pool.onDemandHour);
+    expect(share).toBeCloseTo(0.25, 3);
+  });
+});
+
+describe("what moves the estimate", () => {
+  it("charges the EKS extended-support rate from the day after standard support ends, unless EKS upgrades the cluster", async () => {
+    // 1.35's standard support ends 2027-03-27 (eksCalendar.ts). Prod keeps the version (EXTENDED); staging is upgraded (STANDARD).
+    const lastDay = new Date("2027-03-27T23:00:00Z");
+    const dayAfter = new Date("2027-03-28T01:00:00Z");
+    expect(byId(await costOf("prod", stackSettings("prod"), lastDay), "control-plane/etl-cluster").unitPrice).toBe(0.1);
+    expect(byId(await costOf("prod", stackSettings("prod"), dayAfter), "control-plane/etl-cluster").unitPrice).toBe(0.6);
+    expect(byId(await costOf("staging", stackSettings("staging"), dayAfter), "control-plane/etl-cluster").unitPrice).toBe(0.1);
+  });
+
+  it("changes exactly the NAT and IPv4 lines for one more NAT gateway, and exactly the pool's instance lines for bigger nodes", async () => {
+    const base = await costOf("staging");
+    const network = JSON.parse(stackSettings("staging").config["etl-platform:network"]);
+    const perZone = await costOf("staging", withConfig(stackSettings("staging"), { network: { ...network, natGateways: "perZone" } }));
+    expect(diffCosts(base, perZone).changed.map((change) => change.id).sort()).toEqual(["network/nat-gateways", "network/public-ipv4"]);
+    expect(byId(perZone, "network/nat-gateways").quantity).toBe(2 * HOURS_PER_MONTH);
+
+    const bigger = await costOf("staging", withConfig(stackSettings("staging"), { nodePools: { stateful: { instanceTypes: ["r6i.xlarge"] } } }));
+    expect(diffCosts(base, bigger).changed.map((change) => change.id).sort()).toEqual(["nodes/etl-nodes-stateful/ceiling", "nodes/etl-nodes-stateful/floor"]);
+    expect(byId(bigger, "nodes/etl-nodes-stateful/floor").unitPrice).toBe(2 * byId(base, "nodes/etl-nodes-stateful/floor").unitPrice);
+  });
+
+  it("refuses a region or an instance type the snapshot has no price for, naming the key", async () => {
+    const staging = await plan("staging", stackSettings("staging"), "plan");
+    const resources = planDocument(staging).resources as any[];
+    expect(() => estimateCost(resources, { region: "ap-south-2", date: DAY, prices })).toThrow(PriceError);
+    expect(() => estimateCost(resources, { region: "ap-south-2", date: DAY, prices })).toThrow(/^aws:region: no prices for "ap-south-2"/);
+    // t3 stops at 2xlarge, so a t3.4xlarge system pool passes the shape check but has no price.
+    const settings = withConfig(stackSettings("staging"), { nodePools: { system: { instanceTypes: ["t3.4xlarge"] } } });
+    await expect(costOf("staging", settings)).rejects.toThrow(/^etl-platform:nodePools\.system\.instanceTypes: no on-demand price for t3\.4xlarge in eu-west-1/);
+  });
+
+  it("has no estimate on target: kubernetes, which declares nothing AWS bills", async () => {
+    expect(planCost(await plan("local", stackSettings("local"), "plan"), stackSettings("local"), DAY)).toBeNull();
+  });
+});
+
+describe("two estimates and a budget", () => {
+  it("diffs totals and lines, and shows them as Markdown", async () => {
+    const base = await costOf("staging");
+    const head = { ...base, monthly: { ...base.monthly, idleFloor: base.monthly.idleFloor + 10 }, lines: base.lines.filter((line) => line.id !== "encryption/kms-keys") };
+    const diff = diffCosts(base, head);
+    expect(diff.monthly.idleFloor.delta).toBe(10);
+    expect(diff.changed).toEqual([{ id: "encryption/kms-keys", item: "5 customer-managed KMS keys", base: byId(base, "encryption/kms-keys"), head: null }]);
+    const markdown = costDiffMarkdown("staging", diff);
+    expect(markdown).toContain("| idle floor | $297.20 | $307.20 | +$10.00 |");
+    expect(markdown).toContain("| 5 customer-managed KMS keys | $5.00 (5 key-month × $1) | — |");
+    expect(costDiffMarkdown("staging", diffCosts(base, base))).toContain("No line changed.");
+    expect(diffCosts(null, base).monthly.ceiling.delta).toBe(base.monthly.ceiling);
+    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $297.20 | — |");
+  });
+
+  it("is over budget only when the idle floor exceeds etl-platform:costBudget.monthlyIdleFloor", async () => {
+    const estimate = await costOf("staging");
+    const budget = (monthlyIdleFloor: number) => withConfig(stackSettings("staging"), { costBudget: { monthlyIdleFloor } });
+    expect(budgetProblem(estimate, stackSettings("staging"))).toBeUndefined();
+    expect(budgetProblem(estimate, budget(estimate.monthly.idleFloor))).toBeUndefined();
+    expect(budgetProblem(estimate, budget(200))).toBe(`etl-platform:costBudget.monthlyIdleFloor: the estimated idle floor of $${estimate.monthly.idleFloor.toFixed(2)} a month is over the budget of $200.00 by $${(estimate.monthly.idleFloor - 200).toFixed(2)}; lower the node pools' minimum sizes, storage or NAT gateways, or raise the budget`);
+  });
+});
+
+describe("the price feed readers", () => {
+  const fixture = (name: string) => path.join(__dirname, "fixtures", "pricing", name);
+  const lines = (name: string) => fs.readFileSync(fixture(name), "utf8").split("\n");
+
+  it("splits quoted CSV fields, doubled quotes included", () => {
+    expect(csvFields('"a","b ""c"" d","",e')).toEqual(["a", 'b "c" d', "", "e"]);
+  });
+
+  it("keeps the on-demand Linux, shared-tenancy price of the types the pools accept, and the EC2 network and storage rates", async () => {
+    const found = await extractOffer("AmazonEC2", offerRows(lines("AmazonEC2-eu-west-1.csv")));
+    // Windows, dedicated tenancy, an unused reservation and a reserved term are other rows of the same type.
+    expect(found.onDemand).toEqual({ "m6i.large": 0.107, "r6i.xlarge": 0.282 });
+    expect(found).toMatchObject({ natGatewayHour: 0.048, natGatewayGB: 0.048, ebsGp3GBMonth: 0.088 });
+    expect(await extractOffer("AmazonEKS", offerRows(lines("AmazonEKS-eu-west-1.csv")))).toEqual({ eksClusterHour: { standard: 0.1, extended: 0.6 } });
+  });
+
+  it("refuses a file that is not an offer file", async () => {
+    await expect(extractOffer("AmazonEC2", offerRows(['"SKU","TermType"', '"X","OnDemand"']))).rejects.toThrow('line 1: expected the offer file\'s "FormatVersion" line, got "SKU"');
+  });
+
+  it("reads Linux spot savings of the accepted types from the Spot Instance Advisor feed", () => {
+    const feed = JSON.parse(fs.readFileSync(fixture("spot-advisor-data.json"), "utf8"));
+    expect(spotSavingsOf(feed, "eu-west-1")).toEqual({ "m6i.xlarge": 63, "m5.xlarge": 66 });
+    expect(() => spotSavingsOf(feed, "ap-south-2")).toThrow("no Linux data for ap-south-2");
+  });
+});
