@@ -3,17 +3,33 @@
  * declare. It is not `pulumi preview`: no engine, no providers, no cloud account; values only the cloud knows
  * are shown as "[unknown]".
  *
- *   npm run plan -- --stack staging [--config file.yaml] [--json] [--out dir]
+ *   npm run plan -- --stack staging [--config file.yaml] [--json] [--out dir] [--no-cost] [--date YYYY-MM-DD]
  *
- * Exit status: 0 planned, 1 invalid config (the problems on stderr), 2 usage error.
+ * It ends with a monthly cost estimate of the stack (cost/), from the dated price snapshot in cost/data.
+ * Exit status: see EXIT below and README ("Plan offline").
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { ConfigError } from "../config/load";
-import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun } from "./offline";
+import { estimateCost, type CostEstimate } from "../cost/estimate";
+import type { PlannedResource } from "../cost/plannedResource";
+import { priceSnapshot, PriceError } from "../cost/prices";
+import { costText } from "../cost/report";
+import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun, type StackSettings } from "./offline";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>]";
+
+/** The plan command's exit codes, one table for every use of it (README, "Plan offline"). */
+export const EXIT = {
+  ok: 0,
+  invalidConfig: 1,
+  usage: 2,
+  internalError: 3,
+  /** Reserved for the upgrade-safety diff of two plans: a change that would destroy data. */
+  dangerousChange: 4,
+  overBudget: 5,
+} as const;
 
 class UsageError extends Error {}
 
@@ -22,6 +38,10 @@ interface Options {
   configFile: string;
   json: boolean;
   outDir?: string;
+  /** Leave the cost estimate out (a region or instance type the price snapshot lacks). */
+  cost: boolean;
+  /** The day the estimate is for (the EKS support phase depends on it); today by default. */
+  date: Date;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -29,6 +49,8 @@ export function parseArgs(argv: string[]): Options {
   let configFile: string | undefined;
   let json = false;
   let outDir: string | undefined;
+  let cost = true;
+  let date = new Date();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -40,17 +62,23 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === "--config") configFile = value();
     else if (arg === "--out") outDir = value();
     else if (arg === "--json") json = true;
+    else if (arg === "--no-cost") cost = false;
+    else if (arg === "--date") {
+      const day = value();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) throw new UsageError(`--date expects YYYY-MM-DD, got ${JSON.stringify(day)}`);
+      date = new Date(`${day}T12:00:00Z`);
+    }
     else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
   if (!stack && configFile) stack = path.basename(configFile).replace(/^Pulumi\.|\.ya?ml$/g, "");
   if (!stack) throw new UsageError("--stack is required");
   configFile ??= path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(configFile)) throw new UsageError(`no stack config file at ${configFile}`);
-  return { stack, configFile, json, outDir };
+  return { stack, configFile, json, outDir, cost, date };
 }
 
-/** The plan as one JSON document; every secret value is "[secret]". */
-export function planDocument(run: OfflineRun) {
+/** The plan as one JSON document; every secret value is "[secret]". `cost` is null on a target without AWS resources. */
+export function planDocument(run: OfflineRun, cost?: CostEstimate | null) {
   return {
     stack: run.stack,
     project: run.project,
@@ -63,7 +91,42 @@ export function planDocument(run: OfflineRun) {
       protect: resource.protect,
     })),
     outputs: present(run.rawOutputs),
+    ...(cost === undefined ? {} : { cost }),
   };
+}
+
+/** The stack file's value of a config key, parsed (Pulumi keeps objects as JSON). */
+function configValue(settings: StackSettings, key: string): any {
+  const text = settings.config[key];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The cost estimate of a plan, or null when it declares nothing AWS bills (target: kubernetes). */
+export function planCost(run: OfflineRun, settings: StackSettings, date: Date): CostEstimate | null {
+  if (!run.resources.some((resource) => resource.type.startsWith("aws:"))) return null;
+  const region = configValue(settings, "aws:region");
+  if (typeof region !== "string") throw new PriceError("aws:region: not set, so the plan cannot be priced; set it, or plan with --no-cost");
+  const batchPools: { name?: string }[] = configValue(settings, "etl-platform:nodePools")?.batch ?? [];
+  const poolKey = (pool: string) => {
+    if (pool === "system" || pool === "stateful") return `etl-platform:nodePools.${pool}.instanceTypes`;
+    const index = batchPools.findIndex((candidate) => candidate.name === pool);
+    return index >= 0 ? `etl-platform:nodePools.batch[${index}].instanceTypes` : `etl-platform:nodePools.batch (the default pool "${pool}").instanceTypes`;
+  };
+  const resources = planDocument(run).resources as PlannedResource[];
+  return estimateCost(resources, { region, date, prices: priceSnapshot(), poolKey });
+}
+
+/** The budget problem, or undefined when the stack sets no budget or stays within it. */
+export function budgetProblem(cost: CostEstimate | null, settings: StackSettings): string | undefined {
+  const budget = configValue(settings, "etl-platform:costBudget")?.monthlyIdleFloor;
+  if (typeof budget !== "number" || !cost || cost.monthly.idleFloor <= budget) return undefined;
+  const over = Math.round((cost.monthly.idleFloor - budget) * 100) / 100;
+  return `etl-platform:costBudget.monthlyIdleFloor: the estimated idle floor of $${cost.monthly.idleFloor.toFixed(2)} a month is over the budget of $${budget.toFixed(2)} by $${over.toFixed(2)}; lower the node pools' minimum sizes, storage or NAT gateways, or raise the budget`;
 }
 
 function inputsOf(resource: DeclaredResource): Record<string, any> {
@@ -144,24 +207,36 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\n${USAGE}\n`);
-    return 2;
+    return EXIT.usage;
   }
   const program = require("../index") as () => Promise<Record<string, unknown>>;
+  const settings = readStackFile(options.configFile);
   let run: OfflineRun;
+  let cost: CostEstimate | null | undefined;
   try {
-    run = await runOffline(program, options.stack, readStackFile(options.configFile), "plan");
+    run = await runOffline(program, options.stack, settings, "plan");
+    if (options.cost) cost = planCost(run, settings, options.date);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.problems.join("\n")}\n`);
-    return 1;
+    if (!(error instanceof ConfigError) && !(error instanceof PriceError)) throw error;
+    process.stderr.write(`${error instanceof ConfigError ? error.problems.join("\n") : error.message}\n`);
+    return EXIT.invalidConfig;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(planDocument(run), null, 2)}\n`);
-  else process.stdout.write(`${summary(run)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(planDocument(run, cost), null, 2)}\n`);
+  else {
+    process.stdout.write(`${summary(run)}\n`);
+    if (cost) process.stdout.write(`\n${costText(cost)}\n`);
+    else if (cost === null) process.stdout.write("\nNo cost estimate: the plan declares no AWS resource (target: kubernetes).\n");
+  }
   if (options.outDir) {
     const count = writeManifests(run, options.outDir);
     process.stderr.write(`wrote ${count} files to ${options.outDir}\n`);
   }
-  return 0;
+  const overBudget = cost === undefined ? undefined : budgetProblem(cost, settings);
+  if (overBudget) {
+    process.stderr.write(`${overBudget}\n`);
+    return EXIT.overBudget;
+  }
+  return EXIT.ok;
 }
 
 if (require.main === module) {
@@ -170,6 +245,6 @@ if (require.main === module) {
   const exitAfterFlush = (code: number) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
   main(process.argv.slice(2)).then(exitAfterFlush, (error) => {
     process.stderr.write(`offline plan failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    exitAfterFlush(3);
+    exitAfterFlush(EXIT.internalError);
   });
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { parseArgs, writeManifests } from "../scripts/plan";
+import { EXIT, parseArgs, writeManifests } from "../scripts/plan";
 import { plan, stackSettings } from "./harness";
 
 const ROOT = path.join(__dirname, "..");
@@ -23,6 +23,28 @@ describe("npm run plan", () => {
     expect(document.resources.find((r: any) => r.type === "eks:index:Cluster").inputs.name).toBe("etl-staging");
     // The VPC id only exists once AWS creates it: offline it is unknown, never made up.
     expect(document.resources.find((r: any) => r.type === "aws:ec2/subnet:Subnet").inputs.vpcId).toBe("[unknown]");
+    // The cost estimate's documented shape (README, "What it costs").
+    expect(Object.keys(document.cost)).toEqual(expect.arrayContaining(["currency", "region", "priceDate", "monthly", "spot", "lines"]));
+    expect(Object.keys(document.cost.monthly)).toEqual(["idleFloor", "ceiling", "batchExpected"]);
+    expect(Object.keys(document.cost.spot)).toEqual(expect.arrayContaining(["savingsMonthly", "savingsShare", "breakEvenNodeHours25"]));
+    expect(Object.keys(document.cost.lines[0])).toEqual(expect.arrayContaining(["component", "item", "quantity", "unit", "unitPrice", "monthly"]));
+  });
+
+  it("exits 5 over the stack's cost budget, after printing the plan and its estimate", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    const staging = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8");
+    fs.writeFileSync(file, staging.replace("config:\n", "config:\n  etl-platform:costBudget:\n    monthlyIdleFloor: 100\n"));
+    const { status, stdout, stderr } = runPlan(["--config", file, "--date", "2026-11-25"]);
+    expect(stderr).toMatch(/^etl-platform:costBudget\.monthlyIdleFloor: the estimated idle floor of \$\d+\.\d\d a month is over the budget of \$100\.00/);
+    expect(stdout).toContain("Monthly cost estimate (USD, eu-west-1, 730 h a month, on 2026-11-25");
+    expect(status).toBe(EXIT.overBudget);
+  });
+
+  it("documents one table of exit codes in README", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));
+    expect(Object.values(EXIT)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("exits 1 with only the key-naming problems on stderr for a bad config", () => {
@@ -51,6 +73,8 @@ describe("npm run plan", () => {
     expect(() => parseArgs([])).toThrow("--stack is required");
     expect(() => parseArgs(["--stack", "staging", "--frobnicate"])).toThrow('unknown argument "--frobnicate"');
     expect(() => parseArgs(["--stack"])).toThrow("--stack needs a value");
+    expect(() => parseArgs(["--stack", "staging", "--date", "25.11.2026"])).toThrow('--date expects YYYY-MM-DD, got "25.11.2026"');
+    expect(parseArgs(["--stack", "staging", "--no-cost"]).cost).toBe(false);
   });
 
   it("writes Kubernetes objects and Helm values as YAML files with --out", async () => {
