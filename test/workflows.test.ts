@@ -35,9 +35,34 @@ describe("GitHub Actions workflows", () => {
     expect(runs(check)).toMatch(/npm ci[\s\S]*npm run typecheck[\s\S]*npm run lint[\s\S]*npm test/);
     const plan = workflow.jobs["offline-plan"];
     expect(plan.strategy.matrix.stack).toEqual(["staging", "prod"]);
-    expect(runs(plan)).toContain('npm run --silent plan -- --stack "${{ matrix.stack }}" --json');
-    expect(uses(plan, "actions/upload-artifact")?.with?.path).toBe("plan-${{ matrix.stack }}");
+    // The head and the base branch are both planned, and the cost difference goes to the summary and the artifact.
+    expect(steps(plan).filter((s) => s.uses?.startsWith("actions/checkout@")).map((s) => s.with)).toEqual([undefined, { ref: "${{ github.event.pull_request.base.sha }}", path: "base", "persist-credentials": false }]);
+    expect(runs(plan)).toContain('scripts/ci-plan.sh "${{ matrix.stack }}" "plan-${{ matrix.stack }}" base');
+    expect(uses(plan, "actions/upload-artifact")).toMatchObject({ if: "always()", with: { path: "plan-${{ matrix.stack }}" } });
     expect(JSON.stringify([check, plan])).not.toContain("secrets.");
+  });
+
+  it("comments the cost difference on fork pull requests too, through workflow_run, never running their code", () => {
+    const workflow = load("pull-request-comment.yml");
+    expect(workflow.on).toEqual({ workflow_run: { workflows: [load("pull-request.yml").name], types: ["completed"] } });
+    expect(workflow.permissions).toEqual({ actions: "read", "pull-requests": "write" });
+    const job = workflow.jobs.comment;
+    expect(job.if).toBe("github.event.workflow_run.event == 'pull_request'");
+    expect(steps(job).some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(false);
+    expect(steps(job).some((s) => s.run)).toBe(false);
+    expect(uses(job, "actions/download-artifact")?.with).toMatchObject({ pattern: "offline-plan-*", "run-id": "${{ github.event.workflow_run.id }}" });
+    const script = String(uses(job, "actions/github-script")?.with?.script);
+    // The artifact's pull-request number is data from the pull request's run: checked, and the pull request must be at the planned commit.
+    expect(script).toContain("/^[0-9]+$/.test(");
+    expect(script).toContain("pull.head.sha !== context.payload.workflow_run.head_sha");
+    expect(script).toContain("cost.md");
+    for (const file of fs.readdirSync(WORKFLOWS)) expect(read(file)).not.toContain("pull_request_target");
+  });
+
+  it("fails the plan check with the plan's own exit status (5: over budget)", () => {
+    const script = fs.readFileSync(path.join(__dirname, "..", "scripts", "ci-plan.sh"), "utf8");
+    expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
+    expect(script).toContain('cat "$out/cost.md" >> "$GITHUB_STEP_SUMMARY"');
   });
 
   it("previews each stack with the policy pack only for branches of this repository, through OIDC", () => {
@@ -53,7 +78,7 @@ describe("GitHub Actions workflows", () => {
   // only the listed CIDRs (or is private): they run on a runner named by repository variables (a self-hosted
   // runner in the VPC, or an AWS CodeBuild-hosted one), GitHub-hosted only when neither is set.
   const clusterRunner = "${{ vars.CLUSTER_RUNNER_CODEBUILD_PROJECT && format('codebuild-{0}-{1}-{2}', vars.CLUSTER_RUNNER_CODEBUILD_PROJECT, github.run_id, github.run_attempt) || fromJSON(vars.CLUSTER_RUNNER || '\"ubuntu-latest\"') }}";
-  const allJobs = () => ["pull-request.yml", "deploy.yml", "e2e.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
+  const allJobs = () => ["pull-request.yml", "pull-request-comment.yml", "deploy.yml", "e2e.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
 
   it("runs every job that reaches the cluster on the configurable cluster runner, and only those", () => {
     const jobs = allJobs();
