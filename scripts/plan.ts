@@ -77,8 +77,8 @@ export function parseArgs(argv: string[]): Options {
   return { stack, configFile, json, outDir, cost, date };
 }
 
-/** The plan as one JSON document; every secret value is "[secret]". `cost` is null on a target without AWS resources. */
-export function planDocument(run: OfflineRun, cost?: CostEstimate | null) {
+/** The plan as one JSON document; every secret value is "[secret]". `npm run plan -- --json` adds `cost` (null on a target without AWS resources). */
+export function planDocument(run: OfflineRun) {
   return {
     stack: run.stack,
     project: run.project,
@@ -91,7 +91,6 @@ export function planDocument(run: OfflineRun, cost?: CostEstimate | null) {
       protect: resource.protect,
     })),
     outputs: present(run.rawOutputs),
-    ...(cost === undefined ? {} : { cost }),
   };
 }
 
@@ -107,8 +106,8 @@ function configValue(settings: StackSettings, key: string): any {
 }
 
 /** The cost estimate of a plan, or null when it declares nothing AWS bills (target: kubernetes). */
-export function planCost(run: OfflineRun, settings: StackSettings, date: Date): CostEstimate | null {
-  if (!run.resources.some((resource) => resource.type.startsWith("aws:"))) return null;
+export function planCost(resources: PlannedResource[], settings: StackSettings, date: Date): CostEstimate | null {
+  if (!resources.some((resource) => resource.type.startsWith("aws:"))) return null;
   const region = configValue(settings, "aws:region");
   if (typeof region !== "string") throw new PriceError("aws:region: not set, so the plan cannot be priced; set it, or plan with --no-cost");
   const batchPools: { name?: string }[] = configValue(settings, "etl-platform:nodePools")?.batch ?? [];
@@ -117,7 +116,6 @@ export function planCost(run: OfflineRun, settings: StackSettings, date: Date): 
     const index = batchPools.findIndex((candidate) => candidate.name === pool);
     return index >= 0 ? `etl-platform:nodePools.batch[${index}].instanceTypes` : `etl-platform:nodePools.batch (the default pool "${pool}").instanceTypes`;
   };
-  const resources = planDocument(run).resources as PlannedResource[];
   return estimateCost(resources, { region, date, prices: priceSnapshot(), poolKey });
 }
 
@@ -212,16 +210,19 @@ async function main(argv: string[]): Promise<number> {
   const program = require("../index") as () => Promise<Record<string, unknown>>;
   const settings = readStackFile(options.configFile);
   let run: OfflineRun;
+  let document: ReturnType<typeof planDocument>;
   let cost: CostEstimate | null | undefined;
   try {
     run = await runOffline(program, options.stack, settings, "plan");
-    if (options.cost) cost = planCost(run, settings, options.date);
+    // Built once: the estimate reads the same presented inputs the JSON prints.
+    document = planDocument(run);
+    if (options.cost) cost = planCost(document.resources as PlannedResource[], settings, options.date);
   } catch (error) {
     if (!(error instanceof ConfigError) && !(error instanceof PriceError)) throw error;
     process.stderr.write(`${error instanceof ConfigError ? error.problems.join("\n") : error.message}\n`);
     return EXIT.invalidConfig;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(planDocument(run, cost), null, 2)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(cost === undefined ? document : { ...document, cost }, null, 2)}\n`);
   else {
     process.stdout.write(`${summary(run)}\n`);
     if (cost) process.stdout.write(`\n${costText(cost)}\n`);

@@ -19,7 +19,7 @@ const DAY = new Date("2026-11-25T12:00:00Z");
 const prices = priceSnapshot();
 
 async function costOf(stack: string, settings: StackSettings = stackSettings(stack), date = DAY): Promise<CostEstimate> {
-  const estimate = planCost(await plan(stack, settings, "plan"), settings, date);
+  const estimate = planCost(planDocument(await plan(stack, settings, "plan")).resources as any[], settings, date);
   if (!estimate) throw new Error(`no estimate for ${stack}`);
   return estimate;
 }
@@ -156,7 +156,7 @@ describe("what moves the estimate", () => {
   });
 
   it("has no estimate on target: kubernetes, which declares nothing AWS bills", async () => {
-    expect(planCost(await plan("local", stackSettings("local"), "plan"), stackSettings("local"), DAY)).toBeNull();
+    expect(planCost(planDocument(await plan("local", stackSettings("local"), "plan")).resources as any[], stackSettings("local"), DAY)).toBeNull();
   });
 });
 
