@@ -33,7 +33,7 @@ export const EXIT = {
 
 class UsageError extends Error {}
 
-interface Options {
+export interface Options {
   stack: string;
   configFile: string;
   json: boolean;
@@ -198,6 +198,35 @@ export function writeManifests(run: OfflineRun, outDir: string): number {
   return written;
 }
 
+export interface PlanOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What the command prints and its exit status, for a program run already made (in-process in the tests). */
+export function planOutput(options: Options, settings: StackSettings, run: OfflineRun): PlanOutput {
+  let document: ReturnType<typeof planDocument>;
+  let cost: CostEstimate | null | undefined;
+  try {
+    // Built once: the estimate reads the same presented inputs the JSON prints.
+    document = planDocument(run);
+    if (options.cost) cost = planCost(document.resources as PlannedResource[], settings, options.date);
+  } catch (error) {
+    if (!(error instanceof PriceError)) throw error;
+    return { code: EXIT.invalidConfig, stdout: "", stderr: `${error.message}\n` };
+  }
+  let stdout: string;
+  if (options.json) stdout = `${JSON.stringify(cost === undefined ? document : { ...document, cost }, null, 2)}\n`;
+  else {
+    stdout = `${summary(run)}\n`;
+    if (cost) stdout += `\n${costText(cost)}\n`;
+    else if (cost === null) stdout += "\nNo cost estimate: the plan declares no AWS resource (target: kubernetes).\n";
+  }
+  const overBudget = cost === undefined ? undefined : budgetProblem(cost, settings);
+  return overBudget ? { code: EXIT.overBudget, stdout, stderr: `${overBudget}\n` } : { code: EXIT.ok, stdout, stderr: "" };
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: Options;
   try {
@@ -210,34 +239,21 @@ async function main(argv: string[]): Promise<number> {
   const program = require("../index") as () => Promise<Record<string, unknown>>;
   const settings = readStackFile(options.configFile);
   let run: OfflineRun;
-  let document: ReturnType<typeof planDocument>;
-  let cost: CostEstimate | null | undefined;
   try {
     run = await runOffline(program, options.stack, settings, "plan");
-    // Built once: the estimate reads the same presented inputs the JSON prints.
-    document = planDocument(run);
-    if (options.cost) cost = planCost(document.resources as PlannedResource[], settings, options.date);
   } catch (error) {
-    if (!(error instanceof ConfigError) && !(error instanceof PriceError)) throw error;
-    process.stderr.write(`${error instanceof ConfigError ? error.problems.join("\n") : error.message}\n`);
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.problems.join("\n")}\n`);
     return EXIT.invalidConfig;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(cost === undefined ? document : { ...document, cost }, null, 2)}\n`);
-  else {
-    process.stdout.write(`${summary(run)}\n`);
-    if (cost) process.stdout.write(`\n${costText(cost)}\n`);
-    else if (cost === null) process.stdout.write("\nNo cost estimate: the plan declares no AWS resource (target: kubernetes).\n");
-  }
-  if (options.outDir) {
+  const output = planOutput(options, settings, run);
+  process.stdout.write(output.stdout);
+  if (options.outDir && output.stdout) {
     const count = writeManifests(run, options.outDir);
     process.stderr.write(`wrote ${count} files to ${options.outDir}\n`);
   }
-  const overBudget = cost === undefined ? undefined : budgetProblem(cost, settings);
-  if (overBudget) {
-    process.stderr.write(`${overBudget}\n`);
-    return EXIT.overBudget;
-  }
-  return EXIT.ok;
+  process.stderr.write(output.stderr);
+  return output.code;
 }
 
 if (require.main === module) {
