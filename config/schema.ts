@@ -13,6 +13,10 @@ import { memoryUnitProblem, QUANTITY_PATTERN, storageSizeProblem } from "../lib/
 import { supportedKubernetesVersions } from "../versions";
 import { timeZoneProblem } from "./timeZones";
 
+// A program parses its config once: compiling each object schema into a function first (zod's default, with
+// `new Function`) costs more than it saves, and the plan has a time budget (https://zod.dev/api, z.config jitless).
+z.config({ jitless: true });
+
 /** Adds a check that reports its own message (or nothing) as a custom issue. */
 function check<T extends z.ZodType>(schema: T, problem: (value: z.output<T>) => string | undefined): T {
   return schema.superRefine((value, ctx) => {

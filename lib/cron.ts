@@ -5,6 +5,7 @@
  * `a/n`, or a comma list of those. Parsed here rather than with a cron library: the plan evaluates every schedule,
  * and a library with time-zone arithmetic costs more to load than the whole check.
  */
+import timeZoneData from "../config/data/timeZones.json";
 
 interface FieldSpec {
   name: string;
@@ -190,12 +191,12 @@ export function scheduleGaps(expression: string, timeZone: string): ScheduleGaps
   return gaps;
 }
 
-function utcOffsetMinutes(timeZone: string, at: Date): number {
-  const local = new Date(at.toLocaleString("en-US", { timeZone }));
-  const utc = new Date(at.toLocaleString("en-US", { timeZone: "UTC" }));
-  return (local.getTime() - utc.getTime()) / 60000;
-}
+/**
+ * Zones whose UTC offset moves during the year, generated with the zone names (scripts/generateTimeZones.ts):
+ * asking Intl here would load ICU's time-zone data, a cost the plan's time budget has no room for.
+ */
+const daylightSavingZones = new Set(timeZoneData.daylightSaving);
 
 function observesDaylightSaving(timeZone: string): boolean {
-  return utcOffsetMinutes(timeZone, new Date("2026-01-15T12:00:00Z")) !== utcOffsetMinutes(timeZone, new Date("2026-07-15T12:00:00Z"));
+  return daylightSavingZones.has(timeZone);
 }

@@ -3,6 +3,8 @@ import { cidrContains, cidrsOverlap, defaultSubnetLayout, formatCidr } from "../
 import { scheduleGaps } from "../lib/cron";
 import { findCycle } from "../config/steps";
 import { parseImage } from "../lib/image";
+import timeZoneData from "../config/data/timeZones.json";
+import { daylightSavingZones } from "../scripts/generateTimeZones";
 
 describe("default subnet layout", () => {
   const vpcRange = fc.record({ base: fc.integer({ min: 0, max: 2 ** 32 - 1 }), prefix: fc.integer({ min: 8, max: 20 }) })
@@ -36,6 +38,16 @@ describe("schedule gaps", () => {
     ["*/5 * * * 1-5", "UTC", 300, 2 * 24 * 3600 + 300],
   ])("%s in %s runs between %is and %is apart", (schedule, zone, min, max) => {
     expect(scheduleGaps(schedule, zone)).toEqual({ minSeconds: min, maxSeconds: max });
+  });
+
+  it("widens the gaps by the DST hour exactly in the zones whose offset moves during the year (generated list = Intl now)", () => {
+    // The list is generated (scripts/generateTimeZones.ts) so that a plan needs no Intl time-zone data; it must still
+    // say what ICU says. A zone that changed its rules since would show here.
+    expect(timeZoneData.daylightSaving).toEqual(daylightSavingZones(timeZoneData.names));
+    expect(timeZoneData.daylightSaving).toEqual(expect.arrayContaining(["Europe/Berlin", "America/New_York", "Australia/Sydney"]));
+    expect(timeZoneData.daylightSaving).not.toContain("Asia/Kolkata");
+    expect(scheduleGaps("0 3 * * *", "Australia/Sydney")).toEqual({ minSeconds: 23 * 3600, maxSeconds: 25 * 3600 });
+    expect(scheduleGaps("0 3 * * *", "Asia/Kolkata")).toEqual({ minSeconds: 24 * 3600, maxSeconds: 24 * 3600 });
   });
 
   it("finds the gap of every n-minute schedule", () => {
