@@ -1,6 +1,8 @@
 /**
  * Times the offline plan of each stack against the bare floor of loading Pulumi's SDKs, measured in the same run
- * on the same machine, and prints the ratio. Budget: plan <= 1.5 x floor. A benchmark, not a test.
+ * on the same machine, and prints the ratio. Budget: plan <= 1.5 x floor. Also times the upgrade-safety diff of
+ * prod against HEAD (a git ref: the base is planned in a worktree) against the plain plan of prod: budget 3 x.
+ * A benchmark, not a test.
  *
  *   npm run bench [-- --runs 7]
  */
@@ -12,6 +14,8 @@ const ROOT = path.join(__dirname, "..");
 const BUDGET = 1.5;
 // Exactly what `npm run plan` runs (package.json), without npm's own start-up.
 const PLAN = (stack: string) => ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", stack, "--json"];
+const DIFF_BUDGET = 3;
+const DIFF = ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "prod", "--diff", "HEAD", "--json"];
 const FLOOR = ["-e", "require('@pulumi/pulumi'); require('@pulumi/aws'); require('@pulumi/kubernetes')"];
 
 function seconds(args: string[]): number {
@@ -50,6 +54,12 @@ function main(): void {
     const ratio = planStats.median / floorStats.median;
     withinBudget &&= ratio <= BUDGET;
     console.log(`plan ${stack}: min ${format(planStats.min)}, median ${format(planStats.median)}, ratio ${ratio.toFixed(2)} x floor (budget ${BUDGET})`);
+  }
+  if (plans.has("prod")) {
+    const diffs = Array.from({ length: Math.max(1, Math.ceil(runs / 2)) }, () => seconds(DIFF));
+    const ratio = stats(diffs).median / stats(plans.get("prod")!).median;
+    withinBudget &&= ratio <= DIFF_BUDGET;
+    console.log(`diff prod against HEAD (git worktree): median ${format(stats(diffs).median)}, ratio ${ratio.toFixed(2)} x plan prod (budget ${DIFF_BUDGET})`);
   }
   console.log(withinBudget ? "within budget" : "OVER BUDGET");
 }

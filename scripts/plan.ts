@@ -4,8 +4,10 @@
  * are shown as "[unknown]".
  *
  *   npm run plan -- --stack staging [--config file.yaml] [--json] [--out dir] [--no-cost] [--date YYYY-MM-DD]
+ *   npm run plan -- --stack prod --diff <plan.json | git ref> [--base-dir dir] [--json | --markdown] [--allow-danger]
  *
- * It ends with a monthly cost estimate of the stack (cost/), from the dated price snapshot in cost/data.
+ * It ends with a monthly cost estimate of the stack (cost/), from the dated price snapshot in cost/data. With
+ * --diff it prints instead what would change from the base to this checkout, and how risky each change is (diff/).
  * Exit status: see EXIT below and README ("Plan offline").
  */
 import * as fs from "fs";
@@ -15,10 +17,11 @@ import { ConfigError } from "../config/load";
 import { estimateCost, type CostEstimate } from "../cost/estimate";
 import type { PlannedResource } from "../cost/plannedResource";
 import { priceSnapshot, PriceError } from "../cost/prices";
+import type { runDiff as RunDiff } from "../diff/command";
 import { costText } from "../cost/report";
 import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun, type StackSettings } from "./offline";
 
-const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>]";
+const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>] [--diff <plan.json | git ref> [--base-dir <dir>] [--markdown] [--allow-danger]]";
 
 /** The plan command's exit codes, one table for every use of it (README, "Plan offline"). */
 export const EXIT = {
@@ -26,7 +29,7 @@ export const EXIT = {
   invalidConfig: 1,
   usage: 2,
   internalError: 3,
-  /** Reserved for the upgrade-safety diff of two plans: a change that would destroy data. */
+  /** The diff of two plans (--diff) found a change that would destroy data or that AWS or an operator refuses. */
   dangerousChange: 4,
   overBudget: 5,
 } as const;
@@ -42,6 +45,13 @@ export interface Options {
   cost: boolean;
   /** The day the estimate is for (the EKS support phase depends on it); today by default. */
   date: Date;
+  /** Whether --config was given (a diff's base then plans the same file). */
+  explicitConfig: boolean;
+  /** --diff: the base, a plan JSON file or a git ref. */
+  diff?: string;
+  baseDir?: string;
+  markdown: boolean;
+  allowDanger: boolean;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -51,6 +61,10 @@ export function parseArgs(argv: string[]): Options {
   let outDir: string | undefined;
   let cost = true;
   let date = new Date();
+  let diff: string | undefined;
+  let baseDir: string | undefined;
+  let markdown = false;
+  let allowDanger = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -63,6 +77,10 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === "--out") outDir = value();
     else if (arg === "--json") json = true;
     else if (arg === "--no-cost") cost = false;
+    else if (arg === "--diff") diff = value();
+    else if (arg === "--base-dir") baseDir = value();
+    else if (arg === "--markdown") markdown = true;
+    else if (arg === "--allow-danger") allowDanger = true;
     else if (arg === "--date") {
       const day = value();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) throw new UsageError(`--date expects YYYY-MM-DD, got ${JSON.stringify(day)}`);
@@ -70,11 +88,14 @@ export function parseArgs(argv: string[]): Options {
     }
     else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
+  if ((baseDir || markdown || allowDanger) && !diff) throw new UsageError("--base-dir, --markdown and --allow-danger go with --diff");
+  if (markdown && json) throw new UsageError("--markdown and --json are two formats: choose one");
+  const explicitConfig = configFile !== undefined;
   if (!stack && configFile) stack = path.basename(configFile).replace(/^Pulumi\.|\.ya?ml$/g, "");
   if (!stack) throw new UsageError("--stack is required");
   configFile ??= path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(configFile)) throw new UsageError(`no stack config file at ${configFile}`);
-  return { stack, configFile, json, outDir, cost, date };
+  return { stack, configFile, json, outDir, cost, date, explicitConfig, diff, baseDir, markdown, allowDanger };
 }
 
 /** The plan as one JSON document; every secret value is "[secret]". `npm run plan -- --json` adds `cost` (null on a target without AWS resources). */
@@ -92,6 +113,11 @@ export function planDocument(run: OfflineRun) {
     })),
     outputs: present(run.rawOutputs),
   };
+}
+
+/** 4 when the diff finds a danger, unless the reviewer accepts it knowingly with --allow-danger. */
+export function diffExitCode(danger: boolean, allowDanger: boolean): number {
+  return danger && !allowDanger ? EXIT.dangerousChange : EXIT.ok;
 }
 
 /** The stack file's value of a config key, parsed (Pulumi keeps objects as JSON). */
@@ -245,6 +271,13 @@ async function main(argv: string[]): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.problems.join("\n")}\n`);
     return EXIT.invalidConfig;
+  }
+  if (options.diff) {
+    // Loaded only for a diff: the plain plan has a time budget (README, "The offline plan").
+    const { runDiff } = require("../diff/command") as { runDiff: typeof RunDiff };
+    const result = runDiff({ stack: options.stack, base: options.diff, baseDir: options.baseDir, configFile: options.explicitConfig ? options.configFile : undefined, format: options.json ? "json" : options.markdown ? "markdown" : "text", allowDanger: options.allowDanger }, run, path.join(__dirname, ".."));
+    process.stdout.write(result.stdout);
+    return diffExitCode(result.danger, options.allowDanger);
   }
   const output = planOutput(options, settings, run);
   process.stdout.write(output.stdout);

@@ -1,0 +1,44 @@
+/**
+ * The base of a diff given as a git ref: that commit checked out in a temporary worktree and planned offline
+ * there, with its own program and stack files. The worktree borrows this checkout's node_modules when the two
+ * lockfiles are the same, and installs its own otherwise.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface PlannedBase {
+  /** The base's plan JSON (`npm run plan -- --json`). */
+  document: { resources: any[] };
+  /** The checkout, for the CRD fixtures of chart bumps; removed by `dispose`. */
+  dir: string;
+  dispose: () => void;
+}
+
+export function planRef(root: string, ref: string, stack: string, configFile?: string): PlannedBase {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const commit = git("rev-parse", "--verify", `${ref}^{commit}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "etl-plan-base-"));
+  git("worktree", "add", "--detach", dir, commit);
+  const dispose = () => {
+    try {
+      git("worktree", "remove", "--force", dir);
+    } catch {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    const sameLock = fs.readFileSync(path.join(root, "package-lock.json"), "utf8") === fs.readFileSync(path.join(dir, "package-lock.json"), "utf8");
+    if (sameLock) fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+    else execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+    const args = ["-r", "./scripts/register.js", "scripts/plan.ts", "--json", ...(configFile ? ["--config", path.resolve(configFile)] : ["--stack", stack])];
+    const result = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    // 5 (over budget) still prints the plan.
+    if (result.status !== 0 && result.status !== 5) throw new Error(`the base ${ref} (${commit.slice(0, 7)}) did not plan (exit ${result.status}):\n${result.stderr}`);
+    return { document: JSON.parse(result.stdout), dir, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}

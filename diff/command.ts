@@ -1,0 +1,51 @@
+/** `npm run plan -- --diff <base>`: the head planned in-process against a base plan JSON or a git ref. */
+import * as fs from "fs";
+import { present, type OfflineRun } from "../scripts/offline";
+import { planRef } from "./baseFromRef";
+import { diffPlans, type BaseResource, type HeadResource } from "./planDiff";
+import { counts, diffMarkdown, diffText } from "./report";
+
+export interface DiffRequest {
+  stack: string;
+  /** A plan JSON file, or a git ref to plan in a temporary worktree. */
+  base: string;
+  /** A checkout of the base, for the CRD fixtures of chart bumps (a git ref brings its own). */
+  baseDir?: string;
+  /** The stack file, when given with --config (the base plans the same file). */
+  configFile?: string;
+  format: "text" | "json" | "markdown";
+  allowDanger: boolean;
+}
+
+export interface DiffResult {
+  danger: boolean;
+  stdout: string;
+}
+
+export function headResources(run: OfflineRun): HeadResource[] {
+  return run.resources.map((resource) => ({
+    type: resource.type,
+    name: resource.name,
+    urn: resource.urn,
+    parent: resource.parent,
+    protect: resource.protect,
+    inputs: present(resource.rawInputs) as Record<string, any>,
+    propertyDependencies: resource.propertyDependencies,
+  }));
+}
+
+export function runDiff(request: DiffRequest, run: OfflineRun, root: string): DiffResult {
+  const isFile = fs.existsSync(request.base) && fs.statSync(request.base).isFile();
+  const base = isFile ? { document: JSON.parse(fs.readFileSync(request.base, "utf8")), dir: request.baseDir, dispose: () => undefined } : planRef(root, request.base, request.stack, request.configFile);
+  try {
+    const changes = diffPlans(base.document.resources as BaseResource[], headResources(run), { baseDir: base.dir, headDir: root });
+    const summary = counts(changes);
+    const stdout =
+      request.format === "json" ? `${JSON.stringify({ stack: request.stack, base: request.base, summary, changes }, null, 2)}\n`
+      : request.format === "markdown" ? `${diffMarkdown(request.stack, changes)}\n`
+      : `${diffText(request.stack, request.base, changes)}\n`;
+    return { danger: summary.danger > 0, stdout };
+  } finally {
+    base.dispose();
+  }
+}

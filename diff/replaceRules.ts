@@ -1,0 +1,108 @@
+/**
+ * What Pulumi does when an input of a resource changes: for every resource type the program declares, the input
+ * paths whose change makes its provider replace the resource (delete and create, a new identity) rather than
+ * update it in place. A test fails when a plan of any stack declares a type with no entry here.
+ *
+ * Sources:
+ * - AWS: the Terraform provider that @pulumi/aws bridges marks these arguments `ForceNew`
+ *   (hashicorp/terraform-provider-aws, internal/service/<service>/<resource>.go); pulumi-aws turns them into
+ *   replacements. One entry per resource type, input names as Pulumi spells them.
+ * - Kubernetes: pulumi-kubernetes v4, provider/pkg/provider/diff.go (`forceNewProperties`): `.metadata.name` and
+ *   `.metadata.namespace` for every kind, plus ConfigMap `.data`/`.binaryData`, Secret `.type`, StorageClass
+ *   `.parameters`/`.provisioner`, PersistentVolumeClaim `.spec`; and fields the API server holds immutable
+ *   (PriorityClass `.value`, RoleBinding `.roleRef`, StorageClass `.reclaimPolicy`/`.volumeBindingMode`), which the
+ *   provider's server-side dry run reports and turns into a replacement. A spec change of a custom resource is
+ *   an update: what its operator then does is in operatorRules.ts.
+ * - random: every input of RandomPassword and RandomString forces a new value (pulumi/pulumi-random, schema).
+ */
+
+export type ReplaceRule =
+  /** A custom resource of a provider: these input paths (and anything under them) force a replacement. */
+  | { kind: "resource"; forceNew: string[]; source: string }
+  /** Every input forces a replacement. */
+  | { kind: "resource"; forceNew: "*"; source: string }
+  /** A component (ours, pulumi-eks's, a ConfigGroup): it holds no state; its children carry the changes. */
+  | { kind: "component"; source: string };
+
+const TF = (resource: string) => `terraform-provider-aws ${resource} (ForceNew arguments)`;
+const K8S_DIFF = "pulumi-kubernetes provider/pkg/provider/diff.go";
+const METADATA = ["metadata.name", "metadata.namespace"];
+
+const aws = (resource: string, forceNew: string[]): ReplaceRule => ({ kind: "resource", forceNew, source: TF(resource) });
+const kubernetes = (extra: string[] = [], source = K8S_DIFF): ReplaceRule => ({ kind: "resource", forceNew: [...METADATA, ...extra], source });
+const component = (source: string): ReplaceRule => ({ kind: "component", source });
+
+export const REPLACE_RULES: Record<string, ReplaceRule> = {
+  "aws:autoscaling/tag:Tag": aws("aws_autoscaling_group_tag", ["autoscalingGroupName", "tag"]),
+  "aws:cloudwatch/logGroup:LogGroup": aws("aws_cloudwatch_log_group", ["name", "namePrefix", "logGroupClass"]),
+  "aws:ec2/eip:Eip": aws("aws_eip", ["address", "customerOwnedIpv4Pool", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"]),
+  "aws:ec2/flowLog:FlowLog": aws("aws_flow_log", ["deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination", "logDestinationType", "logFormat", "maxAggregationInterval", "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId"]),
+  "aws:ec2/internetGateway:InternetGateway": aws("aws_internet_gateway", []),
+  "aws:ec2/launchTemplate:LaunchTemplate": aws("aws_launch_template", ["name", "namePrefix"]),
+  "aws:ec2/natGateway:NatGateway": aws("aws_nat_gateway", ["allocationId", "connectivityType", "privateIp", "subnetId"]),
+  "aws:ec2/routeTable:RouteTable": aws("aws_route_table", ["vpcId"]),
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": aws("aws_route_table_association", ["gatewayId", "subnetId"]),
+  "aws:ec2/subnet:Subnet": aws("aws_subnet", ["availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId"]),
+  "aws:ec2/vpc:Vpc": aws("aws_vpc", ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"]),
+  "aws:ec2/vpcEndpoint:VpcEndpoint": aws("aws_vpc_endpoint", ["serviceName", "serviceRegion", "vpcEndpointType", "vpcId"]),
+  "aws:eks/addon:Addon": aws("aws_eks_addon", ["addonName", "clusterName"]),
+  "aws:eks/nodeGroup:NodeGroup": aws("aws_eks_node_group", ["amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"]),
+  "aws:iam/role:Role": aws("aws_iam_role", ["name", "namePrefix", "path"]),
+  "aws:iam/rolePolicy:RolePolicy": aws("aws_iam_role_policy", ["name", "namePrefix", "role"]),
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": aws("aws_iam_role_policy_attachment", ["policyArn", "role"]),
+  "aws:kms/key:Key": aws("aws_kms_key", ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"]),
+  "aws:s3/bucket:Bucket": aws("aws_s3_bucket", ["bucket", "bucketPrefix", "objectLockEnabled"]),
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": aws("aws_s3_bucket_lifecycle_configuration", ["bucket", "expectedBucketOwner"]),
+  "aws:s3/bucketLogging:BucketLogging": aws("aws_s3_bucket_logging", ["bucket", "expectedBucketOwner"]),
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": aws("aws_s3_bucket_ownership_controls", ["bucket"]),
+  "aws:s3/bucketPolicy:BucketPolicy": aws("aws_s3_bucket_policy", ["bucket"]),
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": aws("aws_s3_bucket_public_access_block", ["bucket"]),
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": aws("aws_s3_bucket_server_side_encryption_configuration", ["bucket", "expectedBucketOwner"]),
+  "aws:s3/bucketVersioning:BucketVersioning": aws("aws_s3_bucket_versioning", ["bucket", "expectedBucketOwner", "mfa"]),
+  // pulumi-eks's Cluster is a component, but its inputs map onto one aws.eks.Cluster whose name, encryption key and
+  // service network force a new cluster (aws_eks_cluster: name, encryption_config, kubernetes_network_config are
+  // ForceNew); its subnets and version update in place, within limits (operatorRules.ts).
+  "eks:index:Cluster": { kind: "resource", forceNew: ["name", "encryptionConfigKeyArn", "kubernetesServiceIpAddressRange", "ipFamily", "bootstrapSelfManagedAddons", "serviceRole"], source: `pulumi-eks Cluster over ${TF("aws_eks_cluster")}` },
+  "kubernetes:argoproj.io/v1alpha1:CronWorkflow": kubernetes(),
+  "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
+  "kubernetes:batch/v1:CronJob": kubernetes(),
+  "kubernetes:core/v1:ConfigMap": kubernetes(["data", "binaryData"]),
+  "kubernetes:core/v1:Namespace": kubernetes(),
+  "kubernetes:core/v1:PersistentVolumeClaim": kubernetes(["spec"]),
+  "kubernetes:core/v1:Secret": kubernetes(["type"]),
+  "kubernetes:core/v1:ServiceAccount": kubernetes(),
+  // A Helm release is known by its name and namespace; anything else is a `helm upgrade`.
+  "kubernetes:helm.sh/v3:Release": { kind: "resource", forceNew: ["name", "namespace"], source: "pulumi-kubernetes helm.sh/v3 Release (provider/pkg/provider/helm_release.go)" },
+  "kubernetes:kafka.strimzi.io/v1:Kafka": kubernetes(),
+  "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": kubernetes(),
+  "kubernetes:kafka.strimzi.io/v1:KafkaTopic": kubernetes(),
+  "kubernetes:kafka.strimzi.io/v1:KafkaUser": kubernetes(),
+  "kubernetes:monitoring.coreos.com/v1:PodMonitor": kubernetes(),
+  "kubernetes:monitoring.coreos.com/v1:PrometheusRule": kubernetes(),
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy": kubernetes(),
+  "kubernetes:postgresql.cnpg.io/v1:Cluster": kubernetes(),
+  "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": kubernetes(),
+  "kubernetes:rbac.authorization.k8s.io/v1:Role": kubernetes(),
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": kubernetes(["roleRef"], `${K8S_DIFF}; RoleBinding.roleRef is immutable (k8s.io/kubernetes pkg/apis/rbac/validation)`),
+  "kubernetes:scheduling.k8s.io/v1:PriorityClass": kubernetes(["value"], `${K8S_DIFF}; PriorityClass.value is immutable (k8s.io/kubernetes pkg/apis/scheduling/validation)`),
+  "kubernetes:storage.k8s.io/v1:StorageClass": kubernetes(["parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"], `${K8S_DIFF}; reclaimPolicy and volumeBindingMode are immutable (k8s.io/kubernetes pkg/apis/storage/validation)`),
+  "kubernetes:storage.k8s.io/v1:StorageClassPatch": kubernetes(),
+  "kubernetes:yaml/v2:ConfigGroup": component("pulumi-kubernetes yaml/v2 ConfigGroup: a component over the objects of its files"),
+  // A provider pointed at another cluster: pulumi-kubernetes replaces it, and with it every object it manages.
+  "pulumi:providers:kubernetes": { kind: "resource", forceNew: ["kubeconfig", "context", "cluster"], source: "pulumi-kubernetes provider/pkg/provider/provider.go (DiffConfig: a changed cluster replaces the provider)" },
+  "random:index/randomPassword:RandomPassword": { kind: "resource", forceNew: "*", source: "pulumi-random RandomPassword: every input forces a new value" },
+  "random:index/randomString:RandomString": { kind: "resource", forceNew: "*", source: "pulumi-random RandomString: every input forces a new value" },
+};
+
+/** Our own components (etl-platform:*) hold no state. */
+export function replaceRule(type: string): ReplaceRule | undefined {
+  if (type.startsWith("etl-platform:")) return component("a component of this program");
+  return REPLACE_RULES[type];
+}
+
+/** Whether a changed input path is (or is under) one of the force-new paths. */
+export function forcesReplacement(rule: ReplaceRule, path: string): boolean {
+  if (rule.kind === "component") return false;
+  if (rule.forceNew === "*") return true;
+  return rule.forceNew.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+}

@@ -1,0 +1,116 @@
+/**
+ * How risky each change is. Danger: a refused update, or a delete or replace of something that holds data or
+ * identity (directly or by cascade), or a Kubernetes version step EKS refuses. Caution: chart and Kubernetes
+ * version bumps, and replacing something stateless. Safe: the rest.
+ */
+import { parseQuantity } from "../lib/quantity";
+import { POOL_LABEL } from "../lib/placement";
+
+export type Action = "create" | "update" | "replace" | "delete";
+export type Risk = "danger" | "caution" | "safe";
+
+/** What a resource is on one side of the diff (its presented inputs). */
+export interface Side {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  protect: boolean;
+}
+
+/** Types whose delete or replace loses data or an identity others hold on to. */
+const HOLDS_DATA_OR_IDENTITY: Record<string, string> = {
+  "eks:index:Cluster": "the EKS cluster: everything on it, and its identity (endpoint, OIDC issuer, access entries)",
+  "aws:ec2/vpc:Vpc": "the VPC: every subnet, node and the cluster sit in it",
+  "aws:ec2/subnet:Subnet": "a subnet: its nodes and their volumes' zone placement",
+  "aws:kms/key:Key": "a KMS key: what it encrypted (secrets, volumes, logs, backups) needs it to be read",
+  "aws:s3/bucket:Bucket": "a bucket: its objects (backups, logs, artifacts)",
+  "kubernetes:core/v1:Namespace": "a namespace: deleting it deletes everything in it",
+  "kubernetes:kafka.strimzi.io/v1:Kafka": "the Kafka cluster: its topics' data",
+  "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": "a Kafka node pool: its brokers' volumes are orphaned and a new pool starts empty",
+  "kubernetes:kafka.strimzi.io/v1:KafkaTopic": "a topic: its messages",
+  "kubernetes:postgresql.cnpg.io/v1:Cluster": "the Postgres cluster: a new Cluster starts empty (restore it from backup instead)",
+  "kubernetes:core/v1:PersistentVolumeClaim": "a volume claim: its data",
+  "random:index/randomPassword:RandomPassword": "a generated password: whoever holds the old one is locked out",
+};
+
+function holdsData(side: Side): string | undefined {
+  if (side.type === "aws:eks/nodeGroup:NodeGroup" && side.inputs.labels?.[POOL_LABEL] === "stateful") {
+    return "a stateful node pool: Kafka and Postgres pods are evicted together, and a pool in another zone cannot take their volumes";
+  }
+  return HOLDS_DATA_OR_IDENTITY[side.type];
+}
+
+const sizeOf = (value: unknown) => (typeof value === "string" ? parseQuantity(value) : undefined);
+const get = (object: any, path: string) => path.split(".").reduce((value, key) => (value === undefined || value === null ? undefined : value[key]), object);
+
+/**
+ * Updates an operator or AWS refuses (or ignores), which the API server happily accepts: the update "succeeds"
+ * and nothing happens, or the apply fails half-way.
+ */
+function refusedUpdate(base: Side, head: Side): string | undefined {
+  const [before, after] = [base.inputs, head.inputs];
+  if (head.type === "kubernetes:postgresql.cnpg.io/v1:Cluster") {
+    for (const storage of ["storage", "walStorage"]) {
+      const [was, now] = [get(before, `spec.${storage}`), get(after, `spec.${storage}`)];
+      // cloudnative-pg api/v1/cluster_webhook.go (validateStorageChange, validateWalStorageChange).
+      if (was?.storageClass !== now?.storageClass) return `CloudNativePG's webhook refuses changing spec.${storage}.storageClass (${was?.storageClass} → ${now?.storageClass}) of an existing cluster; create a new cluster from a backup`;
+      if ((sizeOf(now?.size) ?? 0) < (sizeOf(was?.size) ?? 0)) return `CloudNativePG's webhook refuses shrinking spec.${storage}.size (${was?.size} → ${now?.size}): a volume cannot shrink`;
+      if (was && !now) return `CloudNativePG's webhook refuses removing spec.${storage} from an existing cluster`;
+    }
+  }
+  if (head.type === "kubernetes:kafka.strimzi.io/v1:KafkaNodePool") {
+    const volumes = (inputs: any) => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
+    const was = new Map(volumes(before).map((volume: any) => [volume.id ?? 0, volume]));
+    for (const volume of volumes(after)) {
+      const old: any = was.get(volume.id ?? 0);
+      if (!old) continue;
+      // Strimzi KafkaNodePool storage (documentation "Resizing persistent volumes", StorageDiff.java): a smaller
+      // size or another class is reported as a warning in the status and ignored.
+      if ((sizeOf(volume.size) ?? 0) < (sizeOf(old.size) ?? 0)) return `Strimzi does not shrink a Kafka volume (volume ${volume.id ?? 0}: ${old.size} → ${volume.size}): it reports the change and ignores it`;
+      if (old.class !== volume.class) return `Strimzi does not move an existing Kafka volume to another storage class (volume ${volume.id ?? 0}: ${old.class} → ${volume.class}): it reports the change and ignores it; migrate through a new node pool`;
+      if (old.type !== volume.type) return `Strimzi cannot turn volume ${volume.id ?? 0} from ${old.type} into ${volume.type} in place`;
+    }
+  }
+  if (head.type === "kubernetes:kafka.strimzi.io/v1:KafkaTopic" && (after.spec?.partitions ?? 0) < (before.spec?.partitions ?? 0)) {
+    return `Kafka cannot reduce a topic's partitions (${before.spec.partitions} → ${after.spec.partitions}); Strimzi's topic operator marks the KafkaTopic not ready`;
+  }
+  if (head.type === "kubernetes:core/v1:PersistentVolumeClaim" && (sizeOf(get(after, "spec.resources.requests.storage")) ?? 0) < (sizeOf(get(before, "spec.resources.requests.storage")) ?? 0)) {
+    return "the API server refuses shrinking a PersistentVolumeClaim";
+  }
+  return undefined;
+}
+
+const minor = (version: unknown) => (typeof version === "string" && /^1\.\d+$/.test(version) ? Number(version.split(".")[1]) : undefined);
+
+/** The EKS rule for version changes (UpdateClusterVersion): one minor at a time, never down. */
+function versionStep(base: Side, head: Side): { risk: Risk; reason: string } | undefined {
+  if (head.type !== "eks:index:Cluster") return undefined;
+  const [was, now] = [minor(base.inputs.version), minor(head.inputs.version)];
+  if (was === undefined || now === undefined || was === now) return undefined;
+  if (now < was) return { risk: "danger", reason: `a Kubernetes downgrade (${base.inputs.version} → ${head.inputs.version}): EKS cannot downgrade a control plane` };
+  if (now - was > 1) return { risk: "danger", reason: `a Kubernetes step of ${now - was} minors (${base.inputs.version} → ${head.inputs.version}): EKS upgrades one minor at a time; go through each version` };
+  return { risk: "caution", reason: `Kubernetes ${base.inputs.version} → ${head.inputs.version}: upgrade the node groups and add-ons after the control plane` };
+}
+
+export interface Assessment {
+  risk: Risk;
+  reason: string;
+}
+
+/** The risk of one change and why; `cascadeFrom` names what a cascaded replacement follows. */
+export function assess(action: Action, base: Side | undefined, head: Side | undefined, cascadeFrom?: string): Assessment {
+  const side = (head ?? base)!;
+  if (action === "create") return { risk: "safe", reason: "new" };
+  if (action === "delete" || action === "replace") {
+    const verb = action === "delete" ? "deleted" : cascadeFrom ? `replaced because ${cascadeFrom}` : "replaced";
+    const data = holdsData(side);
+    if (data) return { risk: "danger", reason: `${verb}: ${data}` };
+    if (base?.protect || head?.protect) return { risk: "danger", reason: `${verb}, but it is protected: Pulumi refuses until protect is lifted on purpose` };
+    return { risk: "caution", reason: `${verb} (it holds no data)` };
+  }
+  const refused = refusedUpdate(base!, head!);
+  if (refused) return { risk: "danger", reason: refused };
+  const version = versionStep(base!, head!);
+  if (version) return version;
+  return { risk: "safe", reason: cascadeFrom ? `updated because ${cascadeFrom}` : "updated in place" };
+}

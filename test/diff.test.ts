@@ -1,0 +1,185 @@
+/**
+ * The upgrade-safety diff of two plans (diff/): a base and a head for each rule, with the expected action and
+ * risk; every declared type has a replace rule; the JSON shape; the exit codes; the worktree mode on a real commit.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { headResources } from "../diff/command";
+import { diffPlans, type BaseResource, type Change, type HeadResource } from "../diff/planDiff";
+import { REPLACE_RULES, replaceRule } from "../diff/replaceRules";
+import { diffMarkdown, diffText } from "../diff/report";
+import { diffExitCode, EXIT, parseArgs } from "../scripts/plan";
+import type { StackSettings } from "../scripts/offline";
+import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
+
+const ROOT = path.join(__dirname, "..");
+
+async function head(stack: string, settings: StackSettings = stackSettings(stack)): Promise<HeadResource[]> {
+  return headResources(await plan(stack, settings, "plan"));
+}
+
+/** The base as a plan JSON would give it: a copy, edited by `edit` as an older commit would have declared it. */
+const baseOf = (resources: HeadResource[], edit: (resource: BaseResource) => BaseResource = (r) => r): BaseResource[] =>
+  resources.map(({ type, name, parent, inputs, protect }) => edit(JSON.parse(JSON.stringify({ type, name, parent, inputs, protect }))));
+
+const find = (changes: Change[], type: string, name: string) => changes.find((change) => change.type === type && change.name === name);
+const risks = (changes: Change[]) => new Set(changes.map((change) => change.risk));
+
+describe("every resource type has its replacement rule", () => {
+  it.each(STACK_NAMES)("in the plan of %s", async (stack) => {
+    const types = new Set((await head(stack)).map((resource) => resource.type));
+    expect([...types].filter((type) => !replaceRule(type))).toEqual([]);
+  });
+
+  it("cites a source for each", () => {
+    for (const rule of Object.values(REPLACE_RULES)) expect(rule.source.length).toBeGreaterThan(10);
+  });
+});
+
+describe("the diff of two plans", () => {
+  let prod: HeadResource[];
+  beforeAll(async () => {
+    prod = await head("prod");
+  });
+
+  it("finds nothing between a plan and itself", () => {
+    expect(diffPlans(baseOf(prod), prod, { headDir: ROOT })).toEqual([]);
+  });
+
+  it("adding a pipeline only creates and updates: safe", async () => {
+    const settings = stackSettings("prod");
+    const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
+    const changes = diffPlans(baseOf(prod), await head("prod", withConfig(settings, { pipelines: [...pipelines, { ...pipelines[1], name: "new-extract" }] })), { headDir: ROOT });
+    expect(risks(changes)).toEqual(new Set(["safe"]));
+    expect(find(changes, "kubernetes:batch/v1:CronJob", "etl-pipelines-new-extract")).toMatchObject({ action: "create" });
+    expect(changes.map((change) => change.action).sort()).not.toContain("replace");
+  });
+
+  it("shrinking Kafka storage is an update Strimzi ignores: danger", async () => {
+    const settings = stackSettings("prod");
+    const kafka = JSON.parse(settings.config["etl-platform:kafka"]);
+    const changes = diffPlans(baseOf(prod), await head("prod", withConfig(settings, { kafka: { ...kafka, brokerStorageSize: "100Gi" } })), { headDir: ROOT });
+    expect(changes).toEqual([expect.objectContaining({ type: "kubernetes:kafka.strimzi.io/v1:KafkaNodePool", name: "etl-kafka-brokers", action: "update", risk: "danger", paths: ["spec.storage.volumes[0].size"] })]);
+    expect(changes[0].reason).toMatch(/^Strimzi does not shrink a Kafka volume \(volume 0: 200Gi → 100Gi\)/);
+  });
+
+  it("changing the Postgres storage class is an update CloudNativePG's webhook refuses: danger", () => {
+    const base = baseOf(prod, (resource) => {
+      if (resource.type === "kubernetes:postgresql.cnpg.io/v1:Cluster") resource.inputs.spec.storage.storageClass = "gp2";
+      return resource;
+    });
+    const changes = diffPlans(base, prod, { headDir: ROOT });
+    expect(changes).toEqual([expect.objectContaining({ name: "etl-postgres-cluster", action: "update", risk: "danger", paths: ["spec.storage.storageClass"] })]);
+    expect(changes[0].reason).toContain("CloudNativePG's webhook refuses changing spec.storage.storageClass (gp2 → gp3)");
+  });
+
+  it("renaming the stateful pool deletes it: danger", () => {
+    const base = baseOf(prod, (resource) => (resource.type === "aws:eks/nodeGroup:NodeGroup" && resource.name === "etl-nodes-stateful-0" ? { ...resource, name: "etl-nodes-data-0" } : resource));
+    const changes = diffPlans(base, prod, { headDir: ROOT });
+    expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-data-0")).toMatchObject({ action: "delete", risk: "danger" });
+    expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-data-0")!.reason).toContain("renamed to etl-nodes-stateful-0?");
+    expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-stateful-0")).toMatchObject({ action: "create", risk: "safe" });
+  });
+
+  it("renaming the cluster replaces it, and everything that takes its name: danger", async () => {
+    const settings = stackSettings("staging");
+    const cluster = JSON.parse(settings.config["etl-platform:cluster"]);
+    const staging = await head("staging");
+    const changes = diffPlans(baseOf(staging), await head("staging", withConfig(settings, { cluster: { ...cluster, name: "etl-staging-2" } })), { headDir: ROOT });
+    expect(find(changes, "eks:index:Cluster", "etl-cluster")).toMatchObject({ action: "replace", risk: "danger", paths: expect.arrayContaining(["name"]) });
+    // Node groups take the cluster's name (clusterName forces a new node group), the stateful one holds data.
+    expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-stateful")).toMatchObject({ action: "replace", risk: "danger" });
+    expect(find(changes, "aws:eks/addon:Addon", "etl-cluster-coredns")).toMatchObject({ action: "replace" });
+  });
+
+  it("a new VPC CIDR replaces the VPC and subnets, and the cluster's update is refused: danger by cascade", async () => {
+    const settings = stackSettings("staging");
+    const network = JSON.parse(settings.config["etl-platform:network"]);
+    const staging = await head("staging");
+    const changes = diffPlans(baseOf(staging), await head("staging", withConfig(settings, { network: { ...network, cidr: "10.21.0.0/16" } })), { headDir: ROOT });
+    expect(find(changes, "aws:ec2/vpc:Vpc", "etl-network-vpc")).toMatchObject({ action: "replace", risk: "danger", paths: ["cidrBlock"] });
+    // Offline the new VPC's id is unknown on both sides: only the dependency says the NAT gateway's subnet is new.
+    expect(find(changes, "aws:ec2/natGateway:NatGateway", "etl-network-nat-0")).toMatchObject({ action: "replace", risk: "caution", paths: ["subnetId"] });
+    expect(find(changes, "eks:index:Cluster", "etl-cluster")).toMatchObject({ action: "update", risk: "danger" });
+    expect(find(changes, "eks:index:Cluster", "etl-cluster")!.reason).toContain("EKS accepts new subnets only within the cluster's VPC");
+  });
+
+  it("a Kubernetes step of two minors, or down, is danger; one minor is caution with the APIs it removes", () => {
+    const withVersion = (version: string) => baseOf(prod, (resource) => (resource.type === "eks:index:Cluster" ? { ...resource, inputs: { ...resource.inputs, version } } : resource));
+    expect(diffPlans(withVersion("1.33"), prod, { headDir: ROOT })).toEqual([expect.objectContaining({ type: "eks:index:Cluster", action: "update", risk: "danger", paths: ["version"] })]);
+    const headAt = (version: string) => prod.map((resource) => (resource.type === "eks:index:Cluster" ? { ...resource, inputs: { ...resource.inputs, version } } : resource));
+    expect(diffPlans(baseOf(prod), headAt("1.34"), { headDir: ROOT })[0]).toMatchObject({ risk: "danger", reason: expect.stringContaining("downgrade") });
+    const oneMinor = diffPlans(withVersion("1.34"), prod, { headDir: ROOT })[0];
+    expect(oneMinor).toMatchObject({ risk: "caution", reason: expect.stringContaining("no declared object uses an API removed or deprecated") });
+    // An object on an API removed on the way is named.
+    const flowSchema = { type: "kubernetes:flowcontrol.apiserver.k8s.io/v1beta3:FlowSchema", name: "etl-flow", urn: "urn:x", inputs: {}, protect: false, propertyDependencies: {} };
+    const withOld = [...prod, flowSchema];
+    const fromOld = diffPlans(baseOf(withOld).map((r) => (r.type === "eks:index:Cluster" ? { ...r, inputs: { ...r.inputs, version: "1.31" } } : r)), withOld.map((r) => (r.type === "eks:index:Cluster" ? { ...r, inputs: { ...r.inputs, version: "1.32" } } : r)), { headDir: ROOT });
+    expect(fromOld[0].reason).toContain("etl-flow (flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema) is removed in 1.32");
+  });
+
+  it("a chart bump is caution, naming the CRDs whose schema changed and the fields we set that the new one lacks", () => {
+    // A base checkout whose Strimzi fixture is an older version without KafkaNodePool's spec.storage.
+    const release = prod.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release" && resource.inputs.chart === "strimzi-kafka-operator")!;
+    const version = release.inputs.version;
+    const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-base-"));
+    const headFixture = path.join(ROOT, "test", "fixtures", "upstream", `strimzi-kafka-operator-${version}`);
+    const baseFixture = path.join(baseDir, "test", "fixtures", "upstream", "strimzi-kafka-operator-1.1.0");
+    fs.cpSync(headFixture, baseFixture, { recursive: true });
+    // The head's schema is the base's with spec.storage dropped: our KafkaNodePools set it, so it must be named.
+    const headDir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-head-"));
+    const headCopy = path.join(headDir, "test", "fixtures", "upstream", `strimzi-kafka-operator-${version}`);
+    fs.cpSync(headFixture, headCopy, { recursive: true });
+    const poolCrd = fs.readdirSync(path.join(headCopy, "crds")).find((file) => /kafkanodepool/i.test(file))!;
+    const { parse, stringify } = require("yaml");
+    const crd = parse(fs.readFileSync(path.join(headCopy, "crds", poolCrd), "utf8"));
+    for (const served of crd.spec.versions) delete served.schema.openAPIV3Schema.properties.spec.properties.storage;
+    fs.writeFileSync(path.join(headCopy, "crds", poolCrd), stringify(crd));
+
+    const base = baseOf(prod, (resource) => (resource.name === release.name ? { ...resource, inputs: { ...resource.inputs, version: "1.1.0" } } : resource));
+    const [change] = diffPlans(base, prod, { baseDir, headDir });
+    expect(change).toMatchObject({ name: release.name, action: "update", risk: "caution", paths: ["version"] });
+    expect(change.reason).toBe(`strimzi-kafka-operator 1.1.0 → ${version}: CRDs KafkaNodePool (changed); fields we set that the new schema lacks: etl-kafka-controllers: spec.storage, etl-kafka-brokers: spec.storage`);
+    expect(diffPlans(base, prod, { headDir: ROOT })[0].reason).toContain("CRD changes not compared (no base checkout");
+  });
+});
+
+describe("the diff's output and exit status", () => {
+  it("has a stable JSON shape, and text and Markdown that say why", async () => {
+    const prod = await head("prod");
+    const base = baseOf(prod, (resource) => (resource.type === "kubernetes:kafka.strimzi.io/v1:KafkaNodePool" ? { ...resource, inputs: { ...resource.inputs, spec: { ...resource.inputs.spec, storage: { ...resource.inputs.spec.storage, volumes: [{ ...resource.inputs.spec.storage.volumes[0], size: "500Gi" }] } } } } : resource));
+    const changes = diffPlans(base, prod, { headDir: ROOT });
+    for (const change of changes) expect(Object.keys(change).sort()).toEqual(["action", "component", "name", "paths", "reason", "risk", "type"]);
+    expect(changes.map((change) => change.component)).toEqual(["data:Kafka", "data:Kafka"]);
+    expect(diffText("prod", "base.json", changes)).toContain("DANGER  update  kubernetes:kafka.strimzi.io/v1:KafkaNodePool etl-kafka-brokers [spec.storage.volumes[0].size]");
+    expect(diffMarkdown("prod", changes)).toContain("**2 danger**, 0 caution, 0 safe.");
+    expect(diffMarkdown("prod", [])).toContain("Nothing changes.");
+  });
+
+  it("points danger findings at the operations guide's section on changing data safely", () => {
+    expect(diffText("prod", "main", [{ type: "t", name: "n", component: "c", action: "delete", risk: "danger", paths: [], reason: "r" }])).toContain('docs/operations.md ("Change data safely")');
+    expect(fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8")).toMatch(/^## Change data safely$/m);
+  });
+
+  it("exits 4 on danger unless --allow-danger, and takes --diff's options only with --diff", () => {
+    expect(diffExitCode(true, false)).toBe(EXIT.dangerousChange);
+    expect(diffExitCode(true, true)).toBe(EXIT.ok);
+    expect(diffExitCode(false, false)).toBe(EXIT.ok);
+    expect(parseArgs(["--stack", "prod", "--diff", "main", "--markdown", "--allow-danger"])).toMatchObject({ diff: "main", markdown: true, allowDanger: true });
+    expect(() => parseArgs(["--stack", "prod", "--allow-danger"])).toThrow("--base-dir, --markdown and --allow-danger go with --diff");
+  });
+
+  it("plans a git ref of this repository in a temporary worktree", () => {
+    // The commit that added the cost estimate: a real commit, planned with its own program and stack file.
+    const commit = execFileSync("git", ["log", "--format=%H", "-1", "--grep", "^Cost estimate of a plan"], { cwd: ROOT, encoding: "utf8" }).trim();
+    expect(commit).toMatch(/^[0-9a-f]{40}$/);
+    const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "staging", "--diff", commit, "--json"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(EXIT.ok);
+    const document = JSON.parse(result.stdout);
+    expect(document).toMatchObject({ stack: "staging", base: commit, summary: { danger: 0 } });
+    expect(execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
+  });
+});
