@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The offline plan of one stack in a pull request's CI job: plans the head (this checkout) and, when a checkout
-# of the base branch is given, the base; writes the cost difference as Markdown (cost.md) for the job summary and
-# the pull-request comment; and exits with the plan's status (README, "The offline plan": 5 is over budget).
+# of the base branch is given, the base; writes the cost difference (cost.md) and the upgrade-safety diff
+# (safety.md) as Markdown for the job summary and the pull-request comment; and exits with the plan's status, or
+# else the diff's (README, "The offline plan": 5 is over budget, 4 a dangerous change).
 #
 #   scripts/ci-plan.sh <stack> <out dir> [<base checkout dir>]
 set -uo pipefail
@@ -30,7 +31,28 @@ fi
 if [ "$status" -eq 5 ]; then
   { echo; echo "**Over budget:** $(cat "$out/plan.err")"; } >> "$out/cost.md"
 fi
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  cat "$out/cost.md" >> "$GITHUB_STEP_SUMMARY"
+
+# A maintainer accepts a danger knowingly by labelling the pull request allow-danger (ALLOW_DANGER=true).
+allow=()
+if [ "${ALLOW_DANGER:-false}" = "true" ]; then allow=(--allow-danger); fi
+diff_status=0
+if [ -s "$out/base.json" ]; then
+  npm run --silent plan -- --stack "$stack" --diff "$out/base.json" --base-dir "$base" --markdown "${allow[@]}" > "$out/safety.md"
+  diff_status=$?
+  if grep -q '^\*\*[1-9][0-9]* danger\*\*' "$out/safety.md"; then
+    if [ "$diff_status" -eq 4 ]; then
+      { echo; echo "**This pull request would destroy data, or make a change AWS or an operator refuses.** docs/operations.md (\"Change data safely\") says how to make each change safely. A maintainer who accepts it knowingly labels the pull request \`allow-danger\`."; } >> "$out/safety.md"
+    else
+      { echo; echo "Accepted knowingly: the pull request is labelled \`allow-danger\`."; } >> "$out/safety.md"
+    fi
+  fi
+else
+  # shellcheck disable=SC2016 # the backquotes are Markdown, not a command substitution
+  printf '#### Upgrade safety of `%s`\n\nNo base plan to compare with (a new stack, or the base does not plan).\n' "$stack" > "$out/safety.md"
 fi
-exit "$status"
+
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  cat "$out/cost.md" "$out/safety.md" >> "$GITHUB_STEP_SUMMARY"
+fi
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$diff_status"

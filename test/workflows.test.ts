@@ -38,6 +38,9 @@ describe("GitHub Actions workflows", () => {
     // The head and the base branch are both planned, and the cost difference goes to the summary and the artifact.
     expect(steps(plan).filter((s) => s.uses?.startsWith("actions/checkout@")).map((s) => s.with)).toEqual([undefined, { ref: "${{ github.event.pull_request.base.sha }}", path: "base", "persist-credentials": false }]);
     expect(runs(plan)).toContain('scripts/ci-plan.sh "${{ matrix.stack }}" "plan-${{ matrix.stack }}" base');
+    // Only a maintainer's label accepts a dangerous change, and adding it re-runs the check.
+    expect(steps(plan).find((s) => s.run?.includes("ci-plan.sh"))).toMatchObject({ env: { ALLOW_DANGER: "${{ contains(github.event.pull_request.labels.*.name, 'allow-danger') }}" } });
+    expect(workflow.on.pull_request.types).toEqual(expect.arrayContaining(["opened", "synchronize", "labeled", "unlabeled"]));
     expect(uses(plan, "actions/upload-artifact")).toMatchObject({ if: "always()", with: { path: "plan-${{ matrix.stack }}" } });
     expect(JSON.stringify([check, plan])).not.toContain("secrets.");
   });
@@ -55,14 +58,15 @@ describe("GitHub Actions workflows", () => {
     // The artifact's pull-request number is data from the pull request's run: checked, and the pull request must be at the planned commit.
     expect(script).toContain("/^[0-9]+$/.test(");
     expect(script).toContain("pull.head.sha !== context.payload.workflow_run.head_sha");
-    expect(script).toContain("cost.md");
+    expect(script).toContain('["cost.md", "safety.md"]');
     for (const file of fs.readdirSync(WORKFLOWS)) expect(read(file)).not.toContain("pull_request_target");
   });
 
-  it("fails the plan check with the plan's own exit status (5: over budget)", () => {
+  it("fails the plan check with the plan's own exit status (5: over budget), else the diff's (4: danger)", () => {
     const script = fs.readFileSync(path.join(__dirname, "..", "scripts", "ci-plan.sh"), "utf8");
-    expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"$/m);
-    expect(script).toContain('cat "$out/cost.md" >> "$GITHUB_STEP_SUMMARY"');
+    expect(script).toMatch(/status=\$\?[\s\S]*exit "\$status"; fi\nexit "\$diff_status"$/m);
+    expect(script).toContain('--diff "$out/base.json" --base-dir "$base" --markdown "${allow[@]}"');
+    expect(script).toContain('cat "$out/cost.md" "$out/safety.md" >> "$GITHUB_STEP_SUMMARY"');
   });
 
   it("previews each stack with the policy pack only for branches of this repository, through OIDC", () => {
