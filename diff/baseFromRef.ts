@@ -8,6 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+/** A --diff base that is neither a plan JSON nor a git ref: a usage error (exit 2), not a crash. */
+export class DiffInputError extends Error {}
+
 export interface PlannedBase {
   /** The base's plan JSON (`npm run plan -- --json`). */
   document: { resources: any[] };
@@ -18,7 +21,12 @@ export interface PlannedBase {
 
 export function planRef(root: string, ref: string, stack: string, configFile?: string): PlannedBase {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-  const commit = git("rev-parse", "--verify", `${ref}^{commit}`);
+  let commit: string;
+  try {
+    commit = git("rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+  } catch {
+    throw new DiffInputError(`--diff ${ref}: neither a plan JSON file nor a git ref of this repository`);
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "etl-plan-base-"));
   git("worktree", "add", "--detach", dir, commit);
   const dispose = () => {

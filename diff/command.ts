@@ -1,7 +1,9 @@
 /** `npm run plan -- --diff <base>`: the head planned in-process against a base plan JSON or a git ref. */
 import * as fs from "fs";
 import { present, type OfflineRun } from "../scripts/offline";
-import { planRef } from "./baseFromRef";
+import { DiffInputError, planRef } from "./baseFromRef";
+
+export { DiffInputError };
 import { diffPlans, type BaseResource, type HeadResource } from "./planDiff";
 import { counts, diffMarkdown, diffText } from "./report";
 
@@ -34,9 +36,20 @@ export function headResources(run: OfflineRun): HeadResource[] {
   }));
 }
 
+function readPlanDocument(file: string): { resources: unknown[] } {
+  let document: any;
+  try {
+    document = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    throw new DiffInputError(`--diff ${file}: not JSON; give a plan written by npm run plan -- --json, or a git ref`);
+  }
+  if (!Array.isArray(document?.resources)) throw new DiffInputError(`--diff ${file}: not a plan (no resources); give a plan written by npm run plan -- --json, or a git ref`);
+  return document;
+}
+
 export function runDiff(request: DiffRequest, run: OfflineRun, root: string): DiffResult {
   const isFile = fs.existsSync(request.base) && fs.statSync(request.base).isFile();
-  const base = isFile ? { document: JSON.parse(fs.readFileSync(request.base, "utf8")), dir: request.baseDir, dispose: () => undefined } : planRef(root, request.base, request.stack, request.configFile);
+  const base = isFile ? { document: readPlanDocument(request.base), dir: request.baseDir, dispose: () => undefined } : planRef(root, request.base, request.stack, request.configFile);
   try {
     const changes = diffPlans(base.document.resources as BaseResource[], headResources(run), { baseDir: base.dir, headDir: root });
     const summary = counts(changes);

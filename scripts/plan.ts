@@ -17,7 +17,7 @@ import { ConfigError } from "../config/load";
 import { estimateCost, type CostEstimate } from "../cost/estimate";
 import type { PlannedResource } from "../cost/plannedResource";
 import { priceSnapshot, PriceError } from "../cost/prices";
-import type { runDiff as RunDiff } from "../diff/command";
+import type { DiffInputError as DiffInputErrorClass, runDiff as RunDiff } from "../diff/command";
 import { costText } from "../cost/report";
 import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun, type StackSettings } from "./offline";
 
@@ -274,8 +274,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.diff) {
     // Loaded only for a diff: the plain plan has a time budget (README, "The offline plan").
-    const { runDiff } = require("../diff/command") as { runDiff: typeof RunDiff };
-    const result = runDiff({ stack: options.stack, base: options.diff, baseDir: options.baseDir, configFile: options.explicitConfig ? options.configFile : undefined, format: options.json ? "json" : options.markdown ? "markdown" : "text", allowDanger: options.allowDanger }, run, path.join(__dirname, ".."));
+    const { runDiff, DiffInputError } = require("../diff/command") as { runDiff: typeof RunDiff; DiffInputError: typeof DiffInputErrorClass };
+    let result: ReturnType<typeof RunDiff>;
+    try {
+      result = runDiff({ stack: options.stack, base: options.diff, baseDir: options.baseDir, configFile: options.explicitConfig ? options.configFile : undefined, format: options.json ? "json" : options.markdown ? "markdown" : "text", allowDanger: options.allowDanger }, run, path.join(__dirname, ".."));
+    } catch (error) {
+      if (!(error instanceof DiffInputError)) throw error;
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return EXIT.usage;
+    }
     process.stdout.write(result.stdout);
     return diffExitCode(result.danger, options.allowDanger);
   }

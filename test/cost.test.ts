@@ -13,7 +13,7 @@ import { costDiffMarkdown, diffCosts } from "../cost/report";
 import { KNOWN_FAMILIES } from "../lib/instanceTypes";
 import { budgetProblem, planCost, planDocument } from "../scripts/plan";
 import type { StackSettings } from "../scripts/offline";
-import { AWS_STACKS, plan, stackSettings, withConfig } from "./harness";
+import { AWS_STACKS, configProblems, plan, stackSettings, withConfig } from "./harness";
 
 const DAY = new Date("2026-11-25T12:00:00Z");
 const prices = priceSnapshot();
@@ -172,6 +172,13 @@ describe("two estimates and a budget", () => {
     expect(costDiffMarkdown("staging", diffCosts(base, base))).toContain("No line changed.");
     expect(diffCosts(null, base).monthly.ceiling.delta).toBe(base.monthly.ceiling);
     expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $297.20 | — |");
+  });
+
+  it("takes a positive budget on AWS stacks only, naming the key otherwise", () => {
+    expect(configProblems({ environment: "staging", costBudget: { monthlyIdleFloor: 0 } })).toEqual([expect.stringMatching(/^etl-platform:costBudget\.monthlyIdleFloor: /)]);
+    expect(configProblems({ environment: "staging", costBudget: { monthlyIdleFloor: 300, monthlyCeiling: 1 } })).toEqual(["etl-platform:costBudget.monthlyCeiling: unknown key (check its spelling against docs/config.md)"]);
+    expect(configProblems({ environment: "staging", target: "kubernetes", costBudget: { monthlyIdleFloor: 300 } })).toEqual([expect.stringMatching(/^etl-platform:costBudget: expected nothing on target: kubernetes/)]);
+    expect(configProblems({ environment: "staging", costBudget: { monthlyIdleFloor: 300 } })).toEqual([]);
   });
 
   it("is over budget only when the idle floor exceeds etl-platform:costBudget.monthlyIdleFloor", async () => {

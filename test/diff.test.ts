@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { headResources } from "../diff/command";
+import { DiffInputError, headResources, runDiff } from "../diff/command";
 import { diffPlans, type BaseResource, type Change, type HeadResource } from "../diff/planDiff";
 import { REPLACE_RULES, replaceRule } from "../diff/replaceRules";
 import { diffMarkdown, diffText } from "../diff/report";
@@ -169,6 +169,18 @@ describe("the diff's output and exit status", () => {
     expect(diffExitCode(false, false)).toBe(EXIT.ok);
     expect(parseArgs(["--stack", "prod", "--diff", "main", "--markdown", "--allow-danger"])).toMatchObject({ diff: "main", markdown: true, allowDanger: true });
     expect(() => parseArgs(["--stack", "prod", "--allow-danger"])).toThrow("--base-dir, --markdown and --allow-danger go with --diff");
+  });
+
+  it("refuses a base that is neither a plan JSON nor a git ref (exit 2, not a crash)", async () => {
+    const run = await plan("staging", stackSettings("staging"), "plan");
+    const request = { stack: "staging", format: "json" as const, allowDanger: false };
+    const notPlan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "diff-")), "x.json");
+    fs.writeFileSync(notPlan, "{}");
+    expect(() => runDiff({ ...request, base: notPlan }, run, ROOT)).toThrow(new DiffInputError(`--diff ${notPlan}: not a plan (no resources); give a plan written by npm run plan -- --json, or a git ref`));
+    expect(() => runDiff({ ...request, base: "no-such-ref-anywhere" }, run, ROOT)).toThrow(DiffInputError);
+    const planFile = path.join(path.dirname(notPlan), "plan.json");
+    fs.writeFileSync(planFile, JSON.stringify({ resources: baseOf(headResources(run)) }));
+    expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });
   });
 
   it("plans a git ref of this repository in a temporary worktree", () => {
