@@ -71,8 +71,27 @@ function refusedUpdate(base: Side, head: Side): string | undefined {
       if (old.type !== volume.type) return `Strimzi cannot turn volume ${volume.id ?? 0} from ${old.type} into ${volume.type} in place`;
     }
   }
+  if (head.type === "kubernetes:kafka.strimzi.io/v1:KafkaNodePool" && (after.spec?.roles ?? []).includes("broker") && (after.spec?.replicas ?? 0) < (before.spec?.replicas ?? 0)) {
+    // Strimzi's broker scale-down check (KafkaReconciler; documentation "Skipping checks on scale-down
+    // operations"): brokers that still hold partition replicas are not removed, and the reconciliation fails.
+    return `Strimzi refuses to remove brokers that still hold partition replicas (${before.spec.replicas} → ${after.spec.replicas}): move them off first (a KafkaRebalance with mode remove-brokers), then scale down`;
+  }
   if (head.type === "kubernetes:kafka.strimzi.io/v1:KafkaTopic" && (after.spec?.partitions ?? 0) < (before.spec?.partitions ?? 0)) {
     return `Kafka cannot reduce a topic's partitions (${before.spec.partitions} → ${after.spec.partitions}); Strimzi's topic operator marks the KafkaTopic not ready`;
+  }
+  if (head.type === "kubernetes:postgresql.cnpg.io/v1:Cluster") {
+    const major = (image: unknown) => Number(/:(\d+)/.exec(String(image ?? ""))?.[1]);
+    const [was, now] = [major(before.spec?.imageName), major(after.spec?.imageName)];
+    // cloudnative-pg api/v1/cluster_webhook.go (validateImageChange): a major version never goes down.
+    if (now < was) return `CloudNativePG's webhook refuses a Postgres major downgrade (${was} → ${now})`;
+  }
+  if (head.type === "kubernetes:helm.sh/v3:Release" && head.inputs.chart === "kube-prometheus-stack") {
+    const claim = (inputs: any) => get(inputs, "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec");
+    const [was, now] = [claim(before), claim(after)];
+    // A StatefulSet's volumeClaimTemplates are immutable and a volume cannot shrink: prometheus-operator cannot
+    // carry a smaller size or another class over to the existing volumes (its documentation, "Resizing volumes").
+    if (was && now && (sizeOf(now.resources?.requests?.storage) ?? 0) < (sizeOf(was.resources?.requests?.storage) ?? 0)) return `Prometheus's volume cannot shrink (${was.resources.requests.storage} → ${now.resources.requests.storage}): prometheus-operator cannot apply it to the existing volumes`;
+    if (was && now && was.storageClassName !== now.storageClassName) return `Prometheus's volumes cannot move to another storage class (${was.storageClassName} → ${now.storageClassName}) in place: the metrics history stays on the old volumes`;
   }
   if (head.type === "kubernetes:core/v1:PersistentVolumeClaim" && (sizeOf(get(after, "spec.resources.requests.storage")) ?? 0) < (sizeOf(get(before, "spec.resources.requests.storage")) ?? 0)) {
     return "the API server refuses shrinking a PersistentVolumeClaim";
@@ -112,5 +131,9 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
   if (refused) return { risk: "danger", reason: refused };
   const version = versionStep(base!, head!);
   if (version) return version;
+  const postgresMajor = (inputs: any) => Number(/:(\d+)/.exec(String(inputs.spec?.imageName ?? ""))?.[1]);
+  if (head!.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && postgresMajor(head!.inputs) > postgresMajor(base!.inputs)) {
+    return { risk: "caution", reason: `a Postgres major upgrade (${postgresMajor(base!.inputs)} → ${postgresMajor(head!.inputs)}): CloudNativePG upgrades in place offline (pg_upgrade), so the cluster is down meanwhile; take a backup first` };
+  }
   return { risk: "safe", reason: cascadeFrom ? `updated because ${cascadeFrom}` : "updated in place" };
 }

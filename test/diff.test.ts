@@ -75,6 +75,21 @@ describe("the diff of two plans", () => {
     expect(changes[0].reason).toContain("CloudNativePG's webhook refuses changing spec.storage.storageClass (gp2 → gp3)");
   });
 
+  it("removing brokers, a Postgres major downgrade or a smaller Prometheus volume is refused: danger; a major upgrade is caution", () => {
+    const edit = (type: string, change: (inputs: any) => void) => baseOf(prod, (resource) => {
+      if (resource.type === type && (type !== "kubernetes:helm.sh/v3:Release" || resource.inputs.chart === "kube-prometheus-stack")) change(resource.inputs);
+      return resource;
+    });
+    const brokers = diffPlans(edit("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", (inputs) => { if (inputs.spec.roles.includes("broker")) inputs.spec.replicas = 5; }), prod, { headDir: ROOT });
+    expect(brokers).toEqual([expect.objectContaining({ name: "etl-kafka-brokers", risk: "danger", reason: expect.stringContaining("Strimzi refuses to remove brokers that still hold partition replicas (5 → 3)") })]);
+    const newer = diffPlans(edit("kubernetes:postgresql.cnpg.io/v1:Cluster", (inputs) => { inputs.spec.imageName = "ghcr.io/cloudnative-pg/postgresql:18.1"; }), prod, { headDir: ROOT });
+    expect(newer[0]).toMatchObject({ risk: "danger", reason: "CloudNativePG's webhook refuses a Postgres major downgrade (18 → 17)" });
+    const older = diffPlans(edit("kubernetes:postgresql.cnpg.io/v1:Cluster", (inputs) => { inputs.spec.imageName = "ghcr.io/cloudnative-pg/postgresql:16.10"; }), prod, { headDir: ROOT });
+    expect(older[0]).toMatchObject({ risk: "caution", reason: expect.stringContaining("a Postgres major upgrade (16 → 17)") });
+    const prometheus = diffPlans(edit("kubernetes:helm.sh/v3:Release", (inputs) => { inputs.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage = "500Gi"; }), prod, { headDir: ROOT });
+    expect(prometheus[0]).toMatchObject({ name: "etl-monitoring", action: "update", risk: "danger", reason: expect.stringContaining("Prometheus's volume cannot shrink (500Gi → 200Gi)") });
+  });
+
   it("renaming the stateful pool deletes it: danger", () => {
     const base = baseOf(prod, (resource) => (resource.type === "aws:eks/nodeGroup:NodeGroup" && resource.name === "etl-nodes-stateful-0" ? { ...resource, name: "etl-nodes-data-0" } : resource));
     const changes = diffPlans(base, prod, { headDir: ROOT });
