@@ -270,6 +270,14 @@ const pipeline = z.strictObject({
   internet: z.boolean().default(false).describe("Allow HTTPS to the internet, for extract jobs that call external APIs."),
   kubernetesApi: z.boolean().default(false).describe("Mount a service account token (only for pipelines that call the Kubernetes API)."),
   steps: z.array(pipelineStep).min(1).optional().describe("Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG."),
+  completions: z.number().int().min(1).max(10000).optional().describe("Split a run into this many indexed tasks: an Indexed Job, each pod getting its index (0 to completions-1) in JOB_COMPLETION_INDEX."),
+  parallelism: z.number().int().min(1).max(1000).optional().describe("How many indexed tasks run at once (needs completions; at most pipelineLimits.maxParallelism). Default 1."),
+  backoffLimitPerIndex: z.number().int().min(0).max(10).optional().describe("Retries of each index on its own (needs completions); defaults to backoffLimit. The run's total retries are then unbounded, each index keeping its own count."),
+  maxFailedIndexes: z.number().int().min(0).max(10000).optional().describe("Fail the whole run once more indexes than this have failed (needs completions; at most completions). Unset: every index runs, the run fails at the end if any did."),
+});
+
+const pipelineLimitsSection = z.strictObject({
+  maxParallelism: z.number().int().min(1).max(1000).default(20).describe("The most pods one pipeline's run may start at once (its parallelism): one runaway pipeline cannot take every batch node."),
 });
 
 const kubernetesTargetSection = z.strictObject({
@@ -303,7 +311,8 @@ export const platformConfigSchema = z
     postgres: postgresSection.describe("Postgres on CloudNativePG."),
     monitoring: monitoringSection.describe("kube-prometheus-stack."),
     argo: argoSection.describe("Argo Workflows."),
-    pipelines: z.array(pipeline).describe("The data pipelines: a CronJob each, or an Argo CronWorkflow with steps."),
+    pipelines: z.array(pipeline).describe("The data pipelines: a CronJob each (an Indexed Job with completions), or an Argo CronWorkflow with steps."),
+    pipelineLimits: pipelineLimitsSection.prefault({}).describe("Bounds every pipeline stays within."),
     costBudget: costBudgetSection.optional().describe("A guard rail on the plan's cost estimate (target aws only)."),
     secrets: z.record(secretName, z.string()).default({}).describe("Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>."),
   });

@@ -195,16 +195,35 @@ function podSettings(pipeline: PipelineConfig, wiring: PipelineWiring) {
 
 /**
  * A spot interruption or a node drain marks the pod with the `DisruptionTarget` condition: such failures do not
- * count against the retries. Exit codes the pipeline marks as non-retriable fail the Job at once.
+ * count against the retries. Exit codes the pipeline marks as non-retriable fail the Job at once, or in an
+ * Indexed Job only their index (`FailIndex`, valid only with backoffLimitPerIndex, which an Indexed pipeline
+ * always has: k8s.io/kubernetes pkg/apis/batch/validation).
  */
 export function podFailurePolicy(pipeline: PipelineConfig) {
   return {
     rules: [
       { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
       ...(pipeline.nonRetriableExitCodes.length > 0
-        ? [{ action: "FailJob", onExitCodes: { containerName: MAIN_CONTAINER, operator: "In", values: pipeline.nonRetriableExitCodes } }]
+        ? [{ action: pipeline.completions !== undefined ? "FailIndex" : "FailJob", onExitCodes: { containerName: MAIN_CONTAINER, operator: "In", values: pipeline.nonRetriableExitCodes } }]
         : []),
     ],
+  };
+}
+
+/**
+ * How a run retries. One pod: `backoffLimit` retries of the run. An Indexed Job (`completions`): each index
+ * retries on its own (`backoffLimitPerIndex`, the pipeline's backoffLimit unless set) and `backoffLimit` is left
+ * unset, which the API server then defaults to unlimited: carried over, the pipeline's 3 would fail the whole run
+ * after three failures across all its indexes (Kubernetes documentation, "Backoff limit per index").
+ */
+export function jobRetries(pipeline: PipelineConfig) {
+  if (pipeline.completions === undefined) return { backoffLimit: pipeline.backoffLimit };
+  return {
+    completionMode: "Indexed",
+    completions: pipeline.completions,
+    parallelism: pipeline.parallelism ?? 1,
+    backoffLimitPerIndex: pipeline.backoffLimitPerIndex ?? pipeline.backoffLimit,
+    ...(pipeline.maxFailedIndexes !== undefined ? { maxFailedIndexes: pipeline.maxFailedIndexes } : {}),
   };
 }
 
@@ -225,7 +244,7 @@ export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { api
       jobTemplate: {
         metadata: { labels },
         spec: {
-          backoffLimit: pipeline.backoffLimit,
+          ...jobRetries(pipeline),
           activeDeadlineSeconds: pipeline.activeDeadlineSeconds,
           ttlSecondsAfterFinished: pipeline.ttlSecondsAfterFinished,
           podFailurePolicy: podFailurePolicy(pipeline),

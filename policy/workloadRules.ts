@@ -109,7 +109,7 @@ export const workloadRules: Rule[] = [
         return [
           !spec.concurrencyPolicy && "no concurrencyPolicy",
           spec.startingDeadlineSeconds === undefined && "no startingDeadlineSeconds",
-          job.backoffLimit === undefined && "no backoffLimit",
+          job.backoffLimit === undefined && job.backoffLimitPerIndex === undefined && "no backoffLimit (nor backoffLimitPerIndex)",
           job.activeDeadlineSeconds === undefined && "no activeDeadlineSeconds",
           (spec.successfulJobsHistoryLimit === undefined || spec.failedJobsHistoryLimit === undefined) && "no history limits",
           !spec.timeZone && "no timeZone",

@@ -74,7 +74,7 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
   it("declares a freshness alert per pipeline", () => {
     const pipelineRules = result.one(RULE, "etl-monitoring-rules-pipelines").inputs.spec.groups[0].rules;
     const stale = pipelineRules.filter((r: any) => r.alert === "PipelineStale").map((r: any) => r.labels.pipeline).sort();
-    expect(stale).toEqual(["orders-daily-report", "orders-kafka-to-postgres", "partner-export-extract"]);
+    expect(stale).toEqual(["orders-daily-report", "orders-kafka-to-postgres", "orders-shard-aggregate", "partner-export-extract"]);
   });
 
   it("provisions the dashboards for the Grafana sidecar", () => {

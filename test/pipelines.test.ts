@@ -30,8 +30,10 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
   const pipelineWorkflows = () => result.ofType(CRONWORKFLOW).filter((w) => w.inputs.metadata.labels?.["etl-platform/pipeline"]);
   const workloads = () => [...result.ofType(CRONJOB), ...pipelineWorkflows()];
 
-  it("declares the three example pipelines: an hourly Kafka-to-Postgres load, a nightly S3 extract and a DAG", () => {
-    expect(result.ofType(CRONJOB).map((r) => r.inputs.metadata.name).sort()).toEqual(["orders-kafka-to-postgres", "partner-export-extract"]);
+  it("declares the example pipelines: an hourly Kafka-to-Postgres load, a nightly S3 extract, a parallel aggregate and a DAG", () => {
+    expect(result.ofType(CRONJOB).map((r) => r.inputs.metadata.name).sort()).toEqual(["orders-kafka-to-postgres", "orders-shard-aggregate", "partner-export-extract"]);
+    const parallel = result.ofType(CRONJOB).find((r) => r.inputs.metadata.name === "orders-shard-aggregate")!.inputs.spec.jobTemplate.spec;
+    expect(parallel).toMatchObject({ completionMode: "Indexed", completions: 8, parallelism: 4, backoffLimitPerIndex: 2, maxFailedIndexes: 1 });
     expect(pipelineWorkflows().map((r) => r.inputs.metadata.name)).toEqual(["orders-daily-report"]);
   });
 
@@ -53,7 +55,9 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
       expect(spec.failedJobsHistoryLimit).toBeGreaterThanOrEqual(1);
       expect(spec.timeZone).toBeTruthy();
       const jobSpec = spec.jobTemplate.spec;
-      expect(jobSpec.backoffLimit).toBe(3);
+      // One-pod runs retry 3 times; an Indexed run retries per index, with no run-wide limit.
+      if (jobSpec.completionMode === "Indexed") expect([jobSpec.backoffLimit, jobSpec.backoffLimitPerIndex]).toEqual([undefined, 2]);
+      else expect(jobSpec.backoffLimit).toBe(3);
       expect(jobSpec.activeDeadlineSeconds).toBeGreaterThan(0);
       expect(jobSpec.ttlSecondsAfterFinished).toBeGreaterThan(0);
       expect(jobSpec.template.spec.restartPolicy).toBe("Never");
@@ -171,6 +175,43 @@ describe("secret environment variables", () => {
   });
 });
 
+describe("parallel batch pipelines (Indexed Jobs)", () => {
+  const base = { name: "split", schedule: "0 2 * * *", timeZone: "UTC", image: "ghcr.io/acme/split:1.0.0", resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } }, nonRetriableExitCodes: [2] };
+  const problemsOf = (fields: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+    try {
+      parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, ...fields }], ...extra });
+      return [];
+    } catch (error) {
+      return (error as { problems: string[] }).problems;
+    }
+  };
+
+  it("becomes an Indexed Job with per-index retries and no run-wide backoffLimit; non-retriable codes fail only their index", () => {
+    const pipeline = parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, completions: 40, parallelism: 8, maxFailedIndexes: 2 }] }).pipelines[0];
+    const spec = (cronJob(pipeline, wiring) as any).spec.jobTemplate.spec;
+    expect(spec).toMatchObject({ completionMode: "Indexed", completions: 40, parallelism: 8, backoffLimitPerIndex: 3, maxFailedIndexes: 2, activeDeadlineSeconds: 3600 });
+    // With backoffLimitPerIndex the API server defaults backoffLimit to unlimited; the pipeline's 3 would count
+    // failures across all 40 indexes (Kubernetes documentation, "Backoff limit per index").
+    expect("backoffLimit" in spec).toBe(false);
+    expect(spec.podFailurePolicy.rules).toEqual([
+      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+      { action: "FailIndex", onExitCodes: { containerName: "main", operator: "In", values: [2] } },
+    ]);
+    expect(coreObjectProblems(cronJob(pipeline, wiring) as any)).toEqual([]);
+  });
+
+  it("refuses, naming the key, what the API server refuses and what exceeds the pipeline bound", () => {
+    expect(problemsOf({ parallelism: 4 })).toEqual(["etl-platform:pipelines[0].parallelism: expected completions with parallelism (an Indexed Job: each pod takes one index from 0 to completions-1), got parallelism 4 alone"]);
+    expect(problemsOf({ completions: 3, parallelism: 4 })).toEqual(["etl-platform:pipelines[0].parallelism: expected at most completions (3): more pods than indexes would never start, got 4"]);
+    expect(problemsOf({ completions: 100, parallelism: 30 })).toEqual(["etl-platform:pipelines[0].parallelism: expected at most pipelineLimits.maxParallelism (20), got 30"]);
+    expect(problemsOf({ completions: 100, parallelism: 30 }, { pipelineLimits: { maxParallelism: 40 } })).toEqual([]);
+    expect(problemsOf({ backoffLimitPerIndex: 1 })).toEqual(["etl-platform:pipelines[0].backoffLimitPerIndex: expected completions with backoffLimitPerIndex: the API server accepts per-index retries only in an Indexed Job"]);
+    expect(problemsOf({ maxFailedIndexes: 1 })).toEqual(["etl-platform:pipelines[0].maxFailedIndexes: expected completions with maxFailedIndexes: the API server accepts it only in an Indexed Job with per-index retries"]);
+    expect(problemsOf({ completions: 3, maxFailedIndexes: 4 })).toEqual(["etl-platform:pipelines[0].maxFailedIndexes: expected at most completions (3), as the API server does, got 4"]);
+    expect(problemsOf({ completions: 3, steps: [{ name: "a", command: ["a"] }] })).toEqual(["etl-platform:pipelines[0].completions: expected no completions on a multi-step pipeline (its steps run as an Argo DAG); split the work in a one-step pipeline"]);
+  });
+});
+
 describe("any valid pipeline config", () => {
   const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,50}[a-z0-9]$/);
   const schedule = fc.constantFrom("*/5 * * * *", "0 * * * *", "15 */2 * * *", "0 2 * * *", "30 6 * * 1-5", "0 0 1 * *", "*/1 * * * *");
@@ -186,11 +227,19 @@ describe("any valid pipeline config", () => {
     nonRetriableExitCodes: fc.array(fc.integer({ min: 1, max: 255 }), { maxLength: 3 }),
     postgres: fc.boolean(),
     internet: fc.boolean(),
+    // Parallel batch: absent, or completions with a parallelism and limits the API server accepts.
+    indexed: fc.option(fc.integer({ min: 1, max: 50 }).chain((completions) => fc.record({
+      completions: fc.constant(completions),
+      parallelism: fc.option(fc.integer({ min: 1, max: Math.min(completions, 20) }), { nil: undefined }),
+      backoffLimitPerIndex: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+      maxFailedIndexes: fc.option(fc.integer({ min: 0, max: completions }), { nil: undefined }),
+    })), { nil: undefined }),
   });
 
   it("keeps the invariants: deadline shorter than the interval, disruptions ignored, limits set, names short", () => {
-    fc.assert(fc.property(pipelineArb, (raw) => {
-      const config = parsePlatformConfig({ environment: "staging", pipelines: [raw] });
+    fc.assert(fc.property(pipelineArb, ({ indexed, ...raw }) => {
+      const fields = Object.fromEntries(Object.entries(indexed ?? {}).filter(([, value]) => value !== undefined));
+      const config = parsePlatformConfig({ environment: "staging", pipelines: [{ ...raw, ...fields }] });
       const pipeline = config.pipelines[0];
       const job = cronJob(pipeline, wiring) as any;
       const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
@@ -202,6 +251,19 @@ describe("any valid pipeline config", () => {
       expect(job.metadata.name.length).toBeLessThanOrEqual(52);
       expect(job.spec.jobTemplate.spec.template.spec.tolerations[0].key).toBe("etl-platform/batch");
       expect(coreObjectProblems({ ...job })).toEqual([]);
+      // One pod: the run retries backoffLimit times. Indexed: each index on its own, the run's total unbounded.
+      const jobSpec = job.spec.jobTemplate.spec;
+      const failAction = jobSpec.podFailurePolicy.rules[1]?.action;
+      if (indexed) {
+        expect(jobSpec).toMatchObject({ completionMode: "Indexed", completions: indexed.completions, parallelism: indexed.parallelism ?? 1, backoffLimitPerIndex: indexed.backoffLimitPerIndex ?? raw.backoffLimit });
+        expect(jobSpec.backoffLimit).toBeUndefined();
+        expect(jobSpec.maxFailedIndexes).toBe(indexed.maxFailedIndexes);
+        if (failAction) expect(failAction).toBe("FailIndex");
+      } else {
+        expect(jobSpec).toMatchObject({ backoffLimit: raw.backoffLimit });
+        expect(jobSpec.completionMode).toBeUndefined();
+        if (failAction) expect(failAction).toBe("FailJob");
+      }
       const egress = pipelineNetworkPolicy(pipeline, wiring).spec.egress as any[];
       expect(egress.length).toBe(Number(pipeline.postgres) + Number(pipeline.internet));
       const workflow = cronWorkflow({ ...pipeline, steps: [{ name: "a", command: ["a"], args: [], dependsOn: [] }] }, wiring);
