@@ -13,6 +13,7 @@ import { parseQuantity } from "../lib/quantity";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { findCycle } from "./steps";
 import { parallelProblems } from "./parallel";
+import { peakFootprint, quotaProblems } from "../lib/pipelineQuota";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -33,7 +34,7 @@ export const CROSS_FIELD_RULES = [
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
   "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline.",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
-  "`pipelines`: unique names; a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`.",
+  "`pipelines`: unique names; a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
 ];
 
@@ -45,7 +46,7 @@ const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkKafka, ["environment", "kafka"]],
   [checkPostgres, ["environment", "postgres"]],
   [checkObservability, ["environment", "argo", "monitoring", "secrets"]],
-  [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets", "pipelineLimits"]],
+  [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets", "pipelineLimits", "postgres"]],
   [checkResources, ["autoscaler", "kafka", "postgres", "monitoring", "pipelines"]],
 ];
 
@@ -299,6 +300,8 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     if (pipeline.steps) checkSteps(pipeline.steps, path("steps"), report);
     for (const { key, message } of parallelProblems(pipeline, cfg.pipelineLimits.maxParallelism)) report(path(key), message);
   });
+  const drillRuns = cfg.postgres.backup.enabled && cfg.postgres.restoreDrill.enabled;
+  for (const { key, message } of quotaProblems(peakFootprint(cfg.pipelines, drillRuns), cfg.pipelineLimits.quota)) report(["pipelineLimits", "quota", key], message);
 }
 
 function checkSteps(steps: NonNullable<PlatformConfig["pipelines"][number]["steps"]>, path: Path, report: Report): void {

@@ -278,6 +278,11 @@ const pipeline = z.strictObject({
 
 const pipelineLimitsSection = z.strictObject({
   maxParallelism: z.number().int().min(1).max(1000).default(20).describe("The most pods one pipeline's run may start at once (its parallelism): one runaway pipeline cannot take every batch node."),
+  quota: z.strictObject({
+    cpu: cpuQuantity.optional().describe("Total CPU requests of the pipelines namespace, e.g. 16."),
+    memory: memoryQuantity.optional().describe("Total memory requests of the pipelines namespace, e.g. 64Gi."),
+    pods: z.number().int().min(1).optional().describe("Running pods in the pipelines namespace."),
+  }).default({}).describe("The pipelines namespace's ResourceQuota. Each total defaults to the declared pipelines' concurrent peak plus half; an override below that peak is refused."),
 });
 
 const kubernetesTargetSection = z.strictObject({

@@ -67,8 +67,10 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
   "kubernetes:core/v1:ConfigMap": kubernetes(["data", "binaryData"]),
+  "kubernetes:core/v1:LimitRange": kubernetes(),
   "kubernetes:core/v1:Namespace": kubernetes(),
   "kubernetes:core/v1:PersistentVolumeClaim": kubernetes(["spec"]),
+  "kubernetes:core/v1:ResourceQuota": kubernetes(["spec.scopes"]),
   "kubernetes:core/v1:Secret": kubernetes(["type"]),
   "kubernetes:core/v1:ServiceAccount": kubernetes(),
   // A Helm release is known by its name and namespace; anything else is a `helm upgrade`.

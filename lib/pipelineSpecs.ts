@@ -9,6 +9,7 @@ import type { PipelineConfig } from "../config/schema";
 import { scheduleGaps } from "./cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./podSecurity";
 import type { Placement } from "./placement";
+import { widestLevel } from "./pipelineQuota";
 import { argoStepRetryStrategy } from "./retries";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
@@ -30,6 +31,11 @@ export const EXECUTOR_SERVICE_ACCOUNT = "argo-executor";
 export const EXECUTOR_RBAC_RULES = [{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }];
 /** The ConfigMap in the pipelines namespace with one Argo artifact repository per steps pipeline. */
 export const ARTIFACT_REPOSITORIES_CONFIGMAP = "artifact-repositories";
+/**
+ * A semaphore of one per steps pipeline, a ConfigMap each (adding a pipeline then only creates objects): a run
+ * submitted by hand waits for the scheduled one, and back.
+ */
+export const semaphoreConfigMap = (pipeline: { name: string }) => ({ name: `${pipeline.name}-semaphore`, key: "limit" });
 
 /** The addresses and secret names of the data services a pipeline may use. */
 export interface PipelineWiring {
@@ -295,6 +301,11 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
       workflowMetadata: { labels },
       workflowSpec: {
         entrypoint: "pipeline",
+        // At most the DAG's widest level of steps at once: what the namespace's quota is sized for
+        // (lib/pipelineQuota.ts); concurrencyPolicy bounds scheduled runs, the semaphore also those started by hand
+        // (argo submit --from cronwf/...), which concurrencyPolicy does not see.
+        parallelism: widestLevel(steps),
+        synchronization: { semaphores: [{ configMapKeyRef: semaphoreConfigMap(pipeline) }] },
         serviceAccountName: pipeline.name,
         automountServiceAccountToken: pipeline.kubernetesApi,
         executor: { serviceAccountName: EXECUTOR_SERVICE_ACCOUNT },

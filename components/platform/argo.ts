@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgoConfig } from "../../config/schema";
+import { EXECUTOR_RESOURCES } from "../../lib/pipelineQuota";
 import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { charts, pinnedRelease } from "../../versions";
 import { mirrorTargetAnnotations } from "./secretMirror";
@@ -93,7 +94,8 @@ export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" |
     // Every workflow names its own service account (each pipeline's); no shared workflow account or role.
     workflow: { serviceAccount: { create: false }, rbac: { create: false } },
     // Argo's own containers in workflow pods, under the pipelines namespace's `restricted` standard.
-    executor: { securityContext: restrictedContainerSecurityContext },
+    // Requests too: the pipelines namespace has a ResourceQuota (lib/pipelineQuota.ts EXECUTOR_RESOURCES).
+    executor: { securityContext: restrictedContainerSecurityContext, resources: EXECUTOR_RESOURCES },
     mainContainer: { securityContext: restrictedContainerSecurityContext },
     // Credentials come from the pods' IAM roles (IRSA), never from static keys. There is no default artifact
     // repository: each steps pipeline names its own (lib/pipelineSpecs.ts artifactRepository).

@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KafkaConfig, PipelineConfig } from "../../config/schema";
 import { stringify as toYaml } from "yaml";
 import {
-  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_RBAC_RULES, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
+  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_RBAC_RULES, semaphoreConfigMap, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
   PIPELINE_PRIORITY_CLASS, pipelineStoreGrants, type PipelineWiring,
 } from "../../lib/pipelineSpecs";
 import { pipelineNetworkPolicy } from "../../lib/pipelineNetworkPolicy";
+import { CONTAINER_DEFAULTS, type QuotaHard } from "../../lib/pipelineQuota";
 import { dnsEgress } from "../../lib/networkPolicies";
 import { kafkaUser } from "./kafka";
 import { mirrorTargetAnnotations } from "./secretMirror";
@@ -14,6 +15,8 @@ import type { PlatformTarget, StoreBucket, StoreCredentials } from "./target";
 
 export interface PipelinesArgs {
   pipelines: PipelineConfig[];
+  /** The namespace's ResourceQuota (lib/pipelineQuota.ts). */
+  quota: QuotaHard;
   target: PlatformTarget;
   /** The Argo artifact bucket, where steps pipelines archive their step logs. */
   artifacts: StoreBucket;
@@ -27,7 +30,8 @@ export interface PipelinesArgs {
 }
 
 /**
- * The pipelines namespace's contents: default-deny networking, the pipelines' PriorityClass, and per pipeline a
+ * The pipelines namespace's contents: its ResourceQuota and container defaults, default-deny networking, the
+ * pipelines' PriorityClass, and per pipeline a
  * service account (with its own IAM role for declared S3 access), its secrets, its KafkaUser, its NetworkPolicy
  * and its CronJob or Argo CronWorkflow.
  */
@@ -45,6 +49,17 @@ export class Pipelines extends pulumi.ComponentResource {
       // A late batch job waits for room; it never evicts running work.
       preemptionPolicy: "Never",
       description: "ETL pipelines: below the data services, which they depend on.",
+    }, k8sOpts);
+
+    // The total every pipeline together may request; a container that sets nothing gets small defaults instead of
+    // being refused by the quota (the LimitRanger admission plugin runs before ResourceQuota's).
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, {
+      metadata: { name: "pipelines", namespace },
+      spec: { hard: { ...args.quota } },
+    }, k8sOpts);
+    new k8s.core.v1.LimitRange(`${name}-defaults`, {
+      metadata: { name: "container-defaults", namespace },
+      spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] },
     }, k8sOpts);
 
     new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
@@ -84,7 +99,6 @@ export class Pipelines extends pulumi.ComponentResource {
           }))]))),
       }, k8sOpts)]
       : [];
-
     for (const pipeline of pipelines) {
       const prefix = `${name}-${pipeline.name}`;
       const access = credentials.get(pipeline.name);
@@ -111,6 +125,10 @@ export class Pipelines extends pulumi.ComponentResource {
       new k8s.networking.v1.NetworkPolicy(prefix, { metadata: policy.metadata, spec: policy.spec }, k8sOpts);
 
       if (pipeline.steps) {
+        // Its semaphore holds one run (the controller reads it: the chart's ClusterRole gives it configmaps
+        // get/list/watch; argo-workflows v4.0.6 workflow/sync/lock_name.go).
+        const semaphore = semaphoreConfigMap(pipeline);
+        dependsOn.push(new k8s.core.v1.ConfigMap(`${prefix}-semaphore`, { metadata: { name: semaphore.name, namespace }, data: { [semaphore.key]: "1" } }, k8sOpts));
         const workflow = cronWorkflow(pipeline, wiring);
         new k8s.apiextensions.CustomResource(prefix, {
           apiVersion: workflow.apiVersion, kind: workflow.kind, metadata: workflow.metadata, spec: workflow.spec,

@@ -4,6 +4,7 @@ import type { PlatformConfig } from "../../config/schema";
 import type { RuleGroup } from "../../lib/alerts";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import { pipelineAlertRules } from "../../lib/pipelineAlerts";
+import { peakFootprint, pipelineQuota } from "../../lib/pipelineQuota";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { Argo } from "./argo";
 import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
@@ -93,6 +94,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [...dataReady, ...(config.argo.archive ? [this.postgres] : [])] });
 
     if (config.postgres.backup.enabled && config.postgres.restoreDrill.enabled) {
+      // Its workflow runs in the pipelines namespace: peakFootprint counts it in the namespace's quota.
       new RestoreDrill(`${name}-restore-drill`, {
         config: config.postgres,
         target,
@@ -102,8 +104,10 @@ export class Platform extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [pipelinesNamespace] });
     }
 
+    const drillRuns = config.postgres.backup.enabled && config.postgres.restoreDrill.enabled;
     new Pipelines(`${name}-pipelines`, {
       pipelines: config.pipelines,
+      quota: pipelineQuota(peakFootprint(config.pipelines, drillRuns), config.pipelineLimits.quota),
       target,
       artifacts: this.argo.artifacts,
       wiring: {
