@@ -15,6 +15,8 @@ import { timeZoneProblem } from "./timeZones";
 
 // A program parses its config once: compiling each object schema into a function first (zod's default, with
 // `new Function`) costs more than it saves, and the plan has a time budget (https://zod.dev/api, z.config jitless).
+// For the same budget, a schema built for one field is described with `.register(z.globalRegistry, ...)`, which
+// keeps the instance, and `.describe()`, which clones it (zod v4 classic/schemas), only for shared schemas.
 z.config({ jitless: true });
 
 /** Adds a check that reports its own message (or nothing) as a custom issue. */
@@ -30,9 +32,9 @@ export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernete
 /** CPU: cores or millicores (`500m`, `2`). */
 const cpuQuantity = quantity.describe("CPU in cores or millicores, e.g. 500m or 2.");
 /** Memory with a unit: `512m` (milli-bytes) and `512` (bytes) are legal for the API but surely not meant. */
-const memoryQuantity = check(quantity, memoryUnitProblem).describe("Memory with a binary unit, e.g. 512Mi or 4Gi.");
+const memoryQuantity = check(quantity, memoryUnitProblem).register(z.globalRegistry, { description: "Memory with a binary unit, e.g. 512Mi or 4Gi." });
 /** A volume size: a unit, and within what a gp3 volume can be. */
-const storageQuantity = check(quantity, storageSizeProblem).describe("Volume size with a unit, e.g. 20Gi (gp3: 1Gi to 16Ti).");
+const storageQuantity = check(quantity, storageSizeProblem).register(z.globalRegistry, { description: "Volume size with a unit, e.g. 20Gi (gp3: 1Gi to 16Ti)." });
 
 /** A DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit. */
 const dnsLabel = (maxLength: number) =>
@@ -64,42 +66,42 @@ export const imageReference = z.string().superRefine((value, ctx) => {
 });
 
 export const resources = z.strictObject({
-  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).describe("What the scheduler and the autoscaler plan by; both are required."),
+  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).register(z.globalRegistry, { description: "What the scheduler and the autoscaler plan by; both are required." }),
   limits: z.strictObject({
     memory: memoryQuantity,
     cpu: cpuQuantity.optional(),
-  }).describe("A memory limit is required (no noisy neighbours); a CPU limit is optional (throttling)."),
-}).describe("Requests and limits. A request may not exceed its limit (the API server refuses it).");
+  }).register(z.globalRegistry, { description: "A memory limit is required (no noisy neighbours); a CPU limit is optional (throttling)." }),
+}).register(z.globalRegistry, { description: "Requests and limits. A request may not exceed its limit (the API server refuses it)." });
 
 const nodePool = z.strictObject({
-  instanceTypes: z.array(z.string()).min(1).describe("EC2 instance types, e.g. m6i.large."),
-  minSize: z.number().int().min(0).describe("Fewest nodes of the group."),
-  desiredSize: z.number().int().min(0).describe("Nodes at creation; afterwards the cluster autoscaler owns it."),
-  maxSize: positiveInt.max(1000).describe("Most nodes of the group."),
-  diskSizeGiB: z.number().int().min(20).max(1000).describe("Root volume size in GiB (encrypted gp3)."),
+  instanceTypes: z.array(z.string()).min(1).register(z.globalRegistry, { description: "EC2 instance types, e.g. m6i.large." }),
+  minSize: z.number().int().min(0).register(z.globalRegistry, { description: "Fewest nodes of the group." }),
+  desiredSize: z.number().int().min(0).register(z.globalRegistry, { description: "Nodes at creation; afterwards the cluster autoscaler owns it." }),
+  maxSize: positiveInt.max(1000).register(z.globalRegistry, { description: "Most nodes of the group." }),
+  diskSizeGiB: z.number().int().min(20).max(1000).register(z.globalRegistry, { description: "Root volume size in GiB (encrypted gp3)." }),
 });
 
 const batchPool = nodePool.extend({
-  name: dnsLabel(20).describe("Pool name, used in node group names and the etl-platform/pool label."),
-  capacityType: z.enum(["spot", "on-demand"]).default("spot").describe("spot (default) or on-demand, for pipelines that must not be interrupted. The autoscaler prefers spot."),
+  name: dnsLabel(20).register(z.globalRegistry, { description: "Pool name, used in node group names and the etl-platform/pool label." }),
+  capacityType: z.enum(["spot", "on-demand"]).default("spot").register(z.globalRegistry, { description: "spot (default) or on-demand, for pipelines that must not be interrupted. The autoscaler prefers spot." }),
 });
 
 const subnetIds = z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id (subnet-...)")).min(2).max(4);
 
 const networkSection = z.strictObject({
   cidr: cidrBlock.describe("The VPC's IPv4 range, /20 or larger."),
-  availabilityZones: z.number().int().min(2).max(4).describe("How many availability zones to spread over (2 to 4): 3 in prod, so Kafka and Postgres survive losing one."),
-  privateSubnetCidrs: z.array(cidrBlock).optional().describe("Private (node) subnets, one per zone, inside cidr; computed from cidr when omitted."),
-  publicSubnetCidrs: z.array(cidrBlock).optional().describe("Public (load balancer, NAT) subnets, one per zone, inside cidr; computed from cidr when omitted."),
-  natGateways: z.enum(["single", "perZone"]).describe("single: one NAT gateway (cheap; one zone's outage cuts egress); perZone: one per zone (required in prod)."),
+  availabilityZones: z.number().int().min(2).max(4).register(z.globalRegistry, { description: "How many availability zones to spread over (2 to 4): 3 in prod, so Kafka and Postgres survive losing one." }),
+  privateSubnetCidrs: z.array(cidrBlock).optional().register(z.globalRegistry, { description: "Private (node) subnets, one per zone, inside cidr; computed from cidr when omitted." }),
+  publicSubnetCidrs: z.array(cidrBlock).optional().register(z.globalRegistry, { description: "Public (load balancer, NAT) subnets, one per zone, inside cidr; computed from cidr when omitted." }),
+  natGateways: z.enum(["single", "perZone"]).register(z.globalRegistry, { description: "single: one NAT gateway (cheap; one zone's outage cuts egress); perZone: one per zone (required in prod)." }),
   existing: z
     .strictObject({
-      vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id (vpc-...)").describe("The VPC to use."),
+      vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "expected a VPC id (vpc-...)").register(z.globalRegistry, { description: "The VPC to use." }),
       privateSubnetIds: subnetIds.describe("Its private subnets, one per zone."),
       publicSubnetIds: subnetIds.describe("Its public subnets, one per zone."),
     })
     .optional()
-    .describe("Use an existing VPC and subnets instead of creating them."),
+    .register(z.globalRegistry, { description: "Use an existing VPC and subnets instead of creating them." }),
 });
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -114,188 +116,188 @@ const loggingSection = z.strictObject({
   retentionDays: check(z.number().int(), (days) => ((CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days)
     ? undefined
     : `expected a retention CloudWatch Logs accepts (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${days}`))
-    .describe(`How long every log group of the platform (control plane, VPC flow logs) keeps its events, and the buckets' access logs their objects, in days: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}.`),
+    .register(z.globalRegistry, { description: `How long every log group of the platform (control plane, VPC flow logs) keeps its events, and the buckets' access logs their objects, in days: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}.` }),
 });
 
 const clusterSection = z.strictObject({
-  name: dnsLabel(40).describe("EKS cluster name; also the autoscaler's discovery tag."),
-  kubernetesVersion: z.enum(supportedKubernetesVersions).describe("A version of versions.ts; refused once EKS no longer supports it (eksCalendar.ts). The plan warns 60 days before its standard support ends."),
-  upgradePolicy: z.enum(["STANDARD", "EXTENDED"]).describe("What EKS does when the version's standard support ends: STANDARD upgrades the control plane; EXTENDED keeps it 12 more months at $0.60 instead of $0.10 per cluster-hour."),
-  publicAccessCidrs: z.array(cidrBlock).describe("CIDRs allowed to reach the public API endpoint (the private endpoint is always on). Empty: private only. Never /0 in prod."),
-  adminRoleArns: z.array(awsArn).describe("IAM role ARNs given cluster-admin through EKS access entries."),
-  logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)).describe("Control-plane log types sent to CloudWatch (kept for logging.retentionDays); all five in prod."),
+  name: dnsLabel(40).register(z.globalRegistry, { description: "EKS cluster name; also the autoscaler's discovery tag." }),
+  kubernetesVersion: z.enum(supportedKubernetesVersions).register(z.globalRegistry, { description: "A version of versions.ts; refused once EKS no longer supports it (eksCalendar.ts). The plan warns 60 days before its standard support ends." }),
+  upgradePolicy: z.enum(["STANDARD", "EXTENDED"]).register(z.globalRegistry, { description: "What EKS does when the version's standard support ends: STANDARD upgrades the control plane; EXTENDED keeps it 12 more months at $0.60 instead of $0.10 per cluster-hour." }),
+  publicAccessCidrs: z.array(cidrBlock).register(z.globalRegistry, { description: "CIDRs allowed to reach the public API endpoint (the private endpoint is always on). Empty: private only. Never /0 in prod." }),
+  adminRoleArns: z.array(awsArn).register(z.globalRegistry, { description: "IAM role ARNs given cluster-admin through EKS access entries." }),
+  logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)).register(z.globalRegistry, { description: "Control-plane log types sent to CloudWatch (kept for logging.retentionDays); all five in prod." }),
 });
 
 const nodePoolsSection = z.strictObject({
   system: nodePool.describe("On-demand nodes for cluster add-ons and operators."),
   stateful: nodePool.describe("On-demand nodes for Kafka, Postgres and Prometheus, tainted; in prod one group per zone, sized per group."),
-  batch: z.array(batchPool).min(1).describe("Pools for pipelines, scaling to zero. Spot pools take at least 4 instance types of one shape from at least 2 families."),
+  batch: z.array(batchPool).min(1).register(z.globalRegistry, { description: "Pools for pipelines, scaling to zero. Spot pools take at least 4 instance types of one shape from at least 2 families." }),
 });
 
 const duration = (example: string) => z.string().regex(/^\d+[smh]$/, `expected a duration such as ${example}`);
 
 const autoscalerSection = z.strictObject({
-  enabled: z.boolean().describe("Run the cluster autoscaler."),
-  scaleDownUnneededTime: duration("10m").describe("How long a node must be unneeded before it is removed, e.g. 10m."),
-  maxNodeProvisionTime: duration("5m").describe("How long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. 5m."),
+  enabled: z.boolean().register(z.globalRegistry, { description: "Run the cluster autoscaler." }),
+  scaleDownUnneededTime: duration("10m").register(z.globalRegistry, { description: "How long a node must be unneeded before it is removed, e.g. 10m." }),
+  maxNodeProvisionTime: duration("5m").register(z.globalRegistry, { description: "How long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. 5m." }),
   resources: resources.describe("The autoscaler's requests and limits."),
 });
 
 const kafkaTopic = z.strictObject({
-  name: dnsLabel(63).describe("Topic name."),
-  partitions: positiveInt.max(10000).describe("Partitions: the most consumers of one group that can read in parallel."),
+  name: dnsLabel(63).register(z.globalRegistry, { description: "Topic name." }),
+  partitions: positiveInt.max(10000).register(z.globalRegistry, { description: "Partitions: the most consumers of one group that can read in parallel." }),
   replicas: positiveInt.describe("Copies of each partition, at most the number of brokers."),
-  retentionHours: positiveInt.max(24 * 365 * 10).describe("How long messages are kept, in hours."),
+  retentionHours: positiveInt.max(24 * 365 * 10).register(z.globalRegistry, { description: "How long messages are kept, in hours." }),
 });
 
 const kafkaSection = z.strictObject({
-  namespace: dnsLabel(63).describe("Namespace of the Kafka cluster."),
-  brokers: positiveInt.max(100).describe("Broker count: at least 3 in prod, one per zone."),
-  controllers: positiveInt.max(9).describe("KRaft controller count, odd: at least 3 in prod."),
-  combinedRoles: z.boolean().describe("One node pool with both roles (staging only: a combined node restarts both roles at once)."),
+  namespace: dnsLabel(63).register(z.globalRegistry, { description: "Namespace of the Kafka cluster." }),
+  brokers: positiveInt.max(100).register(z.globalRegistry, { description: "Broker count: at least 3 in prod, one per zone." }),
+  controllers: positiveInt.max(9).register(z.globalRegistry, { description: "KRaft controller count, odd: at least 3 in prod." }),
+  combinedRoles: z.boolean().register(z.globalRegistry, { description: "One node pool with both roles (staging only: a combined node restarts both roles at once)." }),
   brokerStorageSize: storageQuantity.describe("Volume size of each broker, e.g. 200Gi."),
   controllerStorageSize: storageQuantity.describe("Volume size of each controller, e.g. 20Gi."),
   brokerResources: resources.describe("Requests and limits of each broker."),
   controllerResources: resources.describe("Requests and limits of each controller."),
   defaultReplicationFactor: positiveInt.describe("Replication factor of topics created without one, and of Kafka's internal topics."),
   minInsyncReplicas: positiveInt.describe("Replicas that must have a write before it is acknowledged (acks=all): below the replication factor."),
-  plainListener: z.boolean().describe("Adds a plain-text listener on 9092 (TLS on 9093 is always there)."),
-  authentication: z.enum(["scram-sha-512", "tls"]).describe("How clients authenticate: SCRAM-SHA-512 passwords or mutual TLS."),
-  deleteClaim: z.boolean().describe("Delete broker volumes when the Kafka resource is deleted."),
-  topics: z.array(kafkaTopic).describe("Topics, declared here (automatic topic creation is off)."),
+  plainListener: z.boolean().register(z.globalRegistry, { description: "Adds a plain-text listener on 9092 (TLS on 9093 is always there)." }),
+  authentication: z.enum(["scram-sha-512", "tls"]).register(z.globalRegistry, { description: "How clients authenticate: SCRAM-SHA-512 passwords or mutual TLS." }),
+  deleteClaim: z.boolean().register(z.globalRegistry, { description: "Delete broker volumes when the Kafka resource is deleted." }),
+  topics: z.array(kafkaTopic).register(z.globalRegistry, { description: "Topics, declared here (automatic topic creation is off)." }),
 });
 
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a Postgres identifier");
 
 const postgresSection = z.strictObject({
-  namespace: dnsLabel(63).describe("Namespace of the Postgres cluster."),
-  majorVersion: z.enum(["16", "17"]).describe("Postgres major version; the exact image is pinned in versions.ts."),
-  instances: positiveInt.max(9).describe("Instances: a primary and standbys; at least 3 in prod, one per zone."),
+  namespace: dnsLabel(63).register(z.globalRegistry, { description: "Namespace of the Postgres cluster." }),
+  majorVersion: z.enum(["16", "17"]).register(z.globalRegistry, { description: "Postgres major version; the exact image is pinned in versions.ts." }),
+  instances: positiveInt.max(9).register(z.globalRegistry, { description: "Instances: a primary and standbys; at least 3 in prod, one per zone." }),
   storageSize: storageQuantity.describe("Data volume size of each instance."),
   walStorageSize: storageQuantity.describe("WAL volume size of each instance."),
   resources: resources.describe("Requests and limits of each instance."),
   database: pgIdentifier.describe("The application database, created at bootstrap."),
   owner: pgIdentifier.describe("Its owner; CloudNativePG generates the password into the Secret etl-app."),
   backup: z.strictObject({
-    enabled: z.boolean().describe("WAL archiving and base backups to S3 (required in prod)."),
+    enabled: z.boolean().register(z.globalRegistry, { description: "WAL archiving and base backups to S3 (required in prod)." }),
     schedule: cronSchedule.describe("When base backups run (5-field cron, UTC). WAL is archived continuously."),
-    retentionDays: positiveInt.max(3650).describe("Days backups are kept."),
-  }).describe("Backups through the Barman Cloud plugin."),
+    retentionDays: positiveInt.max(3650).register(z.globalRegistry, { description: "Days backups are kept." }),
+  }).register(z.globalRegistry, { description: "Backups through the Barman Cloud plugin." }),
   restoreDrill: z.strictObject({
-    enabled: z.boolean().default(true).describe("Restore the latest backup into a throwaway cluster on a schedule, check it, and delete it (needs backup.enabled)."),
-    schedule: cronSchedule.default("0 5 * * 0").describe("When the drill runs (5-field cron, UTC); weekly by default."),
-    rtoMinutes: positiveInt.max(24 * 60).default(60).describe("The restore time objective: an alert fires when a restore takes longer."),
-    deadlineMinutes: positiveInt.max(24 * 60).default(180).describe("How long a whole drill may run before it is stopped and cleaned up."),
-    checkQuery: z.string().min(1).default("SELECT 1").describe("A query that must return a row on the restored database, e.g. SELECT 1 FROM orders WHERE created_at > now() - interval '26 hours' LIMIT 1."),
-    storageSize: storageQuantity.optional().describe("Data volume of the throwaway cluster; defaults to the production cluster's storageSize."),
+    enabled: z.boolean().default(true).register(z.globalRegistry, { description: "Restore the latest backup into a throwaway cluster on a schedule, check it, and delete it (needs backup.enabled)." }),
+    schedule: cronSchedule.default("0 5 * * 0").register(z.globalRegistry, { description: "When the drill runs (5-field cron, UTC); weekly by default." }),
+    rtoMinutes: positiveInt.max(24 * 60).default(60).register(z.globalRegistry, { description: "The restore time objective: an alert fires when a restore takes longer." }),
+    deadlineMinutes: positiveInt.max(24 * 60).default(180).register(z.globalRegistry, { description: "How long a whole drill may run before it is stopped and cleaned up." }),
+    checkQuery: z.string().min(1).default("SELECT 1").register(z.globalRegistry, { description: "A query that must return a row on the restored database, e.g. SELECT 1 FROM orders WHERE created_at > now() - interval '26 hours' LIMIT 1." }),
+    storageSize: storageQuantity.optional().register(z.globalRegistry, { description: "Data volume of the throwaway cluster; defaults to the production cluster's storageSize." }),
     resources: resources.default({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } })
-      .describe("Requests and limits of the throwaway cluster: small, so a drill never crowds production out."),
+      .register(z.globalRegistry, { description: "Requests and limits of the throwaway cluster: small, so a drill never crowds production out." }),
   }).default({ enabled: true, schedule: "0 5 * * 0", rtoMinutes: 60, deadlineMinutes: 180, checkQuery: "SELECT 1", resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } } })
-    .describe("The scheduled restore drill: proves the backups restore, and measures how long it takes."),
+    .register(z.globalRegistry, { description: "The scheduled restore drill: proves the backups restore, and measures how long it takes." }),
 });
 
 const alertReceiver = z.strictObject({
-  name: dnsLabel(40).describe("Receiver name."),
-  type: z.enum(["slack", "pagerduty", "webhook"]).describe("Where alerts go."),
+  name: dnsLabel(40).register(z.globalRegistry, { description: "Receiver name." }),
+  type: z.enum(["slack", "pagerduty", "webhook"]).register(z.globalRegistry, { description: "Where alerts go." }),
   secret: secretName.describe("The etl-platform:secrets entry holding the webhook URL or routing key."),
-  channel: z.string().optional().describe("Slack channel, for slack receivers."),
+  channel: z.string().optional().register(z.globalRegistry, { description: "Slack channel, for slack receivers." }),
 });
 
 const monitoringSection = z.strictObject({
-  namespace: dnsLabel(63).describe("Namespace of Prometheus, Alertmanager and Grafana."),
-  retention: z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d").describe("Prometheus retention, e.g. 15d."),
+  namespace: dnsLabel(63).register(z.globalRegistry, { description: "Namespace of Prometheus, Alertmanager and Grafana." }),
+  retention: z.string().regex(/^\d+[hdwy]$/, "expected a duration such as 15d").register(z.globalRegistry, { description: "Prometheus retention, e.g. 15d." }),
   storageSize: storageQuantity.describe("Prometheus volume size."),
   prometheusResources: resources.describe("Requests and limits of Prometheus."),
-  freshnessMarginMinutes: positiveInt.max(7 * 24 * 60).describe("Extra time past a pipeline's longest schedule gap and deadline before its freshness alert fires."),
-  receivers: z.array(alertReceiver).describe("Where warning and critical alerts go."),
+  freshnessMarginMinutes: positiveInt.max(7 * 24 * 60).register(z.globalRegistry, { description: "Extra time past a pipeline's longest schedule gap and deadline before its freshness alert fires." }),
+  receivers: z.array(alertReceiver).register(z.globalRegistry, { description: "Where warning and critical alerts go." }),
 });
 
 const argoSection = z.strictObject({
-  namespace: dnsLabel(63).describe("Namespace of the Argo controller and server."),
-  serverAuthMode: z.enum(["sso", "client", "server"]).describe("client (a Kubernetes bearer token) or sso (needs sso); server lets anyone who reaches the UI act as the server (never in prod)."),
+  namespace: dnsLabel(63).register(z.globalRegistry, { description: "Namespace of the Argo controller and server." }),
+  serverAuthMode: z.enum(["sso", "client", "server"]).register(z.globalRegistry, { description: "client (a Kubernetes bearer token) or sso (needs sso); server lets anyone who reaches the UI act as the server (never in prod)." }),
   sso: z.strictObject({
-    issuer: z.url().describe("The OIDC issuer URL."),
-    redirectUrl: z.url().describe("The UI's callback URL, https://<host>/oauth2/callback."),
+    issuer: z.url().register(z.globalRegistry, { description: "The OIDC issuer URL." }),
+    redirectUrl: z.url().register(z.globalRegistry, { description: "The UI's callback URL, https://<host>/oauth2/callback." }),
     clientIdSecret: secretName.describe("The etl-platform:secrets entry with the client id."),
     clientSecretSecret: secretName.describe("The etl-platform:secrets entry with the client secret."),
-  }).optional().describe("Single sign-on through an OIDC provider."),
-  artifactRetentionDays: positiveInt.max(3650).describe("Days workflow artifacts and step logs are kept in S3."),
-  archive: z.boolean().describe("Archive finished workflows in Postgres."),
+  }).optional().register(z.globalRegistry, { description: "Single sign-on through an OIDC provider." }),
+  artifactRetentionDays: positiveInt.max(3650).register(z.globalRegistry, { description: "Days workflow artifacts and step logs are kept in S3." }),
+  archive: z.boolean().register(z.globalRegistry, { description: "Archive finished workflows in Postgres." }),
   workflowDefaults: z.strictObject({
-    activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600).describe("How long a workflow may run, in seconds."),
-    ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe("How long a finished workflow is kept, in seconds."),
+    activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(6 * 3600).register(z.globalRegistry, { description: "How long a workflow may run, in seconds." }),
+    ttlSecondsAfterFinished: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).register(z.globalRegistry, { description: "How long a finished workflow is kept, in seconds." }),
   }).default({ activeDeadlineSeconds: 6 * 3600, ttlSecondsAfterFinished: 24 * 3600 })
-    .describe("Defaults for every workflow. Retries are per step (each pipeline's backoffLimit), never workflow-wide: a workflow-level retry would re-run a whole DAG."),
+    .register(z.globalRegistry, { description: "Defaults for every workflow. Retries are per step (each pipeline's backoffLimit), never workflow-wide: a workflow-level retry would re-run a whole DAG." }),
 });
 
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*]*)?$/, "expected an S3 URI such as s3://bucket/prefix/");
 
 const pipelineStep = z.strictObject({
-  name: dnsLabel(40).describe("Step name, unique in the pipeline."),
-  image: imageReference.optional().describe("The step's image; defaults to the pipeline's."),
-  command: z.array(z.string()).min(1).describe("The command the step runs."),
-  args: z.array(z.string()).default([]).describe("Its arguments."),
-  dependsOn: z.array(z.string()).default([]).describe("Steps that must succeed before this one runs."),
+  name: dnsLabel(40).register(z.globalRegistry, { description: "Step name, unique in the pipeline." }),
+  image: imageReference.optional().register(z.globalRegistry, { description: "The step's image; defaults to the pipeline's." }),
+  command: z.array(z.string()).min(1).register(z.globalRegistry, { description: "The command the step runs." }),
+  args: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Its arguments." }),
+  dependsOn: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Steps that must succeed before this one runs." }),
 });
 
 const pipeline = z.strictObject({
-  name: dnsLabel(52).describe("The CronJob's name: a DNS-1123 label of at most 52 characters (Kubernetes appends 11 for each Job)."),
+  name: dnsLabel(52).register(z.globalRegistry, { description: "The CronJob's name: a DNS-1123 label of at most 52 characters (Kubernetes appends 11 for each Job)." }),
   schedule: cronSchedule.describe("5-field cron, evaluated in timeZone."),
   timeZone: timeZone.describe("An IANA time zone as the tz database spells it (case-sensitive, no abbreviations), e.g. Europe/Berlin."),
   image: imageReference.describe("The image, pinned by tag (never latest); in prod also by digest."),
-  command: z.array(z.string()).optional().describe("Overrides the image's entrypoint."),
-  args: z.array(z.string()).default([]).describe("Arguments."),
-  env: z.record(envVarName, z.string()).default({}).describe("Plain environment variables. A name that says it holds a secret (PASSWORD, TOKEN, ...) belongs in secretEnv."),
-  secretEnv: z.record(envVarName, secretName).default({}).describe("Environment variables whose values come from etl-platform:secrets entries, delivered as a Kubernetes Secret."),
+  command: z.array(z.string()).optional().register(z.globalRegistry, { description: "Overrides the image's entrypoint." }),
+  args: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Arguments." }),
+  env: z.record(envVarName, z.string()).default({}).register(z.globalRegistry, { description: "Plain environment variables. A name that says it holds a secret (PASSWORD, TOKEN, ...) belongs in secretEnv." }),
+  secretEnv: z.record(envVarName, secretName).default({}).register(z.globalRegistry, { description: "Environment variables whose values come from etl-platform:secrets entries, delivered as a Kubernetes Secret." }),
   resources: resources.describe("Requests and limits of the pipeline's container."),
-  suspend: z.boolean().default(false).describe("Stop scheduling runs."),
-  placement: z.enum(["spot", "on-demand"]).default("spot").describe("spot (default; interruptions are retried) or on-demand for jobs that must not be interrupted."),
-  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").describe("What a run does when the previous one still runs: Forbid (skip) or Replace."),
-  startingDeadlineSeconds: z.number().int().min(10).optional().describe("How late a run may start; defaults to the shorter of 10 minutes and half the shortest gap between runs."),
-  backoffLimit: z.number().int().min(0).max(10).default(3).describe("Retries of a failed run (CronJobs) or of a step on infrastructure failures (multi-step pipelines)."),
-  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600).describe("How long a run may take, in seconds."),
-  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).describe("How long a finished run is kept, in seconds."),
-  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).describe("Successful runs kept."),
-  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).describe("Failed runs kept."),
-  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).describe("Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once."),
+  suspend: z.boolean().default(false).register(z.globalRegistry, { description: "Stop scheduling runs." }),
+  placement: z.enum(["spot", "on-demand"]).default("spot").register(z.globalRegistry, { description: "spot (default; interruptions are retried) or on-demand for jobs that must not be interrupted." }),
+  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").register(z.globalRegistry, { description: "What a run does when the previous one still runs: Forbid (skip) or Replace." }),
+  startingDeadlineSeconds: z.number().int().min(10).optional().register(z.globalRegistry, { description: "How late a run may start; defaults to the shorter of 10 minutes and half the shortest gap between runs." }),
+  backoffLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Retries of a failed run (CronJobs) or of a step on infrastructure failures (multi-step pipelines)." }),
+  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600).register(z.globalRegistry, { description: "How long a run may take, in seconds." }),
+  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).register(z.globalRegistry, { description: "How long a finished run is kept, in seconds." }),
+  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Successful runs kept." }),
+  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).register(z.globalRegistry, { description: "Failed runs kept." }),
+  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).register(z.globalRegistry, { description: "Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once." }),
   kafka: z.strictObject({
-    read: z.array(z.string()).default([]).describe("Topics the pipeline reads (its consumer group is its name)."),
-    write: z.array(z.string()).default([]).describe("Topics the pipeline writes."),
-  }).optional().describe("Kafka access: the pipeline gets its own KafkaUser with exactly these ACLs."),
-  postgres: z.boolean().default(false).describe("Connect to Postgres (PG* environment variables from the operator's secret)."),
+    read: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline reads (its consumer group is its name)." }),
+    write: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline writes." }),
+  }).optional().register(z.globalRegistry, { description: "Kafka access: the pipeline gets its own KafkaUser with exactly these ACLs." }),
+  postgres: z.boolean().default(false).register(z.globalRegistry, { description: "Connect to Postgres (PG* environment variables from the operator's secret)." }),
   s3: z.strictObject({
-    read: z.array(s3Uri).default([]).describe("S3 prefixes the pipeline reads, e.g. s3://bucket/in/."),
-    write: z.array(s3Uri).default([]).describe("S3 prefixes the pipeline writes."),
-  }).optional().describe("S3 access: an IAM role for exactly these prefixes."),
-  internet: z.boolean().default(false).describe("Allow HTTPS to the internet, for extract jobs that call external APIs."),
-  kubernetesApi: z.boolean().default(false).describe("Mount a service account token (only for pipelines that call the Kubernetes API)."),
-  steps: z.array(pipelineStep).min(1).optional().describe("Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG."),
-  completions: z.number().int().min(1).max(10000).optional().describe("Split a run into this many indexed tasks: an Indexed Job, each pod getting its index (0 to completions-1) in JOB_COMPLETION_INDEX."),
-  parallelism: z.number().int().min(1).max(1000).optional().describe("How many indexed tasks run at once (needs completions; at most pipelineLimits.maxParallelism). Default 1."),
-  backoffLimitPerIndex: z.number().int().min(0).max(10).optional().describe("Retries of each index on its own (needs completions); defaults to backoffLimit. The run's total retries are then unbounded, each index keeping its own count."),
-  maxFailedIndexes: z.number().int().min(0).max(10000).optional().describe("Fail the whole run once more indexes than this have failed (needs completions; at most completions). Unset: every index runs, the run fails at the end if any did."),
+    read: z.array(s3Uri).default([]).register(z.globalRegistry, { description: "S3 prefixes the pipeline reads, e.g. s3://bucket/in/." }),
+    write: z.array(s3Uri).default([]).register(z.globalRegistry, { description: "S3 prefixes the pipeline writes." }),
+  }).optional().register(z.globalRegistry, { description: "S3 access: an IAM role for exactly these prefixes." }),
+  internet: z.boolean().default(false).register(z.globalRegistry, { description: "Allow HTTPS to the internet, for extract jobs that call external APIs." }),
+  kubernetesApi: z.boolean().default(false).register(z.globalRegistry, { description: "Mount a service account token (only for pipelines that call the Kubernetes API)." }),
+  steps: z.array(pipelineStep).min(1).optional().register(z.globalRegistry, { description: "Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG." }),
+  completions: z.number().int().min(1).max(10000).optional().register(z.globalRegistry, { description: "Split a run into this many indexed tasks: an Indexed Job, each pod getting its index (0 to completions-1) in JOB_COMPLETION_INDEX." }),
+  parallelism: z.number().int().min(1).max(1000).optional().register(z.globalRegistry, { description: "How many indexed tasks run at once (needs completions; at most pipelineLimits.maxParallelism). Default 1." }),
+  backoffLimitPerIndex: z.number().int().min(0).max(10).optional().register(z.globalRegistry, { description: "Retries of each index on its own (needs completions); defaults to backoffLimit. The run's total retries are then unbounded, each index keeping its own count." }),
+  maxFailedIndexes: z.number().int().min(0).max(10000).optional().register(z.globalRegistry, { description: "Fail the whole run once more indexes than this have failed (needs completions; at most completions). Unset: every index runs, the run fails at the end if any did." }),
 });
 
 const pipelineLimitsSection = z.strictObject({
-  maxParallelism: z.number().int().min(1).max(1000).default(20).describe("The most pods one pipeline's run may start at once (its parallelism): one runaway pipeline cannot take every batch node."),
+  maxParallelism: z.number().int().min(1).max(1000).default(20).register(z.globalRegistry, { description: "The most pods one pipeline's run may start at once (its parallelism): one runaway pipeline cannot take every batch node." }),
   quota: z.strictObject({
-    cpu: cpuQuantity.optional().describe("Total CPU requests of the pipelines namespace, e.g. 16."),
-    memory: memoryQuantity.optional().describe("Total memory requests of the pipelines namespace, e.g. 64Gi."),
-    pods: z.number().int().min(1).optional().describe("Running pods in the pipelines namespace."),
-  }).default({}).describe("The pipelines namespace's ResourceQuota. Each total defaults to the declared pipelines' concurrent peak plus half; an override below that peak is refused."),
+    cpu: cpuQuantity.optional().register(z.globalRegistry, { description: "Total CPU requests of the pipelines namespace, e.g. 16." }),
+    memory: memoryQuantity.optional().register(z.globalRegistry, { description: "Total memory requests of the pipelines namespace, e.g. 64Gi." }),
+    pods: z.number().int().min(1).optional().register(z.globalRegistry, { description: "Running pods in the pipelines namespace." }),
+  }).default({}).register(z.globalRegistry, { description: "The pipelines namespace's ResourceQuota. Each total defaults to the declared pipelines' concurrent peak plus half; an override below that peak is refused." }),
 });
 
 const kubernetesTargetSection = z.strictObject({
-  storageClassName: dnsLabel(63).default("standard").describe("The cluster's StorageClass for every volume (kind's is standard)."),
-  scratchStorageClassName: dnsLabel(63).default("standard").describe("A StorageClass that deletes volumes with their claims, for the restore drill's throwaway cluster (kind's standard does)."),
-  objectStoreSize: storageQuantity.default("10Gi").describe("Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs."),
-  apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).describe("Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), for NetworkPolicies."),
-  apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).describe("The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)."),
+  storageClassName: dnsLabel(63).default("standard").register(z.globalRegistry, { description: "The cluster's StorageClass for every volume (kind's is standard)." }),
+  scratchStorageClassName: dnsLabel(63).default("standard").register(z.globalRegistry, { description: "A StorageClass that deletes volumes with their claims, for the restore drill's throwaway cluster (kind's standard does)." }),
+  objectStoreSize: storageQuantity.default("10Gi").register(z.globalRegistry, { description: "Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs." }),
+  apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).register(z.globalRegistry, { description: "Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), for NetworkPolicies." }),
+  apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).register(z.globalRegistry, { description: "The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)." }),
 });
 
 /** The kubernetesTarget section with every default, for a stack that sets target: kubernetes and nothing else. */
 const costBudgetSection = z.strictObject({
-  monthlyIdleFloor: z.number().positive().describe("Most the idle floor of the plan's cost estimate may be, in USD a month: npm run plan exits 5 (and the pull-request check fails) above it."),
+  monthlyIdleFloor: z.number().positive().register(z.globalRegistry, { description: "Most the idle floor of the plan's cost estimate may be, in USD a month: npm run plan exits 5 (and the pull-request check fails) above it." }),
 });
 
 export function kubernetesTargetDefaults(): z.output<typeof kubernetesTargetSection> {
@@ -304,9 +306,9 @@ export function kubernetesTargetDefaults(): z.output<typeof kubernetesTargetSect
 
 export const platformConfigSchema = z
   .strictObject({
-    environment: z.enum(["staging", "prod"]).describe("staging or prod: selects the defaults and the prod rules."),
-    target: z.enum(["aws", "kubernetes"]).default("aws").describe("aws: the whole platform on EKS in its own VPC; kubernetes: only the platform layer, on the cluster of the kubernetes:kubeconfig and kubernetes:context config, with an in-cluster object store and no AWS resource."),
-    kubernetesTarget: kubernetesTargetSection.optional().describe("Settings of target: kubernetes."),
+    environment: z.enum(["staging", "prod"]).register(z.globalRegistry, { description: "staging or prod: selects the defaults and the prod rules." }),
+    target: z.enum(["aws", "kubernetes"]).default("aws").register(z.globalRegistry, { description: "aws: the whole platform on EKS in its own VPC; kubernetes: only the platform layer, on the cluster of the kubernetes:kubeconfig and kubernetes:context config, with an in-cluster object store and no AWS resource." }),
+    kubernetesTarget: kubernetesTargetSection.optional().register(z.globalRegistry, { description: "Settings of target: kubernetes." }),
     network: networkSection.describe("The VPC, or an existing one."),
     cluster: clusterSection.describe("The EKS cluster."),
     logging: loggingSection.describe("Log retention of the platform's log groups and access logs."),
@@ -316,10 +318,10 @@ export const platformConfigSchema = z
     postgres: postgresSection.describe("Postgres on CloudNativePG."),
     monitoring: monitoringSection.describe("kube-prometheus-stack."),
     argo: argoSection.describe("Argo Workflows."),
-    pipelines: z.array(pipeline).describe("The data pipelines: a CronJob each (an Indexed Job with completions), or an Argo CronWorkflow with steps."),
-    pipelineLimits: pipelineLimitsSection.prefault({}).describe("Bounds every pipeline stays within."),
-    costBudget: costBudgetSection.optional().describe("A guard rail on the plan's cost estimate (target aws only)."),
-    secrets: z.record(secretName, z.string()).default({}).describe("Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>."),
+    pipelines: z.array(pipeline).register(z.globalRegistry, { description: "The data pipelines: a CronJob each (an Indexed Job with completions), or an Argo CronWorkflow with steps." }),
+    pipelineLimits: pipelineLimitsSection.prefault({}).register(z.globalRegistry, { description: "Bounds every pipeline stays within." }),
+    costBudget: costBudgetSection.optional().register(z.globalRegistry, { description: "A guard rail on the plan's cost estimate (target aws only)." }),
+    secrets: z.record(secretName, z.string()).default({}).register(z.globalRegistry, { description: "Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>." }),
   });
 
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;
