@@ -34,5 +34,22 @@ export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: strin
       },
     ];
   });
-  return [{ name: "pipelines", rules }];
+  return [{ name: "pipelines", rules: [...rules, quotaAlert(namespace)] }];
+}
+
+/**
+ * The namespace's ResourceQuota nearly used up: pods beyond it are refused (not queued), so runs start failing.
+ * kube-state-metrics' resourcequotas collector (on by default) exports `kube_resourcequota` with `resource` and
+ * `type` ("hard" or "used") labels (kubernetes/kube-state-metrics docs/metrics/policy/resourcequota-metrics.md).
+ */
+function quotaAlert(namespace: string): AlertRule {
+  const series = (type: string) => `max by (resource) (kube_resourcequota{namespace="${namespace}", type="${type}"})`;
+  return {
+    alert: "PipelinesQuotaNearlyExhausted",
+    severity: "warning",
+    for: "15m",
+    expr: `${series("used")} / ${series("hard")} > 0.9`,
+    summary: "The pipelines namespace has used 90 % of its quota",
+    description: `Over 90 % of the ${namespace} namespace's quota of {{ $labels.resource }} has been in use for 15 minutes: further pods are refused, not queued.`,
+  };
 }

@@ -42,6 +42,8 @@ export function exporters(): Record<string, Exporter> {
       metrics: {
         kube_pod_status_ready: ["namespace", "pod", "uid", "condition"],
         kube_job_failed: ["namespace", "job_name", "condition"],
+        // docs/metrics/policy/resourcequota-metrics.md; the resourcequotas collector is in the default set.
+        kube_resourcequota: ["namespace", "resourcequota", "resource", "type"],
         kube_cronjob_status_last_successful_time: ["namespace", "cronjob"],
         kube_cronjob_created: ["namespace", "cronjob"],
         kube_cronjob_spec_suspend: ["namespace", "cronjob"],
