@@ -89,7 +89,9 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:scheduling.k8s.io/v1:PriorityClass": kubernetes(["value"], `${K8S_DIFF}; PriorityClass.value is immutable (k8s.io/kubernetes pkg/apis/scheduling/validation)`),
   "kubernetes:storage.k8s.io/v1:StorageClass": kubernetes(["parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"], `${K8S_DIFF}; reclaimPolicy and volumeBindingMode are immutable (k8s.io/kubernetes pkg/apis/storage/validation)`),
   "kubernetes:storage.k8s.io/v1:StorageClassPatch": kubernetes(),
-  "kubernetes:yaml/v2:ConfigGroup": component("pulumi-kubernetes yaml/v2 ConfigGroup: a component over the objects of its files"),
+  // A component over the objects of its files, which offline are not read (they are URLs): its own inputs are
+  // what changes, and risk.ts names the files (the CRDs of a chart bump).
+  "kubernetes:yaml/v2:ConfigGroup": { kind: "resource", forceNew: [], source: "pulumi-kubernetes yaml/v2 ConfigGroup: a component applying the objects of its files (server-side apply, so an update)" },
   // A provider pointed at another cluster: pulumi-kubernetes replaces it, and with it every object it manages.
   "pulumi:providers:kubernetes": { kind: "resource", forceNew: ["kubeconfig", "context", "cluster"], source: "pulumi-kubernetes provider/pkg/provider/provider.go (DiffConfig: a changed cluster replaces the provider)" },
   "random:index/randomPassword:RandomPassword": { kind: "resource", forceNew: "*", source: "pulumi-random RandomPassword: every input forces a new value" },

@@ -131,6 +131,9 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
   if (refused) return { risk: "danger", reason: refused };
   const version = versionStep(base!, head!);
   if (version) return version;
+  if (head!.type === "kubernetes:yaml/v2:ConfigGroup") {
+    return { risk: "caution", reason: `applies other manifests (${(head!.inputs.files ?? []).join(", ")}): check the CRDs they change, as for a chart bump` };
+  }
   const postgresMajor = (inputs: any) => Number(/:(\d+)/.exec(String(inputs.spec?.imageName ?? ""))?.[1]);
   if (head!.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && postgresMajor(head!.inputs) > postgresMajor(base!.inputs)) {
     return { risk: "caution", reason: `a Postgres major upgrade (${postgresMajor(base!.inputs)} → ${postgresMajor(head!.inputs)}): CloudNativePG upgrades in place offline (pg_upgrade), so the cluster is down meanwhile; take a backup first` };

@@ -135,6 +135,14 @@ describe("the diff of two plans", () => {
     expect(fromOld[0].reason).toContain("etl-flow (flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema) is removed in 1.32");
   });
 
+  it("other CRD manifests applied by a ConfigGroup are caution, naming the files", () => {
+    const group = prod.find((resource) => resource.type === "kubernetes:yaml/v2:ConfigGroup")!;
+    const base = baseOf(prod, (resource) => (resource.name === group.name ? { ...resource, inputs: { ...resource.inputs, files: ["https://example.com/old-crds.yaml"] } } : resource));
+    const [change] = diffPlans(base, prod, { headDir: ROOT });
+    expect(change).toMatchObject({ name: group.name, action: "update", risk: "caution", paths: expect.arrayContaining(["files[0]"]) });
+    expect(change.reason).toContain(group.inputs.files[0]);
+  });
+
   it("a chart bump is caution, naming the CRDs whose schema changed and the fields we set that the new one lacks", () => {
     // A base checkout whose Strimzi fixture is an older version without KafkaNodePool's spec.storage.
     const release = prod.find((resource) => resource.type === "kubernetes:helm.sh/v3:Release" && resource.inputs.chart === "strimzi-kafka-operator")!;
