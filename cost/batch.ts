@@ -7,6 +7,7 @@
 import { scheduleRuns } from "../lib/cron";
 import { instanceShape } from "../lib/instanceTypes";
 import { CAPACITY_LABEL } from "../lib/placement";
+import { dagLevels } from "../lib/pipelineQuota";
 import { parseQuantity } from "../lib/quantity";
 import { HOURS_PER_MONTH, hundredths, line, type CostLine } from "./lines";
 import type { PricedNodeGroup } from "./nodes";
@@ -42,27 +43,14 @@ function capacityOf(affinity: any): "spot" | "on-demand" {
   return expression?.values?.[0] === "on-demand" ? "on-demand" : "spot";
 }
 
-/** The pods of a multi-step run that may run at once: its DAG's levels (tasks with equally long dependency chains). */
-function dagLevels(workflowSpec: any): PodRequests[][] {
+/** The pods of a multi-step run that may run at once: its DAG's levels (lib/pipelineQuota.ts). */
+function dagPods(workflowSpec: any): PodRequests[][] {
   const templates: any[] = workflowSpec.templates ?? [];
   const entry = templates.find((template) => template.name === workflowSpec.entrypoint);
   const tasks: any[] = entry?.dag?.tasks ?? [];
   if (tasks.length === 0) return [[requestsOf(entry?.container)]];
-  const depth = new Map<string, number>();
-  const depthOf = (name: string, seen: string[] = []): number => {
-    if (depth.has(name)) return depth.get(name)!;
-    const task = tasks.find((candidate) => candidate.name === name);
-    const parents: string[] = (task?.dependencies ?? []).filter((parent: string) => !seen.includes(parent));
-    const value = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((parent) => depthOf(parent, [...seen, name])));
-    depth.set(name, value);
-    return value;
-  };
-  const levels = new Map<number, PodRequests[]>();
-  for (const task of tasks) {
-    const template = templates.find((candidate) => candidate.name === task.template);
-    levels.set(depthOf(task.name), [...(levels.get(depthOf(task.name)) ?? []), requestsOf(template?.container)]);
-  }
-  return [...levels.values()];
+  const containerOf = (taskName: string) => templates.find((template) => template.name === tasks.find((task) => task.name === taskName)?.template)?.container;
+  return dagLevels(tasks.map((task) => ({ name: task.name, dependsOn: task.dependencies ?? [] }))).map((level) => level.map((name) => requestsOf(containerOf(name))));
 }
 
 interface PipelineShape {
@@ -99,7 +87,7 @@ function pipelineShapes(resources: PlannedResource[]): PipelineShape[] {
       deadlineSeconds: spec.workflowSpec?.activeDeadlineSeconds,
       forbidOverlap: spec.concurrencyPolicy !== "Allow",
       capacity: capacityOf(spec.workflowSpec?.affinity),
-      levels: dagLevels(spec.workflowSpec ?? {}),
+      levels: dagPods(spec.workflowSpec ?? {}),
     };
   });
   return [...cronJobs, ...workflows];

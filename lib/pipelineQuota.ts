@@ -37,8 +37,8 @@ function container(resources: { requests: { cpu: string; memory: string }; limit
   return { pods: 0, cpuMillis: Math.ceil(bytes(resources.requests.cpu) * 1000), memoryBytes: bytes(resources.requests.memory), memoryLimitBytes: bytes(resources.limits?.memory ?? resources.requests.memory) };
 }
 
-/** The most steps of a DAG that can run at once: its widest level of equally long dependency chains. */
-export function widestLevel(steps: { name: string; dependsOn: string[] }[]): number {
+/** A DAG's steps by level: steps whose longest chain of dependencies is equally long, which may run at once. */
+export function dagLevels(steps: { name: string; dependsOn: string[] }[]): string[][] {
   const depth = new Map<string, number>();
   const depthOf = (name: string, seen: Set<string>): number => {
     if (depth.has(name)) return depth.get(name)!;
@@ -48,9 +48,14 @@ export function widestLevel(steps: { name: string; dependsOn: string[] }[]): num
     depth.set(name, value);
     return value;
   };
-  const counts = new Map<number, number>();
-  for (const step of steps) counts.set(depthOf(step.name, new Set()), (counts.get(depthOf(step.name, new Set())) ?? 0) + 1);
-  return Math.max(1, ...counts.values());
+  const levels: string[][] = [];
+  for (const step of steps) (levels[depthOf(step.name, new Set())] ??= []).push(step.name);
+  return levels.filter((level) => level !== undefined);
+}
+
+/** The most steps of a DAG that can run at once: its widest level. */
+export function widestLevel(steps: { name: string; dependsOn: string[] }[]): number {
+  return Math.max(1, ...dagLevels(steps).map((level) => level.length));
 }
 
 /** One run of a pipeline at its peak (one run at a time: concurrencyPolicy is Forbid or Replace). */
