@@ -47,6 +47,18 @@ describe("npm run plan", () => {
     expect(planOutput({ ...options, cost: false }, withConfig(settings, { "aws:region": "ap-south-2" }), run).code).toBe(EXIT.ok);
   });
 
+  it("defers the SDK's TypeScript until a closure is serialized, which then still works", () => {
+    // scripts/register.js stands in for @pulumi/pulumi's typescript-shim.js (runtime/closure/parseFunction.js
+    // requires it as the SDK loads); the plan never serializes a closure, so TypeScript never loads in a plan.
+    const script = `
+      const pulumi = require("@pulumi/pulumi");
+      const loaded = () => Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file));
+      const before = loaded();
+      pulumi.runtime.serializeFunction(() => 42).then((f) => process.stdout.write(JSON.stringify({ before, after: loaded(), serialized: f.text.includes("42") })));`;
+    const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(result.stdout)).toEqual({ before: false, after: true, serialized: true });
+  });
+
   it("documents one table of exit codes in README", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     for (const code of Object.values(EXIT)) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));
