@@ -104,8 +104,9 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
       try {
         expected = oracle(cron);
       } catch (error) {
-        // cron-parser refuses overlapping list items ("0-1,1-6"), which robfig/cron and so the API server accept.
-        fc.pre(!/duplicate values/.test((error as Error).message));
+        // cron-parser refuses overlapping list items ("0-1,1-6"), and a day of month no listed month has ("31 4",
+        // even with a weekday that makes the schedule run): robfig/cron, and so the API server, accept both.
+        fc.pre(!/duplicate values|Invalid explicit day of month definition/.test((error as Error).message));
         throw error;
       }
       if (cronProblem(cron) === undefined) expect(scheduleRuns(cron, days)).toEqual(expected);
