@@ -9,6 +9,7 @@
 import { assess, type Action, type Risk, type Side } from "./risk";
 import { apiFindings } from "./kubernetesApis";
 import { crdChanges, crdSchemas, fieldsNotInSchema, fixtureDir } from "./crdChanges";
+import { LAYER_TYPES } from "../scripts/layers";
 import { forcesReplacement, replaceRule } from "./replaceRules";
 
 export interface BaseResource extends Side {
@@ -41,10 +42,9 @@ export interface DiffOptions {
 const key = (resource: { type: string; name: string }) => `${resource.type}::${resource.name}`;
 
 /** The component a resource belongs to: the first type under the root and the two layers, from its parent's URN. */
-const LAYERS = new Set(["etl-platform:index:Platform", "etl-platform:aws:Infrastructure", "etl-platform:platform:Platform"]);
 export function componentOf(resource: { type: string; parent?: string }): string {
   const chain = resource.parent ? resource.parent.split("::")[2].split("$") : [];
-  const component = [...chain, resource.type].find((type) => !LAYERS.has(type) && type !== "pulumi:pulumi:Stack");
+  const component = [...chain, resource.type].find((type) => !LAYER_TYPES.has(type) && type !== "pulumi:pulumi:Stack");
   return component && component !== resource.type ? component.replace(/^etl-platform:/, "") : "(platform)";
 }
 
@@ -119,6 +119,8 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
 
   // Cascades: a new identity flows into the inputs that take it.
   const newIdentity = (change: Change | undefined) => change?.action === "replace" || change?.action === "create";
+  // A VPC takes no input from another resource, so whether it is new is settled before the cascades.
+  const newVpc = head.some((candidate) => candidate.type === "aws:ec2/vpc:Vpc" && newIdentity(changes.get(key(candidate))));
   for (let changed = true; changed; ) {
     changed = false;
     for (const resource of head) {
@@ -139,7 +141,6 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
         }
         // EKS changes a cluster's subnets only within the VPC it was created in (UpdateClusterConfig): subnets of
         // a new VPC make the update fail.
-        const newVpc = head.some((candidate) => candidate.type === "aws:ec2/vpc:Vpc" && newIdentity(changes.get(key(candidate))));
         if (resource.type === "eks:index:Cluster" && newVpc && /subnet|vpcId/i.test(input)) {
           record(resource, "update", paths, "danger", `${because}: EKS accepts new subnets only within the cluster's VPC, so the update fails; a new VPC needs a new cluster`);
         } else if (!existing) {

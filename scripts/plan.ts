@@ -19,6 +19,7 @@ import type { PlannedResource } from "../cost/plannedResource";
 import { priceSnapshot, PriceError } from "../cost/prices";
 import type { DiffInputError as DiffInputErrorClass, runDiff as RunDiff } from "../diff/command";
 import { costText } from "../cost/report";
+import { LAYER_TYPES } from "./layers";
 import { present, readStackFile, runOffline, type DeclaredResource, type OfflineRun, type StackSettings } from "./offline";
 
 const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>] [--diff <plan.json | git ref> [--base-dir <dir>] [--markdown] [--allow-danger]]";
@@ -157,16 +158,13 @@ function inputsOf(resource: DeclaredResource): Record<string, any> {
   return present(resource.rawInputs) as Record<string, any>;
 }
 
-/** Components whose children are the plan's groups: the root, and the two layers under it. */
-const GROUPING_COMPONENTS = new Set(["etl-platform:index:Platform", "etl-platform:aws:Infrastructure", "etl-platform:platform:Platform"]);
-
 /** The component (a direct child of the root or of a layer) that each resource belongs to. */
 function componentOf(resource: DeclaredResource, byUrn: Map<string, DeclaredResource>): string {
   let current: DeclaredResource | undefined = resource;
   while (current?.parent) {
     const parent = byUrn.get(current.parent);
-    if (!parent || GROUPING_COMPONENTS.has(parent.type)) {
-      if (GROUPING_COMPONENTS.has(current.type)) return "(layers)";
+    if (!parent || LAYER_TYPES.has(parent.type)) {
+      if (LAYER_TYPES.has(current.type)) return "(layers)";
       return current.custom ? `(${parent?.type.split(":")[1] ?? "platform"})` : current.name;
     }
     current = parent;
