@@ -13,7 +13,7 @@ import { parseQuantity } from "../lib/quantity";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { findCycle } from "./steps";
 import { parallelProblems } from "./parallel";
-import { peakFootprint, quotaProblems } from "../lib/pipelineQuota";
+import { peakFootprint, quotaProblems } from "./footprint";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;

@@ -1,10 +1,10 @@
 /**
  * Time zones as the API server and Argo check them: Go's time.LoadLocation, over the IANA zones and links in
- * config/data/timeZones.json (regenerate with scripts/generateTimeZones.ts when the tz database changes).
+ * lib/data/timeZones.json (regenerate with scripts/generateTimeZones.ts when the tz database changes).
  * Case-sensitive, and no abbreviations: ICU (JavaScript's Intl) accepts `europe/berlin` and some abbreviations,
  * Go does not. The API server also refuses `Local` (pkg/apis/batch/validation, validateTimeZone).
  */
-import data from "./data/timeZones.json";
+import data from "../lib/data/timeZones.json";
 
 const names = new Set(data.names);
 const byLowerCase = new Map(data.names.map((name) => [name.toLowerCase(), name]));

@@ -7,7 +7,7 @@
 import { scheduleRuns } from "../lib/cron";
 import { instanceShape } from "../lib/instanceTypes";
 import { CAPACITY_LABEL } from "../lib/placement";
-import { dagLevels } from "../lib/pipelineQuota";
+import { dagLevels } from "../lib/dag";
 import { parseQuantity } from "../lib/quantity";
 import { HOURS_PER_MONTH, hundredths, line, type CostLine } from "./lines";
 import type { PricedNodeGroup } from "./nodes";
@@ -43,7 +43,7 @@ function capacityOf(affinity: any): "spot" | "on-demand" {
   return expression?.values?.[0] === "on-demand" ? "on-demand" : "spot";
 }
 
-/** The pods of a multi-step run that may run at once: its DAG's levels (lib/pipelineQuota.ts). */
+/** The pods of a multi-step run that may run at once: its DAG's levels (lib/dag.ts). */
 function dagPods(workflowSpec: any): PodRequests[][] {
   const templates: any[] = workflowSpec.templates ?? [];
   const entry = templates.find((template) => template.name === workflowSpec.entrypoint);

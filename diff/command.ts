@@ -1,6 +1,6 @@
 /** `npm run plan -- --diff <base>`: the head planned in-process against a base plan JSON or a git ref. */
 import * as fs from "fs";
-import { present, type OfflineRun } from "../scripts/offline";
+import { present, type OfflineRun } from "../plan/offline";
 import { DiffInputError, planRef } from "./baseFromRef";
 
 export { DiffInputError };

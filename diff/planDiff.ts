@@ -9,7 +9,7 @@
 import { assess, type Action, type Risk, type Side } from "./risk";
 import { apiFindings } from "./kubernetesApis";
 import { crdChanges, crdSchemas, fieldsNotInSchema, fixtureDir } from "./crdChanges";
-import { LAYER_TYPES } from "../scripts/layers";
+import { LAYER_TYPES } from "../plan/layers";
 import { forcesReplacement, replaceRule } from "./replaceRules";
 
 export interface BaseResource extends Side {

@@ -5,7 +5,7 @@
  * `a/n`, or a comma list of those. Parsed here rather than with a cron library: the plan evaluates every schedule,
  * and a library with time-zone arithmetic costs more to load than the whole check.
  */
-import timeZoneData from "../config/data/timeZones.json";
+import timeZoneData from "./data/timeZones.json";
 
 interface FieldSpec {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * Writes config/data/timeZones.json: every name Go's time.LoadLocation accepts, which is what the API server
+ * Writes lib/data/timeZones.json: every name Go's time.LoadLocation accepts, which is what the API server
  * (CronJob `timeZone`, pkg/apis/batch/validation) and Argo (CronWorkflow `timezone`) check a time zone with.
  * Those are the IANA tz database's zones and links, case-sensitive ("PST" is none of them; "US/Pacific" is a link).
  * Source: the tz database's `tzdata.zi` (Debian's `tzdata` package installs it), the same data Go embeds.
@@ -43,7 +43,7 @@ export function daylightSavingZones(names: string[]): string[] {
 if (require.main === module) {
   const source = process.argv[2] ?? "/usr/share/zoneinfo/tzdata.zi";
   const { version, names } = timeZoneNames(fs.readFileSync(source, "utf8"));
-  const out = path.join(__dirname, "..", "config", "data", "timeZones.json");
+  const out = path.join(__dirname, "..", "lib", "data", "timeZones.json");
   const daylightSaving = daylightSavingZones(names);
   fs.writeFileSync(out, `${JSON.stringify({ source: `IANA tz database ${version} (tzdata.zi zones and links); daylightSaving: offsets in January and July 2026 differ (ICU ${process.versions.icu}, tz ${process.versions.tz})`, names, daylightSaving }, null, 0)}\n`);
   process.stdout.write(`wrote ${names.length} names from tzdata ${version} to ${out}\n`);

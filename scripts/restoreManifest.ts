@@ -7,7 +7,7 @@
 import * as path from "path";
 import { parsePlatformConfig } from "../config/load";
 import { restoreManifestYaml } from "../components/platform/restore";
-import { readStackFile } from "./offline";
+import { readStackFile } from "../plan/offline";
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);

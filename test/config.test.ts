@@ -1,6 +1,6 @@
 import { configProblems, minimalPipeline } from "./harness";
 import { parsePlatformConfig, readStackConfig } from "../config/load";
-import { readStackFile } from "../scripts/offline";
+import { readStackFile } from "../plan/offline";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 

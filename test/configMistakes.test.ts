@@ -14,7 +14,7 @@ import { timeZoneProblem } from "../config/timeZones";
 import { hostBitsProblem } from "../lib/cidr";
 import { repositoryProblem } from "../lib/image";
 import { memoryUnitProblem, parseQuantity, storageSizeProblem } from "../lib/quantity";
-import { readStackFile, stackFileProblems } from "../scripts/offline";
+import { readStackFile, stackFileProblems } from "../plan/offline";
 
 function writeStack(dir: string, name: string, text: string): string {
   const file = path.join(dir, `Pulumi.${name}.yaml`);

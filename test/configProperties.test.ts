@@ -13,10 +13,10 @@ import { subnetPlan } from "../components/aws/network";
 import { kafkaCluster, kafkaNodePool, kafkaTopic, kafkaUser, nodePoolSpecs } from "../components/platform/kafka";
 import { postgresAlertRules, postgresCluster, scheduledBackup } from "../components/platform/postgres";
 import { monitoringValues } from "../components/platform/monitoring";
-import { cronJob, cronWorkflow, type PipelineWiring } from "../lib/pipelineSpecs";
-import { pipelineAlertRules } from "../lib/pipelineAlerts";
-import { pipelineNetworkPolicy } from "../lib/pipelineNetworkPolicy";
-import { readStackFile } from "../scripts/offline";
+import { cronJob, cronWorkflow, type PipelineWiring } from "../components/platform/pipelines";
+import { pipelineAlertRules } from "../components/platform/pipelines";
+import { pipelineNetworkPolicy } from "../components/platform/pipelines";
+import { readStackFile } from "../plan/offline";
 import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
 
 const wiring: PipelineWiring = awsWiring;

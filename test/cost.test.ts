@@ -11,8 +11,9 @@ import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
 import { priceSnapshot, PriceError } from "../cost/prices";
 import { costDiffMarkdown, diffCosts } from "../cost/report";
 import { KNOWN_FAMILIES } from "../lib/instanceTypes";
-import { budgetProblem, planCost, planDocument } from "../scripts/plan";
-import type { StackSettings } from "../scripts/offline";
+import { budgetProblem, planCost } from "../cost/planCost";
+import { planDocument } from "../plan/document";
+import type { StackSettings } from "../plan/offline";
 import { AWS_STACKS, configProblems, plan, stackSettings, withConfig } from "./harness";
 
 const DAY = new Date("2026-11-25T12:00:00Z");

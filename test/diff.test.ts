@@ -10,8 +10,9 @@ import { DiffInputError, headResources, runDiff } from "../diff/command";
 import { diffPlans, type BaseResource, type Change, type HeadResource } from "../diff/planDiff";
 import { REPLACE_RULES, replaceRule } from "../diff/replaceRules";
 import { diffMarkdown, diffText } from "../diff/report";
-import { diffExitCode, EXIT, parseArgs } from "../scripts/plan";
-import type { StackSettings } from "../scripts/offline";
+import { diffExitCode, EXIT } from "../scripts/plan";
+import { parseArgs } from "../plan/options";
+import type { StackSettings } from "../plan/offline";
 import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
 
 const ROOT = path.join(__dirname, "..");

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parsePlatformConfig } from "../config/load";
 import { nodePoolPlacements } from "../lib/placement";
-import type { PipelineWiring } from "../lib/pipelineSpecs";
-import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../scripts/offline";
+import type { PipelineWiring } from "../components/platform/pipelines";
+import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../plan/offline";
 
 /** The problems the loader reports for a raw `etl-platform:` config (none when it is valid). */
 export function configProblems(raw: Record<string, unknown>): string[] {
@@ -92,7 +92,7 @@ function programHash(): string {
     }
   };
   for (const dir of ["components", "config", "lib"]) walk(path.join(ROOT, dir));
-  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "scripts/offline.ts", "package-lock.json"]) hash.update(file).update(fs.readFileSync(path.join(ROOT, file)));
+  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "plan/offline.ts", "package-lock.json"]) hash.update(file).update(fs.readFileSync(path.join(ROOT, file)));
   sourceHash = hash.digest("hex");
   return sourceHash;
 }

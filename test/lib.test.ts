@@ -3,7 +3,7 @@ import { cidrContains, cidrsOverlap, defaultSubnetLayout, formatCidr } from "../
 import { scheduleGaps } from "../lib/cron";
 import { findCycle } from "../config/steps";
 import { parseImage } from "../lib/image";
-import timeZoneData from "../config/data/timeZones.json";
+import timeZoneData from "../lib/data/timeZones.json";
 import { daylightSavingZones } from "../scripts/generateTimeZones";
 
 describe("default subnet layout", () => {

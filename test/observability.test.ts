@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { alertmanagerConfig } from "../components/platform/monitoring";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { freshnessThresholdSeconds, pipelineAlertRules } from "../lib/pipelineAlerts";
+import { freshnessThresholdSeconds, pipelineAlertRules } from "../components/platform/pipelines";
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
-import { planDocument } from "../scripts/plan";
+import { planDocument } from "../plan/document";
 import { plan, AWS_STACKS, stackSettings, withConfig, type Plan } from "./harness";
 import { customResourceProblems, unknownValuesKeys } from "./upstream";
 import { parse as parseYaml } from "yaml";

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { scheduleGaps } from "../lib/cron";
-import { cronJob, cronWorkflow, startingDeadlineSeconds, type PipelineWiring } from "../lib/pipelineSpecs";
-import { pipelineNetworkPolicy } from "../lib/pipelineNetworkPolicy";
+import { cronJob, cronWorkflow, startingDeadlineSeconds, type PipelineWiring } from "../components/platform/pipelines";
+import { pipelineNetworkPolicy } from "../components/platform/pipelines";
 import { parsePlatformConfig } from "../config/load";
-import { planDocument } from "../scripts/plan";
+import { planDocument } from "../plan/document";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { awsWiring, plan, AWS_STACKS, stackSettings, withConfig, type Declared, type Plan } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";

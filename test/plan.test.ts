@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { EXIT, parseArgs, planOutput, writeManifests } from "../scripts/plan";
+import { EXIT, planOutput } from "../scripts/plan";
+import { parseArgs } from "../plan/options";
+import { writeManifests } from "../plan/document";
 import { plan, stackSettings, withConfig } from "./harness";
 
 const ROOT = path.join(__dirname, "..");

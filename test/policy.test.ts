@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Resource, Rule } from "../policy/rule";
 import { policyConfig, rules, type Environment } from "../policy/rules";
-import { present } from "../scripts/offline";
+import { present } from "../plan/offline";
 import { plan, STACK_NAMES, type Plan } from "./harness";
 
 /** The program's resources as a policy sees them: inputs with secrets hidden, property dependencies resolved. */

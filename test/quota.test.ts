@@ -1,5 +1,5 @@
 /**
- * The pipelines namespace's bounds (lib/pipelineQuota.ts): the footprint of each pipeline shape, the quota's
+ * The pipelines namespace's bounds (config/footprint.ts, components/platform/pipelines/quota.ts): the footprint of each pipeline shape, the quota's
  * headroom over the declared peak, refused overrides, and that every pod the namespace runs is admitted.
  */
 import * as fs from "fs";
@@ -7,7 +7,9 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { parsePlatformConfig } from "../config/load";
 import { parseQuantity } from "../lib/quantity";
-import { CONTAINER_DEFAULTS, DRILL_FOOTPRINT, EXECUTOR_RESOURCES, peakFootprint, pipelineFootprint, pipelineQuota, widestLevel } from "../lib/pipelineQuota";
+import { CONTAINER_DEFAULTS, pipelineQuota } from "../components/platform/pipelines";
+import { DRILL_FOOTPRINT, EXECUTOR_RESOURCES, peakFootprint, pipelineFootprint } from "../config/footprint";
+import { widestLevel } from "../lib/dag";
 import { AWS_STACKS, configProblems, plan, stackSettings } from "./harness";
 
 const base = { name: "p", schedule: "0 2 * * *", timeZone: "UTC", image: "ghcr.io/acme/p:1.0.0", resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } } };

@@ -1,5 +1,5 @@
-import { planDocument } from "../scripts/plan";
-import { SECRET_PLACEHOLDER } from "../scripts/offline";
+import { planDocument } from "../plan/document";
+import { SECRET_PLACEHOLDER } from "../plan/offline";
 import { AWS_STACKS, plan, stackSettings, STACK_NAMES, withConfig, type Plan } from "./harness";
 import * as fs from "fs";
 import { STACKS_DIR } from "./harness";

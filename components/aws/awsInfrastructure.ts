@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
-import { PRIVATE_RANGES } from "../../lib/networkPolicies";
+import { PRIVATE_RANGES } from "../platform/networkPolicies";
 import { nodePoolPlacements } from "../../lib/placement";
 import type { PlatformTarget } from "../platform/target";
 import { AuditLogs } from "./auditLogs";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgoConfig } from "../../config/schema";
-import { EXECUTOR_RESOURCES } from "../../lib/pipelineQuota";
+import { EXECUTOR_RESOURCES } from "../../config/footprint";
 import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { charts, pinnedRelease } from "../../versions";
 import { mirrorTargetAnnotations } from "./secretMirror";
@@ -32,7 +32,7 @@ export interface ArgoArgs {
 /**
  * Applied to every workflow the controller runs, unless the workflow sets its own. No `retryStrategy` here: a
  * workflow-level retry strategy applies to every template, the DAG included, so a failed check would re-run the
- * whole DAG. Steps carry their own (lib/retries.ts).
+ * whole DAG. Steps carry their own (components/platform/pipelines/retries.ts).
  */
 export function workflowDefaults(config: ArgoConfig) {
   const defaults = config.workflowDefaults;
@@ -94,11 +94,11 @@ export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" |
     // Every workflow names its own service account (each pipeline's); no shared workflow account or role.
     workflow: { serviceAccount: { create: false }, rbac: { create: false } },
     // Argo's own containers in workflow pods, under the pipelines namespace's `restricted` standard.
-    // Requests too: the pipelines namespace has a ResourceQuota (lib/pipelineQuota.ts EXECUTOR_RESOURCES).
+    // Requests too: the pipelines namespace has a ResourceQuota (config/footprint.ts EXECUTOR_RESOURCES).
     executor: { securityContext: restrictedContainerSecurityContext, resources: EXECUTOR_RESOURCES },
     mainContainer: { securityContext: restrictedContainerSecurityContext },
     // Credentials come from the pods' IAM roles (IRSA), never from static keys. There is no default artifact
-    // repository: each steps pipeline names its own (lib/pipelineSpecs.ts artifactRepository).
+    // repository: each steps pipeline names its own (pipelines/argoSupport.ts artifactRepository).
     useStaticCredentials: false,
   };
 }

@@ -5,7 +5,7 @@ import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../../li
 import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
 import type { RuleGroup } from "../../lib/alerts";
-import { allowIngress, defaultDenyIngress } from "../../lib/networkPolicies";
+import { allowIngress, defaultDenyIngress } from "./networkPolicies";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 

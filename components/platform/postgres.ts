@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config/schema";
-import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "../../lib/networkPolicies";
+import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "./networkPolicies";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import type { AlertRule, RuleGroup } from "../../lib/alerts";

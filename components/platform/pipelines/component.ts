@@ -1,21 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KafkaConfig, PipelineConfig } from "../../config/schema";
+import type { KafkaConfig, PipelineConfig } from "../../../config/schema";
 import { stringify as toYaml } from "yaml";
-import {
-  ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_RBAC_RULES, semaphoreConfigMap, EXECUTOR_SERVICE_ACCOUNT, artifactRepository, cronJob, cronWorkflow, envSecretName,
-  PIPELINE_PRIORITY_CLASS, pipelineStoreGrants, type PipelineWiring,
-} from "../../lib/pipelineSpecs";
-import { pipelineNetworkPolicy } from "../../lib/pipelineNetworkPolicy";
-import { CONTAINER_DEFAULTS, type QuotaHard } from "../../lib/pipelineQuota";
-import { dnsEgress } from "../../lib/networkPolicies";
-import { kafkaUser } from "./kafka";
-import { mirrorTargetAnnotations } from "./secretMirror";
-import type { PlatformTarget, StoreBucket, StoreCredentials } from "./target";
+import { ARTIFACT_REPOSITORIES_CONFIGMAP, artifactRepository, EXECUTOR_RBAC_RULES, EXECUTOR_SERVICE_ACCOUNT, semaphoreConfigMap } from "./argoSupport";
+import { cronJob } from "./cronJob";
+import { cronWorkflow } from "./cronWorkflow";
+import { pipelineNetworkPolicy } from "./networkPolicy";
+import { envSecretName, PIPELINE_PRIORITY_CLASS, type PipelineWiring } from "./pod";
+import { CONTAINER_DEFAULTS, type QuotaHard } from "./quota";
+import { pipelineStoreGrants } from "./storeGrants";
+import { dnsEgress } from "../networkPolicies";
+import { kafkaUser } from "../kafka";
+import { mirrorTargetAnnotations } from "../secretMirror";
+import type { PlatformTarget, StoreBucket, StoreCredentials } from "../target";
 
 export interface PipelinesArgs {
   pipelines: PipelineConfig[];
-  /** The namespace's ResourceQuota (lib/pipelineQuota.ts). */
+  /** The namespace's ResourceQuota (quota.ts). */
   quota: QuotaHard;
   target: PlatformTarget;
   /** The Argo artifact bucket, where steps pipelines archive their step logs. */

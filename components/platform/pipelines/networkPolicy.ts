@@ -1,7 +1,7 @@
 /** A pipeline's NetworkPolicy: DNS comes from the namespace's policy; this allows exactly what the pipeline uses. */
-import type { PipelineConfig } from "../config/schema";
-import { apiServerEgress, CNPG_INSTANCE_LABELS, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "./networkPolicies";
-import { PIPELINE_LABEL, type PipelineWiring } from "./pipelineSpecs";
+import type { PipelineConfig } from "../../../config/schema";
+import { apiServerEgress, CNPG_INSTANCE_LABELS, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "../networkPolicies";
+import { PIPELINE_LABEL, type PipelineWiring } from "./pod";
 
 /**
  * Egress a pipeline may use beyond DNS: the Kafka brokers, the Postgres instances, HTTPS to the internet (extract

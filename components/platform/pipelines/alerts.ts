@@ -1,7 +1,7 @@
 /** Per pipeline: a failed run, and a last success older than its schedule allows. */
-import type { PipelineConfig } from "../config/schema";
-import type { AlertRule, RuleGroup } from "./alerts";
-import { scheduleGaps } from "./cron";
+import type { PipelineConfig } from "../../../config/schema";
+import type { AlertRule, RuleGroup } from "../../../lib/alerts";
+import { scheduleGaps } from "../../../lib/cron";
 
 /** How stale a pipeline's last success may get: its longest gap between runs, plus its deadline, plus the margin. */
 export function freshnessThresholdSeconds(pipeline: PipelineConfig, marginMinutes: number): number {

@@ -1,0 +1,125 @@
+/**
+ * What every pipeline pod has, whichever scheduler starts it (a CronJob or an Argo CronWorkflow): its labels, its
+ * environment wired to Kafka and Postgres, its volumes, placement, priority and restricted security, and the
+ * starting deadline. Pure functions, so tests and property tests can check every pipeline config.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { PipelineConfig } from "../../../config/schema";
+import { scheduleGaps } from "../../../lib/cron";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/podSecurity";
+import type { Placement } from "../../../lib/placement";
+
+export const PIPELINE_LABEL = "etl-platform/pipeline";
+export const PIPELINE_PRIORITY_CLASS = "etl-pipelines";
+export const MAIN_CONTAINER = "main";
+export const TMP_VOLUME = { name: "tmp", emptyDir: { sizeLimit: "1Gi" } };
+const TMP_MOUNT = { name: "tmp", mountPath: "/tmp" };
+const KAFKA_CA_MOUNT = "/etc/kafka/ca";
+const KAFKA_USER_MOUNT = "/etc/kafka/user";
+/** Longest default starting deadline: a run more than 10 minutes late is skipped, not started. */
+const MAX_DEFAULT_STARTING_DEADLINE = 600;
+
+/** The addresses and secret names of the data services a pipeline may use. */
+export interface PipelineWiring {
+  namespace: string;
+  /** Where pipelines of each capacity type run (the batch pools on EKS). */
+  placement: (capacityType: "spot" | "on-demand") => Placement;
+  /** Addresses outside the cluster's pods: the API server, and the object store when it is outside the cluster. */
+  egress: { apiServer: { cidrs: string[]; ports: number[] }; objectStore: { cidr: string; except: string[] }[] };
+  /** The object store's pods, when it runs in the cluster. */
+  objectStore?: { namespace: string; podLabels: Record<string, string>; port: number };
+  kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
+  postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
+}
+
+/** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
+export function startingDeadlineSeconds(pipeline: PipelineConfig): number {
+  if (pipeline.startingDeadlineSeconds !== undefined) return pipeline.startingDeadlineSeconds;
+  const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
+  return Math.max(10, Math.min(MAX_DEFAULT_STARTING_DEADLINE, Math.floor(minSeconds / 2)));
+}
+
+export function envSecretName(pipeline: PipelineConfig): string {
+  return `${pipeline.name}-env`;
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+
+/**
+ * The environment a pipeline's container gets. These names are a stable interface, documented in README.md:
+ * plain `env`, `secretEnv` from the pipeline's Secret, KAFKA_* for Kafka pipelines, PG* for Postgres pipelines.
+ */
+export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring): EnvVar[] {
+  const env: EnvVar[] = Object.entries(pipeline.env).map(([name, value]) => ({ name, value }));
+  for (const name of Object.keys(pipeline.secretEnv)) env.push({ name, valueFrom: { secretKeyRef: { name: envSecretName(pipeline), key: name } } });
+  if (pipeline.kafka) {
+    const scram = wiring.kafka.authentication === "scram-sha-512";
+    env.push(
+      { name: "KAFKA_BOOTSTRAP_SERVERS", value: wiring.kafka.bootstrap },
+      { name: "KAFKA_SECURITY_PROTOCOL", value: scram ? "SASL_SSL" : "SSL" },
+      { name: "KAFKA_SSL_CA_LOCATION", value: `${KAFKA_CA_MOUNT}/ca.crt` },
+      { name: "KAFKA_CONSUMER_GROUP", value: pipeline.name },
+      { name: "KAFKA_TOPICS_READ", value: pipeline.kafka.read.join(",") },
+      { name: "KAFKA_TOPICS_WRITE", value: pipeline.kafka.write.join(",") },
+    );
+    if (scram) {
+      env.push(
+        { name: "KAFKA_SASL_MECHANISM", value: "SCRAM-SHA-512" },
+        { name: "KAFKA_USERNAME", value: pipeline.name },
+        // The User Operator writes the KafkaUser's password into a Secret named after the user.
+        { name: "KAFKA_PASSWORD", valueFrom: { secretKeyRef: { name: pipeline.name, key: "password" } } },
+      );
+    } else {
+      env.push({ name: "KAFKA_SSL_CERT_LOCATION", value: `${KAFKA_USER_MOUNT}/user.crt` }, { name: "KAFKA_SSL_KEY_LOCATION", value: `${KAFKA_USER_MOUNT}/user.key` });
+    }
+  }
+  if (pipeline.postgres) {
+    const secret = wiring.postgres.appSecret;
+    env.push(
+      { name: "PGHOST", value: wiring.postgres.host },
+      { name: "PGPORT", value: "5432" },
+      { name: "PGDATABASE", value: wiring.postgres.database },
+      { name: "PGSSLMODE", value: "require" },
+      { name: "PGUSER", valueFrom: { secretKeyRef: { name: secret, key: "username" } } },
+      { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
+    );
+  }
+  return env;
+}
+
+
+export function kafkaVolumes(pipeline: PipelineConfig, wiring: PipelineWiring): { volumes: k8s.types.input.core.v1.Volume[]; mounts: k8s.types.input.core.v1.VolumeMount[] } {
+  if (!pipeline.kafka) return { volumes: [], mounts: [] };
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "kafka-ca", secret: { secretName: wiring.kafka.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "kafka-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true }];
+  if (wiring.kafka.authentication === "tls") {
+    volumes.push({ name: "kafka-user", secret: { secretName: pipeline.name } });
+    mounts.push({ name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true });
+  }
+  return { volumes, mounts };
+}
+
+export function container(pipeline: PipelineConfig, wiring: PipelineWiring, step?: NonNullable<PipelineConfig["steps"]>[number]) {
+  return {
+    name: MAIN_CONTAINER,
+    image: step?.image ?? pipeline.image,
+    ...(step ? { command: step.command } : pipeline.command ? { command: pipeline.command } : {}),
+    args: step ? step.args : pipeline.args,
+    env: pipelineEnv(pipeline, wiring),
+    resources: pipeline.resources,
+    securityContext: restrictedContainerSecurityContext,
+    volumeMounts: [TMP_MOUNT, ...kafkaVolumes(pipeline, wiring).mounts],
+  };
+}
+
+/** Pod settings shared by CronJobs and CronWorkflows: placement, priority, restricted security. */
+export function podSettings(pipeline: PipelineConfig, wiring: PipelineWiring) {
+  const placement = wiring.placement(pipeline.placement);
+  return {
+    priorityClassName: PIPELINE_PRIORITY_CLASS,
+    securityContext: restrictedPodSecurityContext,
+    tolerations: placement.tolerations,
+    affinity: placement.affinity,
+  };
+}
+

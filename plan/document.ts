@@ -1,0 +1,91 @@
+/** What an offline run shows: the plan as JSON, the summary by component, and the manifests as files. */
+import * as fs from "fs";
+import * as path from "path";
+import { stringify as toYaml } from "yaml";
+import { LAYER_TYPES } from "./layers";
+import { present, type DeclaredResource, type OfflineRun } from "./offline";
+
+/** The plan as one JSON document; every secret value is "[secret]". `npm run plan -- --json` adds `cost` (null on a target without AWS resources). */
+export function planDocument(run: OfflineRun) {
+  return {
+    stack: run.stack,
+    project: run.project,
+    resources: run.resources.map((resource) => ({
+      type: resource.type,
+      name: resource.name,
+      parent: resource.parent,
+      inputs: present(resource.rawInputs),
+      dependsOn: resource.dependsOn,
+      protect: resource.protect,
+    })),
+    outputs: present(run.rawOutputs),
+  };
+}
+
+function inputsOf(resource: DeclaredResource): Record<string, any> {
+  return present(resource.rawInputs) as Record<string, any>;
+}
+
+/** The component (a direct child of the root or of a layer) that each resource belongs to. */
+function componentOf(resource: DeclaredResource, byUrn: Map<string, DeclaredResource>): string {
+  let current: DeclaredResource | undefined = resource;
+  while (current?.parent) {
+    const parent = byUrn.get(current.parent);
+    if (!parent || LAYER_TYPES.has(parent.type)) {
+      if (LAYER_TYPES.has(current.type)) return "(layers)";
+      return current.custom ? `(${parent?.type.split(":")[1] ?? "platform"})` : current.name;
+    }
+    current = parent;
+  }
+  return "(stack)";
+}
+
+export function summary(run: OfflineRun): string {
+  const byUrn = new Map(run.resources.map((resource) => [resource.urn, resource]));
+  const lines = [`Offline plan of stack "${run.stack}" (project ${run.project}): ${run.resources.length} resources declared.`, ""];
+  const groups = new Map<string, Map<string, number>>();
+  for (const resource of run.resources) {
+    const component = componentOf(resource, byUrn);
+    const counts = groups.get(component) ?? new Map<string, number>();
+    counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
+    groups.set(component, counts);
+  }
+  lines.push("Resources by component and type:");
+  for (const [component, counts] of groups) {
+    lines.push(`  ${component}`);
+    for (const [type, count] of [...counts].sort()) lines.push(`    ${String(count).padStart(3)}  ${type}`);
+  }
+  const section = (title: string, type: string, describe: (inputs: Record<string, any>, resource: DeclaredResource) => string) => {
+    const matching = run.resources.filter((resource) => resource.type === type);
+    if (matching.length === 0) return;
+    lines.push("", `${title}:`);
+    for (const resource of matching) lines.push(`  ${describe(inputsOf(resource), resource)}`);
+  };
+  section("Node pools", "aws:eks/nodeGroup:NodeGroup", (inputs, resource) => {
+    const scaling = inputs.scalingConfig ?? {};
+    return `${resource.name}: ${inputs.capacityType} ${(inputs.instanceTypes ?? []).join(", ")}; min ${scaling.minSize}, desired ${scaling.desiredSize}, max ${scaling.maxSize}`;
+  });
+  section("Helm charts", "kubernetes:helm.sh/v3:Release", (inputs) => `${inputs.chart} ${inputs.version} -> namespace ${inputs.namespace}`);
+  section("Pipelines (CronJobs)", "kubernetes:batch/v1:CronJob", (inputs) => `${inputs.metadata?.name}: "${inputs.spec?.schedule}" ${inputs.spec?.timeZone}${inputs.spec?.suspend ? " (suspended)" : ""}`);
+  section("Pipelines (Argo CronWorkflows)", "kubernetes:argoproj.io/v1alpha1:CronWorkflow", (inputs) => `${inputs.metadata?.name}: ${JSON.stringify(inputs.spec?.schedules ?? inputs.spec?.schedule)} ${inputs.spec?.timezone}`);
+  lines.push("", "Stack outputs:");
+  for (const [key, value] of Object.entries(present(run.rawOutputs) as Record<string, unknown>)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
+  return lines.join("\n");
+}
+
+/** Writes each Kubernetes object and each Helm release's values as a YAML file of its own. */
+export function writeManifests(run: OfflineRun, outDir: string): number {
+  fs.mkdirSync(outDir, { recursive: true });
+  let written = 0;
+  for (const resource of run.resources) {
+    if (!resource.type.startsWith("kubernetes:") || resource.type === "pulumi:providers:kubernetes") continue;
+    const inputs = inputsOf(resource);
+    const isRelease = resource.type === "kubernetes:helm.sh/v3:Release";
+    const [, apiVersionPath, kind] = resource.type.split(":");
+    const document = isRelease ? inputs.values ?? {} : { apiVersion: apiVersionPath.replace(/^core\//, ""), kind, ...inputs };
+    const file = `${isRelease ? "helm-values" : kind}-${resource.name}.yaml`.replace(/[^A-Za-z0-9._-]/g, "_");
+    fs.writeFileSync(path.join(outDir, file), toYaml(document));
+    written++;
+  }
+  return written;
+}
