@@ -1,7 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test"],
+  // Rule tests stand next to the rules they test (components/**/*.rules.test.ts).
+  roots: ["<rootDir>/test", "<rootDir>/components"],
   testMatch: ["**/*.test.ts"],
   // Type checking is `npm run typecheck`; the tests only transpile (sucrase, as the plan does).
   transform: { "^.+\\.ts$": "<rootDir>/test/transform.js" },

@@ -1,7 +1,8 @@
 /**
  * The base of a diff given as a git ref: that commit checked out in a temporary worktree and planned offline
- * there, with its own program and stack files. The worktree borrows this checkout's node_modules when the two
- * lockfiles are the same, and installs its own otherwise.
+ * there, with its own program and stack files. The worktree borrows this checkout's node_modules when every
+ * package the base's lockfile pins is installed here at the same version (a package only the head added is never
+ * loaded by the base's code), and installs its own otherwise.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -37,8 +38,7 @@ export function planRef(root: string, ref: string, stack: string, configFile?: s
     }
   };
   try {
-    const sameLock = fs.readFileSync(path.join(root, "package-lock.json"), "utf8") === fs.readFileSync(path.join(dir, "package-lock.json"), "utf8");
-    if (sameLock) fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+    if (lockCovers(path.join(root, "package-lock.json"), path.join(dir, "package-lock.json"))) fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
     else execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
     const args = ["-r", "./scripts/register.js", "scripts/plan.ts", "--json", ...(configFile ? ["--config", path.resolve(configFile)] : ["--stack", stack])];
     const result = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
@@ -49,4 +49,11 @@ export function planRef(root: string, ref: string, stack: string, configFile?: s
     dispose();
     throw error;
   }
+}
+
+/** Whether the packages installed from `installed` include every package of `wanted` at the same version and integrity. */
+export function lockCovers(installed: string, wanted: string): boolean {
+  const packages = (file: string): Record<string, { version?: string; integrity?: string }> => JSON.parse(fs.readFileSync(file, "utf8")).packages ?? {};
+  const have = packages(installed);
+  return Object.entries(packages(wanted)).every(([key, want]) => key === "" || (have[key]?.version === want.version && have[key]?.integrity === want.integrity));
 }

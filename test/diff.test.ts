@@ -219,3 +219,21 @@ describe("the diff's output and exit status", () => {
     expect(execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("a git ref's worktree", () => {
+  it("borrows node_modules when every package the base pins is installed here at its version, not otherwise", () => {
+    const { lockCovers } = require("../diff/baseFromRef") as typeof import("../diff/baseFromRef");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locks-"));
+    let files = 0;
+    const lock = (packages: Record<string, { version: string; integrity: string }>) => {
+      const file = path.join(dir, `lock-${files++}.json`);
+      fs.writeFileSync(file, JSON.stringify({ lockfileVersion: 3, packages: { "": { name: "x" }, ...packages } }));
+      return file;
+    };
+    const a = { "node_modules/a": { version: "1.0.0", integrity: "sha512-a" } };
+    const b = { "node_modules/b": { version: "2.0.0", integrity: "sha512-b" } };
+    expect(lockCovers(lock({ ...a, ...b }), lock(a))).toBe(true);
+    expect(lockCovers(lock(a), lock({ ...a, ...b }))).toBe(false);
+    expect(lockCovers(lock({ "node_modules/a": { version: "1.0.1", integrity: "sha512-a1" } }), lock(a))).toBe(false);
+  });
+});

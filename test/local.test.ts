@@ -8,7 +8,7 @@ import { parsePlatformConfig } from "../config/load";
 import { seaweedActions } from "../components/platform/inClusterObjectStore";
 import { configProblems, plan, stackSettings, withConfig, type Plan } from "./harness";
 import { allowed } from "./runtime/networkPolicy";
-import { customResourceProblems, unknownValuesKeys } from "./upstream";
+import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys } from "./upstream";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const FIXTURES: Record<string, string> = {
@@ -18,7 +18,6 @@ const FIXTURES: Record<string, string> = {
   "argo-workflows": "argo-workflows-1.0.18",
 };
 const FREE_FORM: Record<string, string[]> = {
-  "kube-prometheus-stack": ["grafana.nodeSelector", "kube-state-metrics.metricLabelsAllowlist"],
   "argo-workflows": ["controller.workflowDefaults", "controller.persistence"],
 };
 
@@ -98,7 +97,7 @@ describe("the local stack", () => {
   it("passes the upstream values and CRD checks", () => {
     for (const release of result.ofType(RELEASE)) {
       const fixture = FIXTURES[release.inputs.chart];
-      if (fixture) expect(unknownValuesKeys(fixture, release.inputs.values, FREE_FORM[release.inputs.chart])).toEqual([]);
+      if (fixture) expect(unknownValuesKeys(fixture, release.inputs.values, FREE_FORM[release.inputs.chart], release.inputs.chart === "kube-prometheus-stack" ? KUBE_PROMETHEUS_STACK_SUBCHARTS : {})).toEqual([]);
     }
     // The resources whose spec the target changes (placement, zones, credentials); the others are the AWS stacks'.
     const customResources = result.all.filter((r) => /^kubernetes:(kafka\.strimzi\.io|postgresql\.cnpg\.io)\//.test(r.type));

@@ -32,7 +32,7 @@ const KUBERNETES_PASS_THROUGH = new Set([
  * (`podAnnotations: {}`, `nodeSelector: {}`) or a list is free-form below it; `freeForm` names further maps the
  * chart documents as free-form although their default is not empty (e.g. `extraArgs`).
  */
-export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: string[] = []): string[] {
+export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: string[] = [], subcharts: Record<string, string> = {}): string[] {
   const problems: string[] = [];
   const walk = (ours: unknown, theirs: unknown, at: string) => {
     if (!isPlainObject(ours)) return;
@@ -51,9 +51,27 @@ export function unknownValuesKeys(chartDir: string, values: unknown, freeForm: s
       else walk(value, theirs[key], keyPath);
     }
   };
-  walk(values, chartDefaults(chartDir), "");
+  // A subchart's values (`kube-state-metrics:` of kube-prometheus-stack) are the parent's keys there (read by the
+  // parent's own templates) and the subchart's own.
+  const defaults = { ...(chartDefaults(chartDir) as Record<string, unknown>) };
+  for (const [key, subchart] of Object.entries(subcharts)) defaults[key] = union(defaults[key], chartDefaults(subchart));
+  walk(values, defaults, "");
   return problems;
 }
+
+function union(a: unknown, b: unknown): unknown {
+  if (!isPlainObject(a) || !isPlainObject(b)) return b ?? a;
+  const merged: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) merged[key] = key in a ? union(a[key], value) : value;
+  return merged;
+}
+
+/** kube-prometheus-stack's subcharts at the versions its Chart.yaml depends on. */
+export const KUBE_PROMETHEUS_STACK_SUBCHARTS = {
+  grafana: "grafana-12.11.1",
+  "kube-state-metrics": "kube-state-metrics-8.4.0",
+  "prometheus-node-exporter": "prometheus-node-exporter-4.56.1",
+};
 
 // Kubernetes formats (int32, int-or-string, quantity) are not JSON Schema formats; types and patterns still apply.
 // CRD patterns are Go (RE2) regular expressions; the only RE2 syntax they use that JavaScript lacks is a leading

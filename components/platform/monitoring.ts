@@ -6,6 +6,8 @@ import type { MonitoringConfig } from "../../config/schema";
 import { prometheusRuleSpec, type RuleGroup } from "../../lib/alerts";
 import { dashboardJson } from "../../lib/dashboards";
 import { platformDashboards } from "./dashboards";
+import { CRONWORKFLOW_RBAC_RULES, cronWorkflowStateConfig } from "./cronWorkflowMetrics";
+import { PIPELINE_LABEL } from "./pipelines/pod";
 import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
@@ -105,8 +107,17 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config"> & { target
       nodeSelector,
     },
     kubeStateMetrics: { enabled: true },
-    // Node labels that the capacity alerts and dashboards group by.
-    "kube-state-metrics": { metricLabelsAllowlist: ["nodes=[eks.amazonaws.com/capacityType,etl-platform/pool,etl-platform/capacity]"] },
+    "kube-state-metrics": {
+      // Node labels that the capacity alerts and dashboards group by; the pipeline label of its Jobs, pods and
+      // CronJobs, so a run's series name its pipeline (`label_etl_platform_pipeline`).
+      metricLabelsAllowlist: [
+        "nodes=[eks.amazonaws.com/capacityType,etl-platform/pool,etl-platform/capacity]",
+        `cronjobs=[${PIPELINE_LABEL}]`, `jobs=[${PIPELINE_LABEL}]`, `pods=[${PIPELINE_LABEL}]`,
+      ],
+      // The CronWorkflows' durable run counts (cronWorkflowMetrics.ts), which the pipeline and drill alerts read.
+      customResourceState: { enabled: true, config: cronWorkflowStateConfig() },
+      rbac: { extraRules: CRONWORKFLOW_RBAC_RULES },
+    },
     nodeExporter: { enabled: true },
     prometheusOperator: { nodeSelector, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
   };
@@ -118,7 +129,12 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config"> & { target
  * platform's alert rules, once the chart's CRDs exist.
  */
 export class Monitoring extends pulumi.ComponentResource {
-  /** What custom resources of the Prometheus Operator (monitors, rules) must wait for. */
+  /**
+   * What ServiceMonitors and PodMonitors (ours and the charts') must wait for: the Prometheus Operator's CRDs only.
+   * The chart's admission webhook validates PrometheusRules alone ("Admission webhook support for PrometheusRules",
+   * kube-prometheus-stack values.yaml `prometheusOperator.admissionWebhooks`), so monitors need no running
+   * operator, and the other operators install side by side with the monitoring stack.
+   */
   public readonly crdsReady: pulumi.Resource[];
   public readonly namespace: string;
   public readonly grafanaAdminPassword: pulumi.Output<string>;
@@ -158,6 +174,7 @@ export class Monitoring extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [namespace] });
     }
 
+    // PrometheusRules wait for the release: its admission webhook (failurePolicy Fail once installed) must be running.
     for (const [owner, groups] of Object.entries(args.ruleGroups)) {
       if (groups.every((group) => group.rules.length === 0)) continue;
       new k8s.apiextensions.CustomResource(`${name}-rules-${owner}`, {
@@ -168,7 +185,7 @@ export class Monitoring extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [release] });
     }
 
-    this.crdsReady = [crds, release];
+    this.crdsReady = [crds];
     this.namespace = config.namespace;
     this.grafanaAdminPassword = grafanaPassword.result;
     this.registerOutputs({ namespace: this.namespace });

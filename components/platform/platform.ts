@@ -61,7 +61,7 @@ export class Platform extends pulumi.ComponentResource {
       ruleGroups: {
         kafka: kafkaAlertRules(config.kafka),
         postgres: postgresAlertRules(config.postgres),
-        "restore-drill": restoreDrillAlertRules(config.postgres),
+        "restore-drill": restoreDrillAlertRules(config.postgres, PIPELINES_NAMESPACE),
         ...args.extraRuleGroups,
         pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes),
       },

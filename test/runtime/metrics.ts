@@ -5,6 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { parser } from "@prometheus-io/lezer-promql";
+import { CRONWORKFLOW_LABELS, cronWorkflowStateConfig } from "../../components/platform/cronWorkflowMetrics";
 import { UPSTREAM } from "../upstream";
 
 /** Labels the Prometheus Operator adds to every series of a PodMonitor or ServiceMonitor target (prometheus-operator pkg/prometheus/promcfg.go relabelings). */
@@ -49,7 +51,15 @@ export function exporters(): Record<string, Exporter> {
         kube_cronjob_spec_suspend: ["namespace", "cronjob"],
         // label_<name> for each node label allow-listed by metricLabelsAllowlist (components/monitoring.ts)
         kube_node_labels: ["node", "label_eks_amazonaws_com_capacity_type", "label_etl_platform_pool", "label_etl_platform_capacity"],
+        // docs/metrics/workload/job-metrics.md
+        kube_job_status_start_time: ["namespace", "job_name"],
+        kube_job_status_completion_time: ["namespace", "job_name"],
+        kube_job_status_active: ["namespace", "job_name"],
       },
+    },
+    kubeStateMetricsCustomResources: {
+      source: "our customResourceState config (components/platform/cronWorkflowMetrics.ts), named <metricNamePrefix>_<name> (kube-state-metrics docs/metrics/extend/customresourcestate-metrics.md, Naming)",
+      metrics: Object.fromEntries(cronWorkflowStateConfig().spec.resources.flatMap((resource) => resource.metrics.map((metric) => [`${resource.metricNamePrefix}_${metric.name}`, [...CRONWORKFLOW_LABELS, "customresource_group", "customresource_kind", "customresource_version"]]))),
     },
     cloudnativePg: { source: "cloudnative-pg chart 0.29.0 monitoringQueriesConfigMap; pg_collector.go", metrics: cloudnativePgMetrics() },
     barmanCloudPlugin: {
@@ -93,24 +103,22 @@ export function argoCustomMetrics(workflowSpecs: (MetricsHolder & { templates?: 
   return metrics;
 }
 
-const PROMQL_WORDS = new Set([
-  "sum", "max", "min", "avg", "count", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
-  "time", "absent", "increase", "rate", "offset", "vector", "bool", "label_replace", "histogram_quantile", "clamp_min",
-]);
-
-/** Every series selector of a PromQL expression: the metric name and the label names it matches on. */
+/**
+ * Every series selector of a PromQL expression: the metric name and the label names it matches on, read with
+ * the Prometheus 3 grammar (lezer-promql, as test/promtool.ts), so functions, keywords and label lists never
+ * pass for metrics.
+ */
 export function selectors(expr: string): { metric: string; labels: string[] }[] {
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   const found: { metric: string; labels: string[] }[] = [];
-  for (const match of withoutStrings.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\[[^\]]*\])?/g)) {
-    const [, name, matchers] = match;
-    const before = withoutStrings.slice(0, match.index).trimEnd();
-    if (PROMQL_WORDS.has(name) || /^\d/.test(name) || /^[smhdwy]$/.test(name)) continue;
-    // a label list of by/on/without (…) is not a selector
-    if (before.endsWith("(") && /\b(by|on|without|ignoring)\s*\($/.test(before)) continue;
-    if (/^\d+[smhdwy]$/.test(name)) continue;
-    const labels = matchers ? [...matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((m) => m[1]) : [];
-    found.push({ metric: name, labels });
-  }
+  parser.parse(expr).iterate({
+    enter: (node) => {
+      if (node.name !== "VectorSelector") return;
+      const text = (n: { from: number; to: number }) => expr.slice(n.from, n.to);
+      const identifier = node.node.getChild("Identifier");
+      const labels = node.node.getChild("LabelMatchers")?.getChildren("UnquotedLabelMatcher").map((matcher) => text(matcher.getChild("LabelName")!)) ?? [];
+      found.push({ metric: identifier ? text(identifier) : "", labels });
+      return false;
+    },
+  });
   return found;
 }

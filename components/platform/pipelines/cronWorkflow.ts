@@ -58,6 +58,8 @@ export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
           prometheus: [
             metric("etl_pipeline_last_success_timestamp_seconds", "When the pipeline last succeeded", "{{status}} == Succeeded", { gauge: { value: "{{workflow.creationTimestamp.s}}", realtime: false } }),
             metric("etl_pipeline_failures_total", "Failed runs of the pipeline", "{{status}} != Succeeded", { counter: { value: "1" } }),
+            // Every run's duration, whatever its outcome (workflow.duration: argo-workflows docs/variables.md).
+            metric("etl_pipeline_last_duration_seconds", "How long the pipeline's last run took", "{{status}} != Running", { gauge: { value: "{{workflow.duration}}", realtime: false } }),
           ],
         },
         templates: [
