@@ -17,6 +17,10 @@ export const charts = {
   cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repository: "https://cloudnative-pg.github.io/charts" },
   kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
   argoWorkflows: { chart: "argo-workflows", version: "1.0.18", repository: "https://argoproj.github.io/argo-helm" },
+  /** The log agent on every node (components/platform/logShipping.ts). fluent/helm-charts. */
+  fluentBit: { chart: "fluent-bit", version: "0.58.1", repository: "https://fluent.github.io/helm-charts" },
+  /** Receives the pipelines' OTLP (components/platform/telemetry.ts). open-telemetry/opentelemetry-helm-charts. */
+  openTelemetryCollector: { chart: "opentelemetry-collector", version: "0.170.0", repository: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
   // The charts below have no upstream fixture in test/fixtures/upstream yet, so their values are kept minimal.
   /** The Barman Cloud plugin: CloudNativePG's recommended backup mechanism since 1.26. */
   barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.8.1", repository: "https://cloudnative-pg.github.io/charts" },
@@ -53,6 +57,20 @@ export const chartCrdFiles = {
   kubePrometheusStack: PROMETHEUS_OPERATOR_CRDS.map((crd) =>
     `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${prometheusOperatorVersion}/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml`),
 };
+
+/**
+ * Images whose chart leaves the choice to us. Each tag is its chart's appVersion (test/fixtures/upstream/<chart>/
+ * Chart.yaml), the version the chart is released and tested with: bump them with the chart.
+ */
+export const images = {
+  /** fluent-bit chart 0.58.1 appVersion; the chart's default repository. */
+  fluentBit: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "5.1.1" },
+  /**
+   * opentelemetry-collector chart 0.170.0 appVersion. The chart names no default image; the contrib distribution
+   * is the one with the sigv4auth extension that X-Ray's OTLP endpoint needs (its executable: otelcol-contrib).
+   */
+  otelCollectorContrib: { repository: "otel/opentelemetry-collector-contrib", tag: "0.158.0", command: "otelcol-contrib" },
+} as const;
 
 /** Postgres images by major version (CloudNativePG's operand images). */
 export const postgresImages = {

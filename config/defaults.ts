@@ -10,6 +10,10 @@ const smallRequests = { requests: { cpu: "100m", memory: "128Mi" }, limits: { me
 /** Four interchangeable 4 vCPU / 16 GiB types from four families: a spot pool that rarely runs dry. */
 const batchInstanceTypes = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"];
 
+// Fluent Bit looks for new files every second, not every 60 (its default would miss most short Jobs); a disk
+// buffer rides out a CloudWatch outage of minutes.
+const containerLogs = { enabled: true, refreshIntervalSeconds: 1, bufferMiB: 512 };
+
 const common = {
   network: { cidr: "10.0.0.0/16" },
   cluster: { kubernetesVersion: "1.35", adminRoleArns: [] as string[] },
@@ -33,7 +37,8 @@ export const environmentDefaults: Record<Environment, Record<string, unknown>> =
     network: { ...common.network, availabilityZones: 2, natGateways: "single" },
     // Staging follows EKS's standard support: cheaper, and an automatic upgrade there is an early warning.
     cluster: { ...common.cluster, name: "etl-staging", upgradePolicy: "STANDARD", publicAccessCidrs: [], logTypes: ["api", "audit"] },
-    logging: { retentionDays: 7 },
+    logging: { retentionDays: 7, containerLogs },
+    telemetry: { enabled: true, collectorReplicas: 1, collectorResources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } } },
     nodePools: {
       system: { instanceTypes: ["t3.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 30 },
       stateful: { instanceTypes: ["r6i.large"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 30 },
@@ -82,7 +87,8 @@ export const environmentDefaults: Record<Environment, Record<string, unknown>> =
       publicAccessCidrs: [],
       logTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
     },
-    logging: { retentionDays: 90 },
+    logging: { retentionDays: 90, containerLogs },
+    telemetry: { enabled: true, collectorReplicas: 2, collectorResources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } } },
     nodePools: {
       system: { instanceTypes: ["m6i.large"], minSize: 2, desiredSize: 3, maxSize: 6, diskSizeGiB: 50 },
       stateful: { instanceTypes: ["r6i.xlarge"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 50 },

@@ -116,7 +116,12 @@ const loggingSection = z.strictObject({
   retentionDays: check(z.number().int(), (days) => ((CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days)
     ? undefined
     : `expected a retention CloudWatch Logs accepts (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${days}`))
-    .register(z.globalRegistry, { description: `How long every log group of the platform (control plane, VPC flow logs) keeps its events, and the buckets' access logs their objects, in days: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}.` }),
+    .register(z.globalRegistry, { description: `How long every log group of the platform (control plane, VPC flow logs, container logs) keeps its events, and the buckets' access logs their objects, in days: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}.` }),
+  containerLogs: z.strictObject({
+    enabled: z.boolean().register(z.globalRegistry, { description: "Ship every container's log to CloudWatch Logs with Fluent Bit (a DaemonSet): a log group per platform namespace and per pipeline." }),
+    refreshIntervalSeconds: positiveInt.max(60).register(z.globalRegistry, { description: "How often the agent looks for new log files, in seconds: a Job that lives less than this may be missed (Fluent Bit's default is 60)." }),
+    bufferMiB: positiveInt.min(64).max(10240).register(z.globalRegistry, { description: "Per node, how much log the agent buffers on disk while CloudWatch cannot be reached, in MiB; older chunks are dropped beyond it." }),
+  }).register(z.globalRegistry, { description: "Container logs shipped to CloudWatch Logs." }),
 });
 
 const clusterSection = z.strictObject({
@@ -210,6 +215,13 @@ const monitoringSection = z.strictObject({
   prometheusResources: resources.describe("Requests and limits of Prometheus."),
   freshnessMarginMinutes: positiveInt.max(7 * 24 * 60).register(z.globalRegistry, { description: "Extra time past a pipeline's longest schedule gap and deadline before its freshness alert fires." }),
   receivers: z.array(alertReceiver).register(z.globalRegistry, { description: "Where warning and critical alerts go." }),
+});
+
+const telemetrySection = z.strictObject({
+  enabled: z.boolean().register(z.globalRegistry, { description: "An OpenTelemetry Collector receiving OTLP from the pipelines: their metrics go to Prometheus, their traces to `traces`." }),
+  traces: z.enum(["xray", "none"]).optional().register(z.globalRegistry, { description: "Where traces go: xray (AWS X-Ray's OTLP endpoint; needs CloudWatch Transaction Search turned on in the account and region) or none. Default: xray on target aws, none on target kubernetes (AWS only)." }),
+  collectorReplicas: positiveInt.max(5).register(z.globalRegistry, { description: "Collector replicas; 2 or more keep telemetry flowing through a node's loss." }),
+  collectorResources: resources.describe("Requests and limits of each collector replica."),
 });
 
 const argoSection = z.strictObject({
@@ -317,6 +329,7 @@ export const platformConfigSchema = z
     kafka: kafkaSection.describe("Kafka on Strimzi."),
     postgres: postgresSection.describe("Postgres on CloudNativePG."),
     monitoring: monitoringSection.describe("kube-prometheus-stack."),
+    telemetry: telemetrySection.describe("OpenTelemetry: the pipelines' traces and run metrics."),
     argo: argoSection.describe("Argo Workflows."),
     pipelines: z.array(pipeline).register(z.globalRegistry, { description: "The data pipelines: a CronJob each (an Indexed Job with completions), or an Argo CronWorkflow with steps." }),
     pipelineLimits: pipelineLimitsSection.prefault({}).register(z.globalRegistry, { description: "Bounds every pipeline stays within." }),
@@ -335,6 +348,7 @@ export type AutoscalerConfig = PlatformConfig["autoscaler"];
 export type KafkaConfig = PlatformConfig["kafka"];
 export type PostgresConfig = PlatformConfig["postgres"];
 export type MonitoringConfig = PlatformConfig["monitoring"];
+export type TelemetryConfig = PlatformConfig["telemetry"];
 export type ArgoConfig = PlatformConfig["argo"];
 export type PipelineConfig = PlatformConfig["pipelines"][number];
 export type ResourcesConfig = z.infer<typeof resources>;

@@ -20,6 +20,10 @@ export function targetProblems(raw: Record<string, unknown>): TargetProblem[] {
     for (const section of AWS_ONLY_SECTIONS) {
       if (raw[section] !== undefined) problems.push({ path: [section], message: `expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools, log groups or the AWS cost budget); remove it, or set target: aws` });
     }
+    const telemetry = raw.telemetry as Record<string, unknown> | undefined;
+    if (telemetry && typeof telemetry === "object" && telemetry.traces === "xray") {
+      problems.push({ path: ["telemetry", "traces"], message: 'expected "none" on target: kubernetes (X-Ray is an AWS service; traces stay in the cluster); remove it, or set target: aws' });
+    }
     if (Array.isArray(raw.pipelines)) {
       raw.pipelines.forEach((pipeline, i) => {
         if (pipeline && typeof pipeline === "object" && (pipeline as Record<string, unknown>).s3 !== undefined) {

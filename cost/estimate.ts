@@ -81,6 +81,11 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
   const kmsKeys = ofType(resources, "aws:kms/key:Key").length;
   const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
   const logGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").length;
+  const containerLogGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").filter((group) => typeof group.inputs.name === "string" && group.inputs.name.startsWith("/etl/")).length;
+  // Spans sent to X-Ray's OTLP endpoint go through CloudWatch Transaction Search, which ingests them as
+  // structured logs into the `aws/spans` log group, priced as CloudWatch Logs ingestion
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Transaction-Search.html).
+  const sendsSpans = ofType(resources, "aws:iam/rolePolicy:RolePolicy").some((policy) => typeof policy.inputs.policy === "string" && policy.inputs.policy.includes("xray:PutTraceSegments"));
 
   const lines: CostLine[] = [
     ...controlPlaneLines(resources, region.eksClusterHour, options.date),
@@ -97,9 +102,10 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     ...(natGateways ? [usageLine("network/nat-data", "network", "NAT data processed (pipelines' internet and AWS API traffic not through the S3 endpoint)", "GB", region.natGatewayGB)] : []),
     ...(buckets ? [usageLine("object storage/s3", "object storage", `S3 Standard storage in ${buckets} buckets (backups, logs, pipeline artifacts)`, "GB-month", region.s3StandardGBMonth)] : []),
     ...(logGroups ? [
-      usageLine("logs/ingestion", "logs", `CloudWatch Logs ingestion into ${logGroups} log groups (control plane, VPC flow logs)`, "GB", region.logsIngestionGB),
+      usageLine("logs/ingestion", "logs", `CloudWatch Logs ingestion into ${logGroups} log groups (control plane, VPC flow logs${containerLogGroups ? `, container logs in ${containerLogGroups}` : ""})`, "GB", region.logsIngestionGB),
       usageLine("logs/storage", "logs", `CloudWatch Logs storage in ${logGroups} log groups`, "GB-month", region.logsStorageGBMonth),
     ] : []),
+    ...(sendsSpans ? [usageLine("traces/spans", "traces", "X-Ray spans through CloudWatch Transaction Search (ingested into aws/spans as CloudWatch Logs)", "GB", region.logsIngestionGB)] : []),
   ];
 
   const idleFloor = total(lines, ["fixed", "floor"]);

@@ -125,6 +125,11 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
     const data = holdsData(side);
     if (data) return { risk: "danger", reason: `${verb}: ${data}` };
     if (base?.protect || head?.protect) return { risk: "danger", reason: `${verb}, but it is protected: Pulumi refuses until protect is lifted on purpose` };
+    // The Grafana sidecar reloads a dashboard's ConfigMap whenever it changes; the provider replaces ConfigMaps
+    // on any data change (pulumi-kubernetes, ConfigMaps immutable unless enableConfigMapMutable): nothing reads it.
+    if (action === "replace" && side.type === "kubernetes:core/v1:ConfigMap" && side.inputs?.metadata?.labels?.grafana_dashboard === "1") {
+      return { risk: "safe", reason: `${verb}: a Grafana dashboard, which the sidecar reloads` };
+    }
     return { risk: "caution", reason: `${verb} (it holds no data)` };
   }
   const refused = refusedUpdate(base!, head!);

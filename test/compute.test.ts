@@ -60,7 +60,12 @@ describe.each(AWS_STACKS)("compute layer of %s", (stack) => {
     const keyPolicy = JSON.parse(key.inputs.policy);
     expect(keyPolicy.Statement[1]).toMatchObject({ Principal: { Service: "logs.eu-west-1.amazonaws.com" }, Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:*" } } });
     const groups = result.ofType("aws:cloudwatch/logGroup:LogGroup");
-    expect(groups.map((g) => g.name).sort()).toEqual(["etl-cluster-control-plane", "etl-network-flow-logs"]);
+    // The control plane's, the flow logs', and the container logs' (components/platform/logShipping): per platform
+    // namespace, per pipeline, and one for the rest.
+    const containerGroups = ["argo", "cert-manager", "cnpg-system", "kafka", "kube-system", "monitoring", "other", "pipelines", "postgres", "postgres-drill", "strimzi",
+      ...result.ofType("kubernetes:batch/v1:CronJob").concat(result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow")).map((p) => `pipelines-${p.inputs.metadata.name}`).filter((n) => n !== "pipelines-postgres-restore-drill")];
+    expect(groups.map((g) => g.name).sort()).toEqual(["etl-cluster-control-plane", "etl-network-flow-logs", ...containerGroups.map((group) => `etl-logs-${group}`)].sort());
+    expect(result.one("aws:cloudwatch/logGroup:LogGroup", "etl-logs-pipelines").inputs.name).toBe(`/etl/etl-${stack}/pipelines`);
     for (const group of groups) expect(group.inputs).toMatchObject({ retentionInDays: prod ? 90 : 7, kmsKeyId: "arn:aws:mock:eu-west-1:123456789012:Key/etl-audit-logs" });
     const flowLog = result.one("aws:ec2/flowLog:FlowLog", "etl-network-flow-logs");
     expect(flowLog.inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", vpcId: "etl-network-vpc-id" });

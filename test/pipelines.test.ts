@@ -151,8 +151,13 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
     expect(result.one(NETPOL, "etl-pipelines-default-deny").inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     const egressOf = (name: string) => result.one(NETPOL, `etl-pipelines-${name}`).inputs.spec.egress;
     const destinations = (name: string) => egressOf(name).map((rule: any) => `${rule.to[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? rule.to[0].ipBlock.cidr}:${rule.ports[0].port}`);
-    expect(destinations("orders-kafka-to-postgres")).toEqual(["kafka:9093", "postgres:5432"]);
-    expect(destinations("partner-export-extract")).toEqual(["0.0.0.0/0:443"]);
+    // Every pipeline sends OTLP to the collector (monitoring, gRPC 4317 and HTTP 4318), and to none of its neighbours.
+    expect(destinations("orders-kafka-to-postgres")).toEqual(["kafka:9093", "postgres:5432", "monitoring:4317"]);
+    expect(destinations("partner-export-extract")).toEqual(["0.0.0.0/0:443", "monitoring:4317"]);
+    expect(egressOf("partner-export-extract")[1]).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "otel-collector" } } }],
+      ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }],
+    });
     expect(egressOf("partner-export-extract")[0].to[0].ipBlock.except).toContain("10.0.0.0/8");
   });
 });

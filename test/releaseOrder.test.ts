@@ -46,7 +46,7 @@ function releasesAwaited(result: Plan, urn: string): Set<string> {
 describe.each(STACK_NAMES)("Helm release order of %s", (stack) => {
   it("waits for another release only where its running webhook or controller is needed", async () => {
     const result = await plan(stack);
-    const waits = Object.fromEntries(result.ofType(RELEASE).map((release) => [release.inputs.chart, [...releasesAwaited(result, release.urn)].sort()]));
+    const waits: Record<string, string[]> = Object.fromEntries(result.ofType(RELEASE).map((release) => [release.inputs.chart as string, [...releasesAwaited(result, release.urn)].sort()]));
     for (const [chart, awaited] of Object.entries(waits)) {
       const allowed = NEEDED[chart] ?? {};
       expect({ chart, unexpected: awaited.filter((other) => !(other in allowed)) }).toEqual({ chart, unexpected: [] });

@@ -8,6 +8,7 @@ import { AuditLogs } from "./auditLogs";
 import { Cluster } from "./cluster";
 import { Network } from "./network";
 import { NodePools } from "./nodePools";
+import { cloudWatchLogSink, xrayTraceSink } from "./observabilitySinks";
 import { s3ObjectStore } from "./s3ObjectStore";
 import type { OidcProvider } from "./workloadRole";
 
@@ -71,6 +72,10 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
         objectStore: [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }],
       },
       ready: [this.nodePools, this.cluster],
+      logs: config.logging.containerLogs.enabled
+        ? cloudWatchLogSink({ region: this.region, oidc: this.oidc, tags, retentionDays: config.logging.retentionDays, logKeyArn: auditLogs.logKeyArn, protect: config.environment === "prod" })
+        : undefined,
+      traces: config.telemetry.enabled && (config.telemetry.traces ?? "xray") === "xray" ? xrayTraceSink({ region: this.region, oidc: this.oidc, tags }) : undefined,
     };
     this.registerOutputs({});
   }

@@ -1,6 +1,5 @@
-/** The platform's dashboards: Kafka, Postgres, the pipelines (pipelines/dashboard.ts) and the cluster autoscaler. */
+/** The platform's dashboards: Kafka, Postgres and the cluster autoscaler (the pipelines' is pipelines/dashboard.ts). */
 import type { Dashboard } from "../../lib/dashboards";
-import { pipelinesDashboard } from "./pipelines/dashboard";
 
 export const platformDashboards: Dashboard[] = [
   {
@@ -23,7 +22,6 @@ export const platformDashboards: Dashboard[] = [
       { title: "Connections", expr: "sum by (datname) (cnpg_backends_total)", legend: "{{datname}}" },
     ],
   },
-  pipelinesDashboard,
   {
     uid: "etl-autoscaler",
     title: "ETL / Cluster autoscaler",

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { stringify as toYaml } from "yaml";
 import type { MonitoringConfig } from "../../config/schema";
 import { prometheusRuleSpec, type RuleGroup } from "../../lib/alerts";
-import { dashboardJson } from "../../lib/dashboards";
+import { dashboardJson, type Dashboard } from "../../lib/dashboards";
 import { platformDashboards } from "./dashboards";
 import { CRONWORKFLOW_RBAC_RULES, cronWorkflowStateConfig } from "./cronWorkflowMetrics";
 import { PIPELINE_LABEL } from "./pipelines/pod";
@@ -24,7 +24,22 @@ export interface MonitoringArgs {
   secrets: pulumi.Output<Record<string, string>>;
   /** Alert rules, from the components that own what they watch. */
   ruleGroups: Record<string, RuleGroup[]>;
+  /** The container logs' CloudWatch groups, for Grafana's logs panels (AWS with container logs on). */
+  cloudWatchLogs?: CloudWatchLogsSource;
+  /** Dashboards of the other components (the pipelines'). */
+  dashboards: Dashboard[];
 }
+
+/** Grafana's read-only way into the container logs. */
+export interface CloudWatchLogsSource {
+  region: pulumi.Input<string>;
+  serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  ready: pulumi.Resource[];
+}
+
+/** Grafana's service account: named, so that the logs reader's IAM role can trust exactly it. */
+export const GRAFANA_SERVICE_ACCOUNT = "grafana";
+export const CLOUDWATCH_DATASOURCE_UID = "cloudwatch";
 
 /** Alertmanager's config: every alert to every receiver, resolved ones too; critical ones re-sent hourly. */
 export function alertmanagerConfig(receivers: MonitoringConfig["receivers"], secretValues: Record<string, string>): string {
@@ -56,7 +71,7 @@ export function alertmanagerConfig(receivers: MonitoringConfig["receivers"], sec
   });
 }
 
-export function monitoringValues(args: Pick<MonitoringArgs, "config"> & { target: Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Placements } }) {
+export function monitoringValues(args: Pick<MonitoringArgs, "config" | "cloudWatchLogs"> & { target: Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Placements } }) {
   const { config, target } = args;
   const prod = target.environment === "prod";
   const { stateful: statefulPlacement, system, zoneLabel } = target.placement;
@@ -105,6 +120,11 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config"> & { target
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
       nodeSelector,
+      serviceAccount: { name: GRAFANA_SERVICE_ACCOUNT, ...(args.cloudWatchLogs ? { annotations: args.cloudWatchLogs.serviceAccountAnnotations } : {}) },
+      // Container logs in CloudWatch, read with Grafana's own IAM role (IRSA: the "default" credential chain).
+      additionalDataSources: args.cloudWatchLogs
+        ? [{ name: "CloudWatch", type: "cloudwatch", uid: CLOUDWATCH_DATASOURCE_UID, access: "proxy", editable: false, jsonData: { authType: "default", defaultRegion: args.cloudWatchLogs.region } }]
+        : [],
     },
     kubeStateMetrics: { enabled: true },
     "kube-state-metrics": {
@@ -136,6 +156,8 @@ export class Monitoring extends pulumi.ComponentResource {
    * operator, and the other operators install side by side with the monitoring stack.
    */
   public readonly crdsReady: pulumi.Resource[];
+  /** The monitoring namespace, for what else lives there (the OpenTelemetry Collector). */
+  public readonly namespaceReady: pulumi.Resource[];
   public readonly namespace: string;
   public readonly grafanaAdminPassword: pulumi.Output<string>;
 
@@ -164,10 +186,10 @@ export class Monitoring extends pulumi.ComponentResource {
     const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.kubePrometheusStack }, k8sOpts);
     const release = new k8s.helm.v3.Release(name, { ...pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), skipCrds: true }, {
       ...k8sOpts,
-      dependsOn: [namespace, grafanaSecret, alertmanagerSecret, crds],
+      dependsOn: [namespace, grafanaSecret, alertmanagerSecret, crds, ...(args.cloudWatchLogs?.ready ?? [])],
     });
 
-    for (const dashboard of platformDashboards) {
+    for (const dashboard of [...platformDashboards, ...args.dashboards]) {
       new k8s.core.v1.ConfigMap(`${name}-dashboard-${dashboard.uid}`, {
         metadata: { name: `dashboard-${dashboard.uid}`, namespace: config.namespace, labels: { grafana_dashboard: "1" } },
         data: { [`${dashboard.uid}.json`]: dashboardJson(dashboard) },
@@ -186,6 +208,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     this.crdsReady = [crds];
+    this.namespaceReady = [namespace];
     this.namespace = config.namespace;
     this.grafanaAdminPassword = grafanaPassword.result;
     this.registerOutputs({ namespace: this.namespace });

@@ -14,6 +14,11 @@ import { Pipelines } from "./pipelines";
 import { PG_CLUSTER_NAME, Postgres, postgresAlertRules } from "./postgres";
 import { RestoreDrill, restoreDrillAlertRules } from "./restoreDrill";
 import { SecretMirror } from "./secretMirror";
+import { AGENT_IDENTITY, LogShipping, logGroupNames, logShippingAlertRules, LOGGING_NAMESPACE, pipelineGroup } from "./logShipping";
+import { logRouting, logsHint } from "./observability";
+import { COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, Telemetry } from "./telemetry";
+import { CLOUDWATCH_DATASOURCE_UID, GRAFANA_SERVICE_ACCOUNT } from "./monitoring";
+import { pipelinesDashboard } from "./pipelines";
 import type { PlatformTarget } from "./target";
 
 /** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
@@ -54,6 +59,11 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this, provider, dependsOn: clusterReady });
     const secretMirror = new SecretMirror(`${name}-secret-mirror`, { provider, placement: target.placement }, { parent: this, dependsOn: clusterReady });
 
+    // Container logs leave the cluster only where the target has a log sink (CloudWatch Logs on AWS).
+    const routing = target.logs && config.logging.containerLogs.enabled ? logRouting(config, PIPELINES_NAMESPACE) : undefined;
+    const logGroups = routing && target.logs ? target.logs.groups(`${name}-logs`, logGroupNames(routing), AGENT_IDENTITY, this) : undefined;
+    const grafanaLogs = logGroups ? { region: logGroups.region, ...logGroups.grantRead(`${name}-grafana`, { namespace: config.monitoring.namespace, serviceAccounts: [GRAFANA_SERVICE_ACCOUNT] }, this) } : undefined;
+
     this.monitoring = new Monitoring(`${name}-monitoring`, {
       config: config.monitoring,
       target,
@@ -63,10 +73,40 @@ export class Platform extends pulumi.ComponentResource {
         postgres: postgresAlertRules(config.postgres),
         "restore-drill": restoreDrillAlertRules(config.postgres, PIPELINES_NAMESPACE),
         ...args.extraRuleGroups,
-        pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes),
+        pipelines: pipelineAlertRules(config.pipelines, PIPELINES_NAMESPACE, config.monitoring.freshnessMarginMinutes, logsHint(routing, PIPELINES_NAMESPACE)),
+        ...(routing ? { "log-shipping": logShippingAlertRules(LOGGING_NAMESPACE) } : {}),
       },
+      cloudWatchLogs: grafanaLogs,
+      dashboards: [pipelinesDashboard({
+        namespace: PIPELINES_NAMESPACE,
+        pipelines: config.pipelines.map((pipeline) => pipeline.name),
+        logs: routing && grafanaLogs ? { datasourceUid: CLOUDWATCH_DATASOURCE_UID, region: "default", groupOf: (pipeline) => pipelineGroup(routing, pipeline) } : undefined,
+      })],
     }, { parent: this, dependsOn: clusterReady });
     const monitoringCrds = this.monitoring.crdsReady;
+    if (routing && logGroups) {
+      new LogShipping(`${name}-log-shipping`, {
+        groups: logGroups,
+        routing,
+        refreshIntervalSeconds: config.logging.containerLogs.refreshIntervalSeconds,
+        bufferMiB: config.logging.containerLogs.bufferMiB,
+        provider,
+        monitoringNamespace: config.monitoring.namespace,
+        monitoringCrds,
+      }, { parent: this, dependsOn: clusterReady });
+    }
+    const telemetry = config.telemetry.enabled
+      ? new Telemetry(`${name}-telemetry`, {
+        config: config.telemetry,
+        environment: config.environment,
+        namespace: config.monitoring.namespace,
+        provider,
+        placement: target.placement,
+        traceSink: target.traces,
+        monitoringCrds,
+        ready: this.monitoring.namespaceReady,
+      }, { parent: this, dependsOn: clusterReady })
+      : undefined;
     const dataReady = [...clusterReady, pipelinesNamespace, secretMirror];
 
     this.kafka = new Kafka(`${name}-kafka`, {
@@ -118,6 +158,9 @@ export class Platform extends pulumi.ComponentResource {
         objectStore: target.objectStore.inCluster,
         kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },
         postgres: { host: this.postgres.host, namespace: this.postgres.namespace, clusterName: PG_CLUSTER_NAME, database: config.postgres.database, appSecret: this.postgres.appSecretName },
+        telemetry: telemetry
+          ? { endpoint: telemetry.endpoint, namespace: config.monitoring.namespace, podLabels: COLLECTOR_POD_LABELS, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], environment: config.environment }
+          : undefined,
       },
       kafkaAuthentication: config.kafka.authentication,
       secrets: args.secrets,

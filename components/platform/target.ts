@@ -80,6 +80,40 @@ export interface EgressTargets {
   objectStore: { cidr: string; except: string[] }[];
 }
 
+/** Where container logs go, when the target keeps them outside the cluster (CloudWatch Logs on AWS). */
+export interface LogSink {
+  /**
+   * Creates one log group per name (encrypted, with the platform's retention) and the identity of the log agent,
+   * allowed to write to those groups only; the agent must not create groups itself.
+   */
+  groups(name: string, groupNames: string[], agent: WorkloadIdentity, parent: pulumi.Resource): LogGroups;
+}
+
+export interface LogGroups {
+  region: pulumi.Input<string>;
+  /** Annotations of the agent's service account (its IAM role through IRSA). */
+  serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  ready: pulumi.Resource[];
+  /** A read-only identity on these groups (Grafana's logs panels): query and read events, nothing else. */
+  grantRead(name: string, reader: WorkloadIdentity, parent: pulumi.Resource): { serviceAccountAnnotations: Record<string, pulumi.Input<string>>; ready: pulumi.Resource[] };
+}
+
+/** Where traces go, when the target has a tracing service (AWS X-Ray's OTLP endpoint). */
+export interface TraceSink {
+  /** The collector's identity, allowed to send traces, and the endpoint it sends them to. */
+  grant(name: string, collector: WorkloadIdentity, parent: pulumi.Resource): TraceAccess;
+}
+
+export interface TraceAccess {
+  region: pulumi.Input<string>;
+  /** The OTLP/HTTP traces endpoint, e.g. https://xray.<region>.amazonaws.com/v1/traces. */
+  endpoint: pulumi.Input<string>;
+  /** The SigV4 service name the endpoint expects. */
+  signingService: string;
+  serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  ready: pulumi.Resource[];
+}
+
 export interface PlatformTarget {
   environment: Environment;
   provider: k8s.Provider;
@@ -91,4 +125,8 @@ export interface PlatformTarget {
   egress: EgressTargets;
   /** What workloads wait for before they are created (node pools, the storage class). */
   ready: pulumi.Resource[];
+  /** CloudWatch Logs on AWS; none elsewhere (logs stay in the cluster). */
+  logs?: LogSink;
+  /** X-Ray on AWS; none elsewhere. */
+  traces?: TraceSink;
 }

@@ -55,7 +55,15 @@ export function exporters(): Record<string, Exporter> {
         kube_job_status_start_time: ["namespace", "job_name"],
         kube_job_status_completion_time: ["namespace", "job_name"],
         kube_job_status_active: ["namespace", "job_name"],
+        // docs/metrics/workload/daemonset-metrics.md
+        kube_daemonset_status_number_unavailable: ["namespace", "daemonset"],
       },
+    },
+    fluentBit: {
+      // fluent/fluent-bit src/flb_output.c (cmetrics: fluentbit_output_*_total with the output's `name`), served on
+      // /api/v2/metrics/prometheus; created on their first event (tests/internal: "An untouched counter has no series").
+      source: "fluent-bit cmetrics fluentbit_output_* (name label)",
+      metrics: Object.fromEntries(["dropped_records_total", "retries_total", "retries_failed_total", "errors_total", "proc_records_total"].map((name) => [`fluentbit_output_${name}`, [...TARGET_LABELS, "name"]])),
     },
     kubeStateMetricsCustomResources: {
       source: "our customResourceState config (components/platform/cronWorkflowMetrics.ts), named <metricNamePrefix>_<name> (kube-state-metrics docs/metrics/extend/customresourcestate-metrics.md, Naming)",

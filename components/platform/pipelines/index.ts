@@ -13,4 +13,4 @@ export { pipelineNetworkPolicy } from "./networkPolicy";
 export { argoRetryExpression, argoStepRetryStrategy, INFRASTRUCTURE_FAILURE_MESSAGES } from "./retries";
 export { freshnessThresholdSeconds, pipelineAlertRules } from "./alerts";
 export { CONTAINER_DEFAULTS, pipelineQuota, type QuotaHard } from "./quota";
-export { pipelinesDashboard } from "./dashboard";
+export { pipelinesDashboard, type PipelinesDashboardArgs } from "./dashboard";

@@ -25,6 +25,10 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
     // `internet` already allows.
     if (wiring.objectStore || !pipeline.internet) egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore));
   }
+  if (wiring.telemetry) {
+    // OTLP to the collector (gRPC and HTTP), nothing else of its namespace.
+    egress.push({ to: [{ ...inNamespace(wiring.telemetry.namespace), podSelector: { matchLabels: wiring.telemetry.podLabels } }], ports: wiring.telemetry.ports.map((port) => ({ protocol: "TCP", port })) });
+  }
   if (pipeline.kubernetesApi || pipeline.steps) {
     // Argo's executor reports step results to the API server; on EKS its endpoints are the control plane's ENIs
     // (VPC addresses behind the `kubernetes` ClusterIP), on kind the control-plane node: no pod selector names them.

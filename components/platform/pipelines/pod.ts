@@ -30,6 +30,8 @@ export interface PipelineWiring {
   objectStore?: { namespace: string; podLabels: Record<string, string>; port: number };
   kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
   postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
+  /** The OpenTelemetry Collector, when telemetry is on: its OTLP address and where its pods are. */
+  telemetry?: { endpoint: string; namespace: string; podLabels: Record<string, string>; ports: number[]; environment: string };
 }
 
 /** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
@@ -43,14 +45,33 @@ export function envSecretName(pipeline: PipelineConfig): string {
   return `${pipeline.name}-env`;
 }
 
-type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } | { fieldRef: { fieldPath: string } } };
+
+/**
+ * OpenTelemetry's standard SDK variables (opentelemetry-specification, "Environment Variable Specification"): the
+ * collector's OTLP/gRPC address, the pipeline as the service, and resource attributes naming pipeline, step, run
+ * and environment. The run is the Job's name (the `batch.kubernetes.io/job-name` label every Job pod carries since
+ * Kubernetes 1.27) or the Argo workflow's (`{{workflow.name}}`, which Argo substitutes); `$(ETL_RUN)` is
+ * expanded by the kubelet from the variable before it. The collector drops `etl.run` from metrics, so a run never
+ * becomes a series (telemetry.ts PER_RUN_ATTRIBUTES); traces keep it.
+ */
+export function telemetryEnv(pipeline: Pick<PipelineConfig, "name">, telemetry: NonNullable<PipelineWiring["telemetry"]>, step?: string): EnvVar[] {
+  return [
+    step ? { name: "ETL_RUN", value: "{{workflow.name}}" } : { name: "ETL_RUN", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+    { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: telemetry.endpoint },
+    { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+    { name: "OTEL_SERVICE_NAME", value: pipeline.name },
+    { name: "OTEL_RESOURCE_ATTRIBUTES", value: `etl.pipeline=${pipeline.name},etl.step=${step ?? MAIN_CONTAINER},etl.run=$(ETL_RUN),deployment.environment.name=${telemetry.environment}` },
+  ];
+}
 
 /**
  * The environment a pipeline's container gets. These names are a stable interface, documented in README.md:
  * plain `env`, `secretEnv` from the pipeline's Secret, KAFKA_* for Kafka pipelines, PG* for Postgres pipelines.
  */
-export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring): EnvVar[] {
+export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring, step?: string): EnvVar[] {
   const env: EnvVar[] = Object.entries(pipeline.env).map(([name, value]) => ({ name, value }));
+  if (wiring.telemetry) env.push(...telemetryEnv(pipeline, wiring.telemetry, step));
   for (const name of Object.keys(pipeline.secretEnv)) env.push({ name, valueFrom: { secretKeyRef: { name: envSecretName(pipeline), key: name } } });
   if (pipeline.kafka) {
     const scram = wiring.kafka.authentication === "scram-sha-512";
@@ -105,7 +126,7 @@ export function container(pipeline: PipelineConfig, wiring: PipelineWiring, step
     image: step?.image ?? pipeline.image,
     ...(step ? { command: step.command } : pipeline.command ? { command: pipeline.command } : {}),
     args: step ? step.args : pipeline.args,
-    env: pipelineEnv(pipeline, wiring),
+    env: pipelineEnv(pipeline, wiring, step?.name),
     resources: pipeline.resources,
     securityContext: restrictedContainerSecurityContext,
     volumeMounts: [TMP_MOUNT, ...kafkaVolumes(pipeline, wiring).mounts],
