@@ -77,6 +77,15 @@ export const chartPods: Record<string, (values: Obj) => Obj[]> = {
       volumes: v.crds.upgradeJob.hostPath ? [{ name: "crds", hostPath: { path: v.crds.upgradeJob.hostPath } }] : [],
     }] : []),
   ],
+  // opentelemetry-collector 0.170.0 templates/_pod.tpl: podSecurityContext, the container's securityContext, the
+  // config map; hostPath volumes only with the logs/kubelet presets (off unless set) or hostNetwork.
+  "opentelemetry-collector": (v) => [{
+    name: "opentelemetry-collector",
+    securityContext: withValue(v.podSecurityContext),
+    containers: [{ name: "opentelemetry-collector", securityContext: withValue(v.securityContext), ports: [] }],
+    volumes: [{ name: "opentelemetry-collector-configmap", configMap: {} }, ...(v.presets?.logsCollection?.enabled ? [{ name: "varlogpods", hostPath: { path: "/var/log/pods" } }] : [])],
+    hostNetwork: v.hostNetwork,
+  }],
   // strimzi-kafka-operator 1.2.0 templates/060-Deployment-strimzi-cluster-operator.yaml: projected token, emptyDir, configMap
   "strimzi-kafka-operator": (v) => [{
     name: "strimzi-cluster-operator",

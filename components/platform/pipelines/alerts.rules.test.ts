@@ -87,7 +87,7 @@ describe("pipeline alerts (promtool)", () => {
         series: [{ series: cronWorkflow("kube_cronworkflow_created"), values: "0x600" }, { series: cronWorkflow("kube_cronworkflow_spec_suspend"), values: "1x600" }],
         checks: [{ at: "5h", alert: "PipelineStale", fires: [] }],
       },
-    ]);
+    ], "5m");
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
   });
@@ -131,7 +131,7 @@ describe("pipeline alerts (promtool)", () => {
       {
         name: "a Job fails at 30m",
         series: [...healthyBatch, { series: `kube_job_failed{${job("batch-29000000")}, condition="true"}`, values: "0x29 1x30" }],
-        checks: [{ at: "20m", alert: "PipelineRunFailed", fires: [] }, { at: "40m", alert: "PipelineRunFailed", fires: [{ pipeline: "batch" }] }],
+        checks: [{ at: "20m", alert: "PipelineRunFailed", fires: [] }, { at: "40m", alert: "PipelineRunFailed", fires: [{ pipeline: "batch", job_name: "batch-29000000" }] }],
       },
       {
         name: "last success at 0s: stale after 7200 s",

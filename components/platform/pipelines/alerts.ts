@@ -67,7 +67,8 @@ export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: strin
     const running = `max((time() - kube_job_status_start_time{${jobs}}) and on (job_name) (kube_job_status_active{${jobs}} > 0))`;
     const typical = `quantile_over_time(0.5, max(kube_job_status_completion_time{${jobs}} - kube_job_status_start_time{${jobs}})[7d:10m])`;
     return [
-      { ...failed, expr: `max(kube_job_failed{${jobs}, condition="true"}) > 0`, description: `A Job of the ${pipeline.name} CronJob failed; it stays listed until the Job expires (ttlSecondsAfterFinished).` },
+      // By Job: the alert names the failed run (`job_name`), which its logs query filters on.
+      { ...failed, expr: `max by (job_name) (kube_job_failed{${jobs}, condition="true"}) > 0`, description: `Run {{ $labels.job_name }} of the ${pipeline.name} CronJob failed; it stays listed until the Job expires (ttlSecondsAfterFinished).` },
       { ...stale, for: "0m", expr: `(time() - (max(kube_cronjob_status_last_successful_time{${cronjob}}) or max(kube_cronjob_created{${cronjob}})) > ${threshold}) ${notSuspended}`, description: staleText },
       {
         ...slow,
