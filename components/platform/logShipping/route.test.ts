@@ -5,7 +5,7 @@
  * pipeline's records their pipeline and run, labels or not.
  */
 import { spawnSync } from "child_process";
-import { logGroupNames, routingScript, type LogRouting } from "./fluentBit";
+import { fluentBitConfig, logGroupNames, routingScript, type LogRouting } from "./fluentBit";
 
 const routing: LogRouting = { prefix: "/etl/etl-staging", namespaces: ["kafka", "pipelines", "monitoring"], pipelinesNamespace: "pipelines", pipelines: ["orders-load", "orders-2024-backfill", "daily"] };
 
@@ -69,5 +69,50 @@ describe("log routing (LuaJIT)", () => {
       { namespace_name: "kafka" }, { namespace_name: "pipelines", pod_name: "daily-1764547200-a-1" }, { namespace_name: "elsewhere" }, { namespace_name: "pipelines", pod_name: "x" }, null,
     ]);
     for (const { log_group } of routed) expect(created).toContain(log_group);
+  });
+});
+
+/**
+ * From a container's log file to the record route.lua sees: the tail input tags a file `kube.<path with / as .>`
+ * (Tag kube.*), the kubernetes filter strips Kube_Tag_Prefix and reads pod, namespace and container from the rest
+ * with KUBE_TAG_TO_REGEX (fluent/fluent-bit plugins/filter_kubernetes/kube_regex.h): the metadata comes from the
+ * file's name, so a pod deleted before the agent asked the API server still has its pipeline and run.
+ */
+const KUBE_TAG_TO_REGEX = /^(?<pod_name>[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*)_(?<namespace_name>[^_]+)_(?<container_name>.+)-(?<docker_id>[a-z0-9]{64})\.log$/;
+
+describe("tag rules over container log files", () => {
+  const config = fluentBitConfig({ routing, refreshIntervalSeconds: 1, bufferMiB: 512, ownNamespace: "logging" });
+  const setting = (section: string, key: string) => new RegExp(`^\\s+${key} (.+)$`, "m").exec(section)?.[1];
+  const tagOf = (file: string) => {
+    expect(setting(config.inputs, "Tag")).toBe("kube.*");
+    return `kube.${file.replace(/^\//, "").replace(/\//g, ".")}`;
+  };
+  const metadataOf = (file: string) => {
+    const prefix = setting(config.filters, "Kube_Tag_Prefix")!;
+    const tag = tagOf(file);
+    expect(tag.startsWith(prefix)).toBe(true);
+    const { pod_name, namespace_name, container_name } = KUBE_TAG_TO_REGEX.exec(tag.slice(prefix.length))!.groups!;
+    return { pod_name, namespace_name, container_name };
+  };
+  const id = "0123456789abcdef".repeat(4);
+
+  it("reads pod, namespace and container from the file's name, and routes the pod's lines without its labels", () => {
+    const files = [`/var/log/containers/orders-load-29412345-x7k2p_pipelines_main-${id}.log`, `/var/log/containers/daily-1764547200-load-1234567890_pipelines_wait-${id}.log`, `/var/log/containers/etl-brokers-0_kafka_kafka-${id}.log`];
+    const metadata = files.map(metadataOf);
+    expect(metadata).toEqual([
+      { pod_name: "orders-load-29412345-x7k2p", namespace_name: "pipelines", container_name: "main" },
+      { pod_name: "daily-1764547200-load-1234567890", namespace_name: "pipelines", container_name: "wait" },
+      { pod_name: "etl-brokers-0", namespace_name: "kafka", container_name: "kafka" },
+    ]);
+    expect(route(metadata)).toEqual([
+      { log_group: "/etl/etl-staging/pipelines/orders-load", pipeline: "orders-load", run: "orders-load-29412345" },
+      { log_group: "/etl/etl-staging/pipelines/daily", pipeline: "daily", run: "daily-1764547200" },
+      { log_group: "/etl/etl-staging/kafka" },
+    ]);
+  });
+
+  it("reads every file of the kubelet's log directory but its own namespace's", () => {
+    expect(setting(config.inputs, "Path")).toBe("/var/log/containers/*.log");
+    expect(setting(config.inputs, "Exclude_Path")).toBe("/var/log/containers/*_logging_*.log");
   });
 });
