@@ -14,6 +14,12 @@ local function from_pod_name(pod)
   return nil, nil
 end
 
+-- An Argo step pod's step: its template, between the workflow's name and the pod's numeric hash.
+local function step_of(pod, run)
+  if run == nil or string.sub(pod, 1, string.len(run) + 1) ~= run .. "-" then return nil end
+  return string.match(string.sub(pod, string.len(run) + 2), "^(.+)%-%d+$")
+end
+
 function route(tag, timestamp, record)
   local kubernetes = record["kubernetes"]
   local group = OTHER_GROUP
@@ -31,6 +37,8 @@ function route(tag, timestamp, record)
         group = GROUP_PREFIX .. "/pipelines/" .. pipeline
       end
       if run ~= nil then record["run"] = run end
+      local step = step_of(kubernetes["pod_name"] or "", run)
+      if step ~= nil and string.len(run) == string.len(named) + 11 then record["step"] = step end
     end
   end
   record["log_group"] = group

@@ -9,7 +9,7 @@ import { fluentBitConfig, logGroupNames, routingScript, type LogRouting } from "
 
 const routing: LogRouting = { prefix: "/etl/etl-staging", namespaces: ["kafka", "pipelines", "monitoring"], pipelinesNamespace: "pipelines", pipelines: ["orders-load", "orders-2024-backfill", "daily"] };
 
-interface Routed { log_group: string; pipeline?: string; run?: string }
+interface Routed { log_group: string; pipeline?: string; run?: string; step?: string }
 
 /** Runs route() over each record in LuaJIT; a record is `kubernetes` fields or null (no metadata). */
 function route(records: ({ namespace_name?: string; pod_name?: string; labels?: Record<string, string> } | null)[]): Routed[] {
@@ -22,14 +22,14 @@ local records = { ${records.map((r) => (r ? `{ kubernetes = ${lua(r)}, log = "x"
 for _, record in ipairs(records) do
   local code, ts, out = route("kube.var.log.containers.x.log", 1700000000, record)
   assert(code == 2 and ts == 1700000000)
-  print((out["log_group"] or "") .. "\\t" .. (out["pipeline"] or "") .. "\\t" .. (out["run"] or ""))
+  print((out["log_group"] or "") .. "\\t" .. (out["pipeline"] or "") .. "\\t" .. (out["run"] or "") .. "\\t" .. (out["step"] or ""))
 end`;
   const result = spawnSync("luajit", ["-"], { input: harness, encoding: "utf8" });
   if (result.error) throw new Error("luajit not found: install Debian's luajit package, as .ci/run does");
   if (result.status !== 0) throw new Error(result.stderr);
   return result.stdout.trim().split("\n").map((line) => {
-    const [log_group, pipeline, run] = line.split("\t");
-    return { log_group, ...(pipeline ? { pipeline } : {}), ...(run ? { run } : {}) };
+    const [log_group, pipeline, run, step] = line.split("\t");
+    return { log_group, ...(pipeline ? { pipeline } : {}), ...(run ? { run } : {}), ...(step ? { step } : {}) };
   });
 }
 
@@ -52,7 +52,7 @@ describe("log routing (LuaJIT)", () => {
       { log_group: "/etl/etl-staging/pipelines/orders-load", pipeline: "orders-load", run: "orders-load-29412345" },
       { log_group: "/etl/etl-staging/pipelines/orders-load", pipeline: "orders-load", run: "orders-load-29412345" },
       { log_group: "/etl/etl-staging/pipelines/orders-2024-backfill", pipeline: "orders-2024-backfill", run: "orders-2024-backfill-29412345" },
-      { log_group: "/etl/etl-staging/pipelines/daily", pipeline: "daily", run: "daily-1764547200" },
+      { log_group: "/etl/etl-staging/pipelines/daily", pipeline: "daily", run: "daily-1764547200", step: "load" },
     ]);
   });
 
@@ -106,7 +106,7 @@ describe("tag rules over container log files", () => {
     ]);
     expect(route(metadata)).toEqual([
       { log_group: "/etl/etl-staging/pipelines/orders-load", pipeline: "orders-load", run: "orders-load-29412345" },
-      { log_group: "/etl/etl-staging/pipelines/daily", pipeline: "daily", run: "daily-1764547200" },
+      { log_group: "/etl/etl-staging/pipelines/daily", pipeline: "daily", run: "daily-1764547200", step: "load" },
       { log_group: "/etl/etl-staging/kafka" },
     ]);
   });
