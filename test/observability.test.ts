@@ -65,7 +65,7 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
     const alerts = result.ofType(RULE).flatMap((r) => r.inputs.spec.groups.flatMap((g: any) => g.rules));
     expect(new Set(alerts.map((a: any) => a.alert))).toEqual(new Set([
       "KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown", "PostgresInstanceNotReady", "PostgresMetricsAbsent",
-      ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "RestoreDrillFailed", "RestoreDrillMissing", "RestoreDrillSlow", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale", "PipelineRunSlow", "PipelineMetricsAbsent", "PipelinesQuotaNearlyExhausted",
+      ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "PostgresWalArchivingFailing", "PostgresWalArchivingStalled", "RestoreDrillFailed", "RestoreDrillMissing", "RestoreDrillSlow", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale", "PipelineRunSlow", "PipelineMetricsAbsent", "PipelinesQuotaNearlyExhausted",
       "LogShippingDropping", "LogShippingRetrying", "LogAgentMissing",
     ]));
     for (const alert of alerts) {

@@ -75,6 +75,43 @@ describe("Postgres alerts (promtool)", () => {
   });
 });
 
+describe("Postgres WAL archiving alerts (promtool)", () => {
+  const postgres = prod.postgres;
+  const pod = (i: number) => target(postgres.namespace, `${PG_CLUSTER_NAME}-${i}`);
+  const primaryAndStandby = [
+    { series: `cnpg_pg_replication_in_recovery{${pod(1)}}`, values: "0x90" },
+    { series: `cnpg_pg_replication_in_recovery{${pod(2)}}`, values: "1x90" },
+    // A standby archives nothing: its times stay -1 and its seconds since the last archival grow.
+    { series: `cnpg_pg_stat_archiver_last_archived_time{${pod(2)}}`, values: "-1x90" },
+    { series: `cnpg_pg_stat_archiver_last_failed_time{${pod(2)}}`, values: "-1x90" },
+    { series: `cnpg_pg_stat_archiver_seconds_since_last_archival{${pod(2)}}`, values: "-1x90" },
+  ];
+  it("fire when the primary's archiving fails or stalls, not for a standby", () => {
+    const result = testRules(postgresAlertRules(postgres), [
+      {
+        name: "healthy: a segment archived every 5 minutes",
+        series: [...primaryAndStandby, { series: `cnpg_pg_stat_archiver_last_archived_time{${pod(1)}}`, values: "1000+300x90" }, { series: `cnpg_pg_stat_archiver_last_failed_time{${pod(1)}}`, values: "-1x90" }, { series: `cnpg_pg_stat_archiver_seconds_since_last_archival{${pod(1)}}`, values: "0x90" }],
+        checks: [{ at: "80m", alert: "PostgresWalArchivingFailing", fires: [] }, { at: "80m", alert: "PostgresWalArchivingStalled", fires: [] }],
+      },
+      {
+        name: "archiving fails from 20m (the bucket refuses): failures newer than the last success; nothing archived since",
+        series: [
+          ...primaryAndStandby,
+          { series: `cnpg_pg_stat_archiver_last_archived_time{${pod(1)}}`, values: "1000x90" },
+          { series: `cnpg_pg_stat_archiver_last_failed_time{${pod(1)}}`, values: "-1x19 2200+60x70" },
+          { series: `cnpg_pg_stat_archiver_seconds_since_last_archival{${pod(1)}}`, values: "0+60x90" },
+        ],
+        checks: [
+          { at: "25m", alert: "PostgresWalArchivingFailing", fires: [] }, { at: "35m", alert: "PostgresWalArchivingFailing", fires: [{ pod: `${PG_CLUSTER_NAME}-1` }] },
+          { at: "33m", alert: "PostgresWalArchivingStalled", fires: [] }, { at: "40m", alert: "PostgresWalArchivingStalled", fires: [{ pod: `${PG_CLUSTER_NAME}-1` }] },
+        ],
+      },
+    ]);
+    expect(result.output).toContain("SUCCESS");
+    expect(result.ok).toBe(true);
+  });
+});
+
 describe("pipelines quota alert (promtool)", () => {
   it("fires after 15 minutes above 90 % of a resource, quiet below", () => {
     const quota = (resource: string, type: string, values: string) => ({ series: `kube_resourcequota{namespace="pipelines", resourcequota="pipelines", resource="${resource}", type="${type}"}`, values });

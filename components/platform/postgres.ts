@@ -245,6 +245,9 @@ export function postgresPodMonitorSpec() {
  */
 export const BACKUP_TIMESTAMP_METRIC = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp";
 
+/** No WAL archived for this long on the primary: six of CloudNativePG's default archive_timeout (5 minutes). */
+export const WAL_ARCHIVE_STALL_SECONDS = 1800;
+
 /** Alerts for the Postgres cluster: instances not ready, standbys lagging, backups too old, metrics missing. */
 export function postgresAlertRules(config: PostgresConfig): RuleGroup[] {
   const instances = `namespace="${config.namespace}", pod=~"${PG_CLUSTER_NAME}-[0-9]+"`;
@@ -294,6 +297,26 @@ export function postgresAlertRules(config: PostgresConfig): RuleGroup[] {
       severity: "critical",
       summary: "The backup metric of the Barman Cloud plugin is missing",
       description: "Without it PostgresBackupTooOld cannot fire: the plugin sidecar is not running or not reporting.",
+    });
+    // WAL archiving is what a point-in-time recovery replays: when it fails, the recovery point stops moving
+    // although the last base backup is recent. pg_stat_archiver of the primary (the default monitoring queries'
+    // `pg_stat_archiver`, -1 for a time never reached; `pg_replication.in_recovery` is 0 on the primary only).
+    const primary = `on (pod) (max by (pod) (cnpg_pg_replication_in_recovery{${instances}}) == 0)`;
+    rules.push({
+      alert: "PostgresWalArchivingFailing",
+      expr: `(max by (pod) (cnpg_pg_stat_archiver_last_failed_time{${instances}}) > max by (pod) (cnpg_pg_stat_archiver_last_archived_time{${instances}})) and ${primary}`,
+      for: "10m",
+      severity: "critical",
+      summary: "Postgres cannot archive its WAL",
+      description: "The primary's last WAL archive attempt failed and none succeeded since: the point-in-time recovery window has stopped moving.",
+    }, {
+      alert: "PostgresWalArchivingStalled",
+      // An idle primary still switches WAL every archive_timeout (CloudNativePG's default: 5 minutes).
+      expr: `(max by (pod) (cnpg_pg_stat_archiver_seconds_since_last_archival{${instances}}) > ${WAL_ARCHIVE_STALL_SECONDS}) and ${primary}`,
+      for: "5m",
+      severity: "critical",
+      summary: "Postgres has archived no WAL for 30 minutes",
+      description: "No WAL segment reached the backups for 30 minutes although the primary switches segments at least every 5: the recovery point is falling behind.",
     });
   }
   return [{ name: "postgres", rules }];
