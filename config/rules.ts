@@ -34,7 +34,7 @@ export const CROSS_FIELD_RULES = [
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
   "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline.",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
-  "`pipelines`: unique names; a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
+  "`pipelines`: unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-app`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
 ];
 
@@ -262,6 +262,35 @@ function checkObservability({ environment, argo, monitoring, secrets }: Platform
   });
 }
 
+/**
+ * Names a pipeline may not take: each pipeline becomes a ServiceAccount, a KafkaUser (whose Secret the User
+ * Operator names after it), a NetworkPolicy and a CronJob or CronWorkflow of that name in the pipelines namespace,
+ * so a pipeline named like one of the platform's own objects there would take over its identity or credentials.
+ * The components' constants are checked against this list in the tests (test/config.test.ts).
+ */
+export const RESERVED_PIPELINE_NAMES: Record<string, string> = {
+  default: "the namespace's default ServiceAccount",
+  "restore-drill": "the restore drill's ServiceAccount (it may read the production backups)",
+  "postgres-restore-drill": "the restore drill's CronWorkflow",
+  "argo-executor": "Argo's executor ServiceAccount (its token may report workflow results)",
+  "etl-app": "the Postgres owner's credentials mirrored into the namespace",
+  "etl-cluster-ca-cert": "the Kafka cluster CA mirrored into the namespace",
+  "default-deny": "the namespace's default-deny NetworkPolicy",
+  "allow-dns": "the namespace's DNS NetworkPolicy",
+};
+
+/** Why a pipeline name is reserved, or undefined when it is free. */
+export function reservedPipelineName(name: string): string | undefined {
+  if (name in RESERVED_PIPELINE_NAMES) return RESERVED_PIPELINE_NAMES[name];
+  // `<pipeline>-env` is a pipeline's Secret of secretEnv; `<account>-object-store` an in-cluster store's keys.
+  if (name.endsWith("-env")) return "names ending in -env: another pipeline's secretEnv Secret (<pipeline>-env) would be this one's KafkaUser Secret";
+  if (name.endsWith("-object-store")) return "names ending in -object-store: another workload's object-store keys (<account>-object-store)";
+  // Jobs are `<cronjob>-<minutes, 8 digits>`, Argo workflows `<cronworkflow>-<seconds, 10 digits>`: a name with
+  // such a segment is ambiguous in every place that reads the pipeline back from a run's name (alerts, logs).
+  if (/(^|-)\d{8,}(-|$)/.test(name)) return "a segment of 8 or more digits: the Job and workflow names of another pipeline's runs look like that";
+  return undefined;
+}
+
 function checkPipelines(cfg: PlatformConfig, report: Report): void {
   const names = new Set<string>();
   const topics = new Set(cfg.kafka.topics.map((topic) => topic.name));
@@ -273,6 +302,8 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     }
     if (names.has(pipeline.name)) report(path("name"), `expected a unique pipeline name, got "${pipeline.name}" twice`);
     names.add(pipeline.name);
+    const reserved = reservedPipelineName(pipeline.name);
+    if (reserved) report(path("name"), `expected a name the platform does not use in the pipelines namespace, got "${pipeline.name}" (reserved: ${reserved})`);
     const images = [pipeline.image, ...(pipeline.steps ?? []).map((step) => step.image)];
     if (cfg.environment === "prod" && images.some((image) => image !== undefined && !parseImage(image).digest)) {
       report(path("image"), `expected images pinned by digest in prod (repo:tag@sha256:...), got ${images.filter((image) => image && !parseImage(image).digest).join(", ")}`);

@@ -179,3 +179,26 @@ describe("Kubernetes versions and EKS support windows", () => {
     expect(parsePlatformConfig(stackSections("staging")).cluster.upgradePolicy).toBe("STANDARD");
   });
 });
+
+describe("reserved pipeline names", () => {
+  it.each([
+    ["default"], ["restore-drill"], ["postgres-restore-drill"], ["argo-executor"], ["etl-app"], ["etl-cluster-ca-cert"], ["default-deny"], ["allow-dns"],
+    ["orders-env"], ["orders-object-store"], ["orders-29412345"], ["orders-1764547200-load"],
+  ])("refuses %s, naming the key", (name) => {
+    const problems = problemsOf({ environment: "staging", pipelines: [{ ...minimalPipeline, name }] });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^etl-platform:pipelines\\[0\\]\\.name: expected a name the platform does not use in the pipelines namespace, got "${name}" \\(reserved: `))]);
+  });
+
+  it.each([["orders-load"], ["orders-2024-backfill"], ["env-export"], ["daily-1234567"]])("accepts %s", (name) => {
+    expect(problemsOf({ environment: "staging", pipelines: [{ ...minimalPipeline, name }] })).toEqual([]);
+  });
+
+  it("lists every name the platform's components create in the pipelines namespace", () => {
+    const { EXECUTOR_SERVICE_ACCOUNT } = require("../components/platform/pipelines") as typeof import("../components/platform/pipelines");
+    const { DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW } = require("../components/platform/restoreDrill") as typeof import("../components/platform/restoreDrill");
+    const { APP_SECRET_NAME } = require("../components/platform/postgres") as typeof import("../components/platform/postgres");
+    const { KAFKA_CLUSTER_NAME } = require("../components/platform/kafka") as typeof import("../components/platform/kafka");
+    const { RESERVED_PIPELINE_NAMES } = require("../config/rules") as typeof import("../config/rules");
+    for (const name of [EXECUTOR_SERVICE_ACCOUNT, DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW, APP_SECRET_NAME, `${KAFKA_CLUSTER_NAME}-cluster-ca-cert`, "default"]) expect(Object.keys(RESERVED_PIPELINE_NAMES)).toContain(name);
+  });
+});

@@ -6,7 +6,7 @@ import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../plan/document";
 import { plan, AWS_STACKS, stackSettings, withConfig, type Plan } from "./harness";
-import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys } from "./upstream";
+import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys, UPSTREAM } from "./upstream";
 import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
@@ -57,6 +57,12 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
       expect(monitor.dependsOn).toContain(monitor.inputs.kind === "PrometheusRule" ? release.urn : crds.urn);
       if (monitor.inputs.kind !== "PrometheusRule") expect(monitor.dependsOn).not.toContain(release.urn);
     }
+  });
+
+  it("lists no Secret through kube-state-metrics: every default collector of the pinned chart but secrets", () => {
+    const defaults = parseYaml(fs.readFileSync(path.join(UPSTREAM, "kube-state-metrics-8.4.0", "values.yaml"), "utf8")).collectors as string[];
+    const ours = result.one(RELEASE, "etl-monitoring").inputs.values["kube-state-metrics"].collectors;
+    expect(ours).toEqual(defaults.filter((collector) => collector !== "secrets"));
   });
 
   it("gives every alert a severity, a summary, a description and a runbook in the repository", () => {

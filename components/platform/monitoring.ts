@@ -37,6 +37,14 @@ export interface CloudWatchLogsSource {
   ready: pulumi.Resource[];
 }
 
+/** kube-state-metrics 8.4.0's default `collectors` without `secrets` (test/observability.test.ts checks it against the chart). */
+export const KUBE_STATE_METRICS_COLLECTORS = [
+  "certificatesigningrequests", "configmaps", "cronjobs", "daemonsets", "deployments", "endpointslices", "horizontalpodautoscalers",
+  "ingresses", "jobs", "leases", "limitranges", "mutatingwebhookconfigurations", "namespaces", "networkpolicies", "nodes",
+  "persistentvolumeclaims", "persistentvolumes", "poddisruptionbudgets", "pods", "replicasets", "replicationcontrollers",
+  "resourcequotas", "services", "statefulsets", "storageclasses", "validatingwebhookconfigurations", "volumeattachments",
+];
+
 /** Grafana's service account: named, so that the logs reader's IAM role can trust exactly it. */
 export const GRAFANA_SERVICE_ACCOUNT = "grafana";
 export const CLOUDWATCH_DATASOURCE_UID = "cloudwatch";
@@ -134,6 +142,10 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "cloudWat
         "nodes=[eks.amazonaws.com/capacityType,etl-platform/pool,etl-platform/capacity]",
         `cronjobs=[${PIPELINE_LABEL}]`, `jobs=[${PIPELINE_LABEL}]`, `pods=[${PIPELINE_LABEL}]`,
       ],
+      // Every default collector but `secrets`: its ClusterRole rule would let kube-state-metrics list every Secret of
+      // the cluster, and no alert or dashboard reads a Secret's series. An explicit list (not collectorsExclude),
+      // which the chart's RBAC template and its --resources flag both follow.
+      collectors: KUBE_STATE_METRICS_COLLECTORS,
       // The CronWorkflows' durable run counts (cronWorkflowMetrics.ts), which the pipeline and drill alerts read.
       customResourceState: { enabled: true, config: cronWorkflowStateConfig() },
       rbac: { extraRules: CRONWORKFLOW_RBAC_RULES },

@@ -57,6 +57,12 @@ export class Platform extends pulumi.ComponentResource {
     const pipelinesNamespace = new k8s.core.v1.Namespace(`${name}-pipelines-ns`, {
       metadata: { name: PIPELINES_NAMESPACE, labels: restrictedNamespaceLabels },
     }, { parent: this, provider, dependsOn: clusterReady });
+    // kube-system runs the cluster's privileged DaemonSets (the CNI, kube-proxy), so it cannot enforce a Pod
+    // Security level; warn and audit at baseline make a privileged pod created there visible (a Workflow or a
+    // person). Applied server-side to the existing namespace (a Patch resource never owns it).
+    new k8s.core.v1.NamespacePatch(`${name}-kube-system-pod-security`, {
+      metadata: { name: "kube-system", labels: { "pod-security.kubernetes.io/warn": "baseline", "pod-security.kubernetes.io/audit": "baseline" } },
+    }, { parent: this, provider, dependsOn: clusterReady });
     const secretMirror = new SecretMirror(`${name}-secret-mirror`, { provider, placement: target.placement }, { parent: this, dependsOn: clusterReady });
 
     // Container logs leave the cluster only where the target has a log sink (CloudWatch Logs on AWS).
