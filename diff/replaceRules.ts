@@ -71,6 +71,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:core/v1:Namespace": kubernetes(),
   // A Patch resource applies its fields server-side to an existing object; a new name patches another object.
   "kubernetes:core/v1:NamespacePatch": kubernetes(),
+  "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": kubernetes(),
+  "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": kubernetes(),
   "kubernetes:core/v1:PersistentVolumeClaim": kubernetes(["spec"]),
   "kubernetes:core/v1:ResourceQuota": kubernetes(["spec.scopes"]),
   "kubernetes:core/v1:Secret": kubernetes(["type"]),

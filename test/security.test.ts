@@ -9,3 +9,73 @@ describe.each(STACK_NAMES)("security controls of %s", (stack) => {
     expect(patch.metadata.labels).not.toHaveProperty("pod-security.kubernetes.io/enforce");
   });
 });
+
+describe.each(STACK_NAMES)("Argo confined to the pipelines namespace in %s", (stack) => {
+  const RELEASE = "kubernetes:helm.sh/v3:Release";
+  let result: Awaited<ReturnType<typeof plan>>;
+  beforeAll(async () => {
+    result = await plan(stack);
+  });
+
+  it("runs namespaced, watching only pipelines, with none of the chart's cluster-wide RBAC", () => {
+    const values = result.one(RELEASE, "etl-argo").inputs.values;
+    // argo-helm 1.0.18: singleNamespace adds --namespaced (templates/controller/workflow-controller-deployment.yaml,
+    // server/server-deployment.yaml); rbac.create false renders no (Cluster)Role or binding
+    // (workflow-controller-cluster-roles.yaml, -crb.yaml, server-cluster-roles.yaml, server-crb.yaml);
+    // clusterWorkflowTemplates.enabled false renders no -cluster-template ClusterRole.
+    expect(values.singleNamespace).toBe(true);
+    for (const component of [values.controller, values.server]) {
+      expect(component.extraArgs).toEqual(["--managed-namespace", "pipelines"]);
+      expect(component.rbac).toEqual({ create: false });
+      expect(component.clusterWorkflowTemplates).toEqual({ enabled: false });
+    }
+    expect(values.workflow.rbac.create).toBe(false);
+    expect(result.all.filter((r) => /ClusterRole/.test(r.type) && /argo/.test(JSON.stringify(r.inputs)))).toEqual([]);
+  });
+
+  /** What an account may do in a namespace through the Roles the program binds to it. */
+  const can = (account: string, accountNamespace: string, namespace: string, verb: string, resource: string, name?: string) => {
+    const bindings = result.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => b.inputs)
+      .filter((b) => b.metadata.namespace === namespace && b.subjects.some((s: any) => s.kind === "ServiceAccount" && s.name === account && s.namespace === accountNamespace));
+    const roles = result.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.inputs)
+      .filter((r) => r.metadata.namespace === namespace && bindings.some((b) => b.roleRef.name === r.metadata.name));
+    return roles.some((role) => role.rules.some((rule: any) => rule.resources.includes(resource) && rule.verbs.includes(verb) && (!rule.resourceNames || (name !== undefined && rule.resourceNames.includes(name)))));
+  };
+
+  it("gives no Argo account Secret access beyond named Secrets, and pods only to the controller in pipelines", () => {
+    for (const namespace of ["pipelines", "argo", "kube-system", "postgres"]) {
+      expect({ namespace, server: can("argo-server", "argo", namespace, "get", "secrets", "etl-app") }).toEqual({ namespace, server: false });
+      expect({ namespace, operator: can("argo-operator", "pipelines", namespace, "get", "secrets", "etl-app") }).toEqual({ namespace, operator: false });
+      expect({ namespace, controllerAnySecret: can("argo-workflows-workflow-controller", "argo", namespace, "get", "secrets", "some-secret") }).toEqual({ namespace, controllerAnySecret: false });
+      expect({ namespace, operatorPods: can("argo-operator", "pipelines", namespace, "create", "pods") }).toEqual({ namespace, operatorPods: false });
+      expect({ namespace, controllerPods: can("argo-workflows-workflow-controller", "argo", namespace, "create", "pods") }).toEqual({ namespace, controllerPods: namespace === "pipelines" });
+    }
+    expect(can("argo-operator", "pipelines", "pipelines", "create", "workflows")).toBe(true);
+    expect(can("argo-operator", "pipelines", "pipelines", "get", "pods/log")).toBe(true);
+    expect(can("argo-workflows-workflow-controller", "argo", "argo", "update", "leases", "workflow-controller")).toBe(true);
+  });
+
+  it("admits a workflow only as a steps pipeline's account or the drill's, with Argo's executor account (CEL, @bufbuild/cel)", () => {
+    const { run } = require("@bufbuild/cel") as typeof import("@bufbuild/cel");
+    const policy = (resource: string) => result.one("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", `etl-argo-access-${resource}`).inputs;
+    const binding = result.one("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding", "etl-argo-access-workflows").inputs;
+    expect(binding.spec).toEqual({ policyName: "etl-workflows-service-accounts", validationActions: ["Deny"] });
+    const admits = (resource: string, object: Record<string, unknown>) => policy(resource).spec.validations.every((v: any) => run(v.expression, { object: object as any }) === true);
+    const cronWorkflows = result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow").map((w) => w.inputs);
+    expect(cronWorkflows.length).toBeGreaterThan(0);
+    for (const cron of cronWorkflows) {
+      const object = { apiVersion: cron.apiVersion, kind: "CronWorkflow", metadata: cron.metadata, spec: cron.spec };
+      expect({ cron: cron.metadata.name, admitted: admits("cronworkflows", object) }).toEqual({ cron: cron.metadata.name, admitted: true });
+      // The controller creates each run as a Workflow with the CronWorkflow's workflowSpec.
+      expect(admits("workflows", { kind: "Workflow", metadata: { name: "x" }, spec: cron.spec.workflowSpec })).toBe(true);
+    }
+    const spec = cronWorkflows[0].spec.workflowSpec;
+    for (const serviceAccountName of ["default", "argo-server", "argo-executor", "restore-drill-x", "etl-app"]) {
+      expect({ serviceAccountName, admitted: admits("workflows", { kind: "Workflow", spec: { ...spec, serviceAccountName } }) }).toEqual({ serviceAccountName, admitted: false });
+    }
+    const withoutAccount = { ...spec };
+    delete withoutAccount.serviceAccountName;
+    expect(admits("workflows", { kind: "Workflow", spec: withoutAccount })).toBe(false);
+    expect(admits("workflows", { kind: "Workflow", spec: { ...spec, executor: { serviceAccountName: "default" } } })).toBe(false);
+  });
+});

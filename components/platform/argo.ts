@@ -4,6 +4,7 @@ import type { ArgoConfig } from "../../config/schema";
 import { EXECUTOR_RESOURCES } from "../../config/footprint";
 import { imageUserPodSecurityContext, restrictedContainerSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { charts, pinnedRelease } from "../../versions";
+import { ArgoAccess, CONTROLLER_SERVICE_ACCOUNT } from "./argoAccess";
 import { mirrorTargetAnnotations } from "./secretMirror";
 import type { PlatformTarget, StoreBucket } from "./target";
 
@@ -26,6 +27,12 @@ export interface ArgoArgs {
   /** Postgres for the workflow archive (used when `archive` is on). */
   postgres: PostgresForArchive;
   monitoringCrds: pulumi.Resource[];
+  /** The only accounts a workflow may run as (steps pipelines', the restore drill's): admission refuses others. */
+  workflowServiceAccounts: string[];
+  /** Argo's executor account in the workflows' namespace. */
+  executorServiceAccount: string;
+  /** The workflows' namespace, which the Roles live in. */
+  workflowNamespaceReady: pulumi.Resource[];
 }
 
 
@@ -57,9 +64,16 @@ export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" |
     // The minimal CRDs are chart templates, so Helm upgrades them with the chart and needs no network. The full
     // ones are applied by a hook Job that downloads them from GitHub at install time (templates/crds-install-job.yaml).
     crds: { install: true, keep: true, full: false },
-    singleNamespace: false,
+    // Namespaced: `--namespaced` on the controller and the server (templates/*-deployment.yaml), watching only the
+    // workflows' namespace (`--managed-namespace`); the chart's RBAC off (argoAccess.ts holds it), no cluster
+    // workflow templates (a ClusterRole each).
+    singleNamespace: true,
     controller: {
       ...placement,
+      extraArgs: ["--managed-namespace", args.workflowNamespace],
+      serviceAccount: { create: true, name: CONTROLLER_SERVICE_ACCOUNT },
+      rbac: { create: false },
+      clusterWorkflowTemplates: { enabled: false },
       podSecurityContext,
       resources: small,
       workflowNamespaces: [args.workflowNamespace],
@@ -87,6 +101,9 @@ export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" |
       ...placement,
       podSecurityContext,
       resources: small,
+      extraArgs: ["--managed-namespace", args.workflowNamespace],
+      rbac: { create: false },
+      clusterWorkflowTemplates: { enabled: false },
       authModes: [config.serverAuthMode],
       serviceAccount: { create: true, name: SERVER_SERVICE_ACCOUNT, annotations: serverAnnotations },
       ...(config.sso ? { sso: { enabled: true, issuer: config.sso.issuer, redirectUrl: config.sso.redirectUrl, clientId: { name: SSO_SECRET, key: "client-id" }, clientSecret: { name: SSO_SECRET, key: "client-secret" }, rbac: { enabled: true }, scopes: ["groups"] } } : {}),
@@ -148,6 +165,18 @@ export class Argo extends pulumi.ComponentResource {
       }, { ...k8sOpts, dependsOn: [namespace], ignoreChanges: ["data", "stringData"] }));
     }
 
+    const access = new ArgoAccess(`${name}-access`, {
+      argoNamespace: config.namespace,
+      workflowNamespace: args.workflowNamespace,
+      serverServiceAccount: SERVER_SERVICE_ACCOUNT,
+      allowedServiceAccounts: args.workflowServiceAccounts,
+      executorServiceAccount: args.executorServiceAccount,
+      archiveSecret: config.archive ? args.postgres.appSecretName : undefined,
+      ssoSecret: config.sso ? SSO_SECRET : undefined,
+      provider: target.provider,
+      ready: [namespace, ...args.workflowNamespaceReady],
+    }, { parent: this });
+    dependsOn.push(...access.ready);
     const values = argoValues(args, server.serviceAccountAnnotations);
     this.release = new k8s.helm.v3.Release(name, pinnedRelease("argo-workflows", charts.argoWorkflows, config.namespace, values), { ...k8sOpts, dependsOn });
 

@@ -12,13 +12,13 @@ import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
 import { Monitoring } from "./monitoring";
 import { Pipelines } from "./pipelines";
 import { PG_CLUSTER_NAME, Postgres, postgresAlertRules } from "./postgres";
-import { RestoreDrill, restoreDrillAlertRules } from "./restoreDrill";
+import { DRILL_SERVICE_ACCOUNT, RestoreDrill, restoreDrillAlertRules } from "./restoreDrill";
 import { SecretMirror } from "./secretMirror";
 import { AGENT_IDENTITY, LogShipping, logGroupNames, logShippingAlertRules, LOGGING_NAMESPACE, pipelineGroup } from "./logShipping";
 import { logRouting, logsHint } from "./observability";
 import { COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, Telemetry } from "./telemetry";
 import { CLOUDWATCH_DATASOURCE_UID, GRAFANA_SERVICE_ACCOUNT } from "./monitoring";
-import { pipelinesDashboard } from "./pipelines";
+import { EXECUTOR_SERVICE_ACCOUNT, pipelinesDashboard } from "./pipelines";
 import type { PlatformTarget } from "./target";
 
 /** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
@@ -54,6 +54,7 @@ export class Platform extends pulumi.ComponentResource {
       description: "Kafka, Postgres and Prometheus: scheduled before the pipelines that depend on them.",
     }, { parent: this, provider });
     const clusterReady = [...target.ready, dataPriority];
+    const drillRuns = config.postgres.backup.enabled && config.postgres.restoreDrill.enabled;
     const pipelinesNamespace = new k8s.core.v1.Namespace(`${name}-pipelines-ns`, {
       metadata: { name: PIPELINES_NAMESPACE, labels: restrictedNamespaceLabels },
     }, { parent: this, provider, dependsOn: clusterReady });
@@ -138,6 +139,9 @@ export class Platform extends pulumi.ComponentResource {
       secrets: args.secrets,
       postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
       monitoringCrds,
+      workflowServiceAccounts: [...config.pipelines.filter((pipeline) => pipeline.steps).map((pipeline) => pipeline.name), ...(drillRuns ? [DRILL_SERVICE_ACCOUNT] : [])],
+      executorServiceAccount: EXECUTOR_SERVICE_ACCOUNT,
+      workflowNamespaceReady: [pipelinesNamespace],
     }, { parent: this, dependsOn: [...dataReady, ...(config.argo.archive ? [this.postgres] : [])] });
 
     if (config.postgres.backup.enabled && config.postgres.restoreDrill.enabled) {
@@ -151,7 +155,6 @@ export class Platform extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [pipelinesNamespace] });
     }
 
-    const drillRuns = config.postgres.backup.enabled && config.postgres.restoreDrill.enabled;
     new Pipelines(`${name}-pipelines`, {
       pipelines: config.pipelines,
       quota: pipelineQuota(peakFootprint(config.pipelines, drillRuns), config.pipelineLimits.quota),
