@@ -59,6 +59,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": aws("aws_s3_bucket_public_access_block", ["bucket"]),
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": aws("aws_s3_bucket_server_side_encryption_configuration", ["bucket", "expectedBucketOwner"]),
   "aws:s3/bucketVersioning:BucketVersioning": aws("aws_s3_bucket_versioning", ["bucket", "expectedBucketOwner", "mfa"]),
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": aws("aws_s3_bucket_object_lock_configuration", ["bucket", "expectedBucketOwner", "objectLockEnabled"]),
   // pulumi-eks's Cluster is a component, but its inputs map onto one aws.eks.Cluster whose name, encryption key and
   // service network force a new cluster (aws_eks_cluster: name, encryption_config, kubernetes_network_config are
   // ForceNew); its subnets and version update in place, within limits (operatorRules.ts).

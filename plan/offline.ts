@@ -39,6 +39,8 @@ export interface DeclaredResource {
   /** For each input, the URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
   protect: boolean;
+  /** Kept in the cloud when Pulumi deletes it (`retainOnDelete`). */
+  retainOnDelete: boolean;
   ignoreChanges: string[];
   provider?: string;
 }
@@ -234,6 +236,7 @@ class RecordingMonitor extends MockMonitor {
       dependsOn: req.getDependenciesList(),
       propertyDependencies: propertyDependencies(req),
       protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
       ignoreChanges: req.getIgnorechangesList(),
       provider: req.getProvider() || undefined,
     });

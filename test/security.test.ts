@@ -79,3 +79,29 @@ describe.each(STACK_NAMES)("Argo confined to the pipelines namespace in %s", (st
     expect(admits("workflows", { kind: "Workflow", spec: { ...spec, executor: { serviceAccountName: "default" } } })).toBe(false);
   });
 });
+
+describe("backups that an admin mistake cannot erase (prod)", () => {
+  it("protects every setting of the backup bucket, keeps versioning, lifecycle and policy on a delete, and locks versions for the retention", async () => {
+    const result = await plan("prod");
+    const children = result.all.filter((r) => r.type.startsWith("aws:s3/") && r.name === "etl-postgres-backups");
+    expect(children.map((r) => r.type.split(":")[2]).sort()).toEqual([
+      "Bucket", "BucketLifecycleConfiguration", "BucketLogging", "BucketObjectLockConfiguration", "BucketOwnershipControls", "BucketPolicy",
+      "BucketPublicAccessBlock", "BucketServerSideEncryptionConfiguration", "BucketVersioning",
+    ]);
+    for (const child of children) expect({ type: child.type, protect: child.protect }).toEqual({ type: child.type, protect: true });
+    const kept = children.filter((r) => r.retainOnDelete).map((r) => r.type.split(":")[2]).sort();
+    expect(kept).toEqual(["BucketLifecycleConfiguration", "BucketObjectLockConfiguration", "BucketPolicy", "BucketVersioning"]);
+    const lock = result.one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "etl-postgres-backups").inputs;
+    const retention = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "etl-postgres-backups").inputs.rules[0].noncurrentVersionExpiration.noncurrentDays;
+    expect(lock).toMatchObject({ objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE" } } });
+    // The backup retention: as long as the lifecycle keeps noncurrent versions, so the expiry never meets a lock.
+    expect(lock.rule.defaultRetention.days).toBe(retention);
+    expect(retention).toBeGreaterThanOrEqual(7);
+  });
+
+  it("staging's buckets stay deletable: no lock, no protection", async () => {
+    const result = await plan("staging");
+    expect(result.ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toEqual([]);
+    expect(result.one("aws:s3/bucketVersioning:BucketVersioning", "etl-postgres-backups").protect).toBe(false);
+  });
+});

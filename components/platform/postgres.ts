@@ -176,7 +176,7 @@ export class Postgres extends pulumi.ComponentResource {
     const plugin = release("barman-cloud", charts.barmanCloudPlugin, operatorNamespace.metadata.name, {}, [operator, certManager]);
 
     const store = target.objectStore;
-    const bucket = store.bucket(`${name}-backups`, { purpose: "postgres-backups", retentionDays: config.backup.retentionDays, protect }, this);
+    const bucket = store.bucket(`${name}-backups`, { purpose: "postgres-backups", retentionDays: config.backup.retentionDays, protect, lockDays: protect ? config.backup.retentionDays : undefined }, this);
     // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
     // The sidecar lists, reads (restores), writes (WAL, base backups) and deletes (retention) under the bucket.
     const backupCredentials = store.grant(`${name}-backup`, { namespace: config.namespace, serviceAccounts: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME] },

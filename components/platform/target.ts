@@ -48,6 +48,11 @@ export interface BucketSpec {
   /** Also delete current objects this many days after they are written (artifacts, not backups). */
   expireCurrentAfterDays?: number;
   protect: boolean;
+  /**
+   * Keep every object version at least this many days, whatever an account with write access does (S3 Object Lock,
+   * governance mode: only a principal granted s3:BypassGovernanceRetention can shorten it). Backups in prod.
+   */
+  lockDays?: number;
 }
 
 export interface ObjectStore {
