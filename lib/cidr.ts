@@ -74,3 +74,12 @@ export function hostBitsProblem(cidr: string): string | undefined {
   if (networkAddress.split("/")[0] === address) return undefined;
   return `expected a network address (no bits set after the /${cidr.split("/")[1]} prefix), got ${cidr}: did you mean ${networkAddress}?`;
 }
+
+/**
+ * The address of the `kubernetes` Service: the first host of the Services' CIDR (kube-apiserver
+ * pkg/controlplane/services.go, ServiceIPRange: "the first IP ... for the kubernetes service"), as a /32.
+ */
+export function firstHostOf(cidr: string): string {
+  const { base } = parseCidr(cidr);
+  return `${formatCidr({ base: base + 1, prefix: 32 })}`;
+}

@@ -5,7 +5,7 @@ export interface PolicyStatement {
   Effect: "Allow" | "Deny";
   Action: string | string[];
   Resource?: string | string[];
-  Principal?: Record<string, string | string[]>;
+  Principal?: "*" | Record<string, string | string[]>;
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 

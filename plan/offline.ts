@@ -168,6 +168,7 @@ function testOutputs(type: string, name: string, inputs: Record<string, any>, re
           endpoint: `https://${inputs.name}.eks.mock`,
           certificateAuthority: { data: "bW9jay1jYQ==" },
           vpcConfig: { clusterSecurityGroupId: `sg-${name}` },
+          kubernetesNetworkConfig: { serviceIpv4Cidr: "172.20.0.0/16", ipFamily: "ipv4" },
         },
         oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.${region}.amazonaws.com/id/MOCK`,
         oidcProviderUrl: `https://oidc.eks.${region}.amazonaws.com/id/MOCK`,
@@ -199,6 +200,11 @@ function mocks(mode: Mode, region: string): pulumi.runtime.Mocks {
           return { name: region, region, id: region };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
           return mode === "plan" ? { names: unknownValue, zoneIds: unknownValue } : { names: ["a", "b", "c", "d"].map((z) => `${region}${z}`) };
+        case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+          // Two of S3's published ranges, enough for flow tests; unknown in a plan.
+          return mode === "plan" ? { entries: unknownValue, id: unknownValue } : { id: "pl-mock", name: args.inputs.name, entries: [{ cidr: "52.218.0.0/17", description: "" }, { cidr: "3.5.64.0/21", description: "" }] };
+        case "aws:ec2/getVpc:getVpc":
+          return mode === "plan" ? { id: args.inputs.id, cidrBlock: unknownValue } : { id: args.inputs.id, cidrBlock: "10.42.0.0/16" };
         case "aws:ec2/getSubnet:getSubnet":
           return mode === "plan" ? { id: args.inputs.id, availabilityZone: unknownValue } : { id: args.inputs.id, availabilityZone: `${region}a` };
         default:

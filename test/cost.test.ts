@@ -168,11 +168,11 @@ describe("two estimates and a budget", () => {
     expect(diff.monthly.idleFloor.delta).toBe(10);
     expect(diff.changed).toEqual([{ id: "encryption/kms-keys", item: "5 customer-managed KMS keys", base: byId(base, "encryption/kms-keys"), head: null }]);
     const markdown = costDiffMarkdown("staging", diff);
-    expect(markdown).toContain("| idle floor | $297.20 | $307.20 | +$10.00 |");
+    expect(markdown).toContain("| idle floor | $313.26 | $323.26 | +$10.00 |");
     expect(markdown).toContain("| 5 customer-managed KMS keys | $5.00 (5 key-month × $1) | — |");
     expect(costDiffMarkdown("staging", diffCosts(base, base))).toContain("No line changed.");
     expect(diffCosts(null, base).monthly.ceiling.delta).toBe(base.monthly.ceiling);
-    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $297.20 | — |");
+    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $313.26 | — |");
   });
 
   it("takes a positive budget on AWS stacks only, naming the key otherwise", () => {

@@ -153,12 +153,13 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
     const destinations = (name: string) => egressOf(name).map((rule: any) => `${rule.to[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? rule.to[0].ipBlock.cidr}:${rule.ports[0].port}`);
     // Every pipeline sends OTLP to the collector (monitoring, gRPC 4317 and HTTP 4318), and to none of its neighbours.
     expect(destinations("orders-kafka-to-postgres")).toEqual(["kafka:9093", "postgres:5432", "monitoring:4317"]);
-    expect(destinations("partner-export-extract")).toEqual(["0.0.0.0/0:443", "monitoring:4317"]);
-    expect(egressOf("partner-export-extract")[1]).toEqual({
+    // S3 through its prefix list's addresses, STS through its endpoint in the VPC: no internet.
+    expect(destinations("partner-export-extract")).toEqual(["52.218.0.0/17:443", `${stack === "prod" ? "10.30" : "10.20"}.0.0/16:443`, "monitoring:4317"]);
+    expect(egressOf("partner-export-extract")[0].to.map((peer: any) => peer.ipBlock.cidr)).toEqual(["52.218.0.0/17", "3.5.64.0/21"]);
+    expect(egressOf("partner-export-extract")[2]).toEqual({
       to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "otel-collector" } } }],
       ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }],
     });
-    expect(egressOf("partner-export-extract")[0].to[0].ipBlock.except).toContain("10.0.0.0/8");
   });
 });
 

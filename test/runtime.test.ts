@@ -199,9 +199,17 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
     const strimziOperator: Endpoint = { namespace: "strimzi", labels: { "strimzi.io/kind": "cluster-operator", name: "strimzi-cluster-operator" } };
     const prometheus: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
     const dns: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
-    const apiServer: Endpoint = { namespace: "", labels: {}, ip: stack === "prod" ? "10.30.1.10" : "10.20.1.10" };
+    const vpc = stack === "prod" ? "10.30" : "10.20";
+    // The `kubernetes` Service's address (the mocks' Services CIDR 172.20.0.0/16) and the control plane's ENIs.
+    const kubernetesService: Endpoint = { namespace: "", labels: {}, ip: "172.20.0.1" };
+    const apiServer: Endpoint = { namespace: "", labels: {}, ip: `${vpc}.1.10` };
     const s3: Endpoint = { namespace: "", labels: {}, ip: "52.218.0.10" };
-    const sts: Endpoint = { namespace: "", labels: {}, ip: "54.239.0.20" };
+    // STS's interface endpoint in the VPC.
+    const sts: Endpoint = { namespace: "", labels: {}, ip: `${vpc}.2.20` };
+    const publicHost: Endpoint = { namespace: "", labels: {}, ip: "93.184.216.34" };
+    const otherNetwork: Endpoint = { namespace: "", labels: {}, ip: "192.168.1.10" };
+    const drillInstance: Endpoint = { namespace: "postgres-drill", labels: { "cnpg.io/cluster": "etl-drill", "cnpg.io/podRole": "instance" } };
+    const drillCheck: Endpoint = { namespace: "postgres-drill", labels: { "etl-platform/restore-check": "true" } };
 
     /**
      * The policy Strimzi writes for the brokers (strimzi-kafka-operator 1.2.0 cluster-operator/.../model/KafkaCluster.java,
@@ -230,10 +238,13 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       ["Postgres pipeline to the primary", pipeline("orders-kafka-to-postgres"), instance("etl"), 5432, "TCP", true],
       ["every pipeline to cluster DNS (UDP)", pipeline("partner-export-extract"), dns, 53, "UDP", true],
       ["every pipeline to cluster DNS (TCP)", pipeline("orders-daily-report"), dns, 53, "TCP", true],
-      ["steps pipeline's executor to the API server", pipeline("orders-daily-report"), apiServer, 443, "TCP", true],
+      ["steps pipeline's executor to the API server (the kubernetes Service)", pipeline("orders-daily-report"), kubernetesService, 443, "TCP", true],
+      ["steps pipeline's executor to the API server (its ENIs)", pipeline("orders-daily-report"), apiServer, 443, "TCP", true],
       ["steps pipeline archives its logs to S3", pipeline("orders-daily-report"), s3, 443, "TCP", true],
       ["S3 pipeline to S3", pipeline("partner-export-extract"), s3, 443, "TCP", true],
-      ["S3 pipeline exchanges its IRSA token with STS", pipeline("partner-export-extract"), sts, 443, "TCP", true],
+      ["S3 pipeline exchanges its IRSA token with STS (its endpoint in the VPC)", pipeline("partner-export-extract"), sts, 443, "TCP", true],
+      ["the restored drill instance reads the backups", drillInstance, s3, 443, "TCP", true],
+      ["the restored drill instance's manager to the API server", drillInstance, kubernetesService, 443, "TCP", true],
       ["operator to an instance manager", cnpgOperator, instance("etl"), 8000, "TCP", true],
       ["operator to a cluster restored under another name", cnpgOperator, instance("etl-restore"), 8000, "TCP", true],
       ["pipelines to a restored cluster", pipeline("orders-kafka-to-postgres"), instance("etl-restore"), 5432, "TCP", true],
@@ -248,7 +259,13 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       ["a pipeline without Postgres to Postgres", pipeline("partner-export-extract"), instance("etl"), 5432, "TCP", false],
       ["Prometheus to Postgres's SQL port", prometheus, instance("etl"), 5432, "TCP", false],
       ["a Kafka pipeline to the internet", pipeline("orders-kafka-to-postgres"), s3, 443, "TCP", false],
-      ["an S3 pipeline to a private address", pipeline("partner-export-extract"), apiServer, 443, "TCP", false],
+      ["an S3 pipeline to a private address outside the VPC", pipeline("partner-export-extract"), otherNetwork, 443, "TCP", false],
+      ["an S3 pipeline to the kubernetes Service", pipeline("partner-export-extract"), kubernetesService, 443, "TCP", false],
+      ["a steps pipeline without internet to a public address", pipeline("orders-daily-report"), publicHost, 443, "TCP", false],
+      ["an S3 pipeline to a public address that is not S3", pipeline("partner-export-extract"), publicHost, 443, "TCP", false],
+      ["the restored drill instance to the internet", drillInstance, publicHost, 443, "TCP", false],
+      ["the drill's check to the API server", drillCheck, kubernetesService, 443, "TCP", false],
+      ["the drill's check to S3", drillCheck, s3, 443, "TCP", false],
     ];
     it.each(flows)("%s", (_why, from, to, port, protocol, expected) => {
       expect(allowed(policies(), { from, to, port, protocol })).toBe(expected);

@@ -1,5 +1,5 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
-import { plan, STACK_NAMES } from "./harness";
+import { plan, STACK_NAMES, stackSettings } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -103,5 +103,24 @@ describe("backups that an admin mistake cannot erase (prod)", () => {
     const result = await plan("staging");
     expect(result.ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toEqual([]);
     expect(result.one("aws:s3/bucketVersioning:BucketVersioning", "etl-postgres-backups").protect).toBe(false);
+  });
+});
+
+describe.each(["staging", "prod"])("\"no internet\" holds on AWS in %s", (stack) => {
+  it("keeps S3 in the account's own buckets, the pipelines' declared ones and ECR's layers; STS in the VPC", async () => {
+    const result = await plan(stack);
+    const endpoint = result.one("aws:ec2/vpcEndpoint:VpcEndpoint", "etl-network-s3").inputs;
+    const policy = JSON.parse(endpoint.policy);
+    expect(policy.Statement.map((s: any) => s.Sid)).toEqual(["OwnBuckets", "DeclaredBuckets", "EcrImageLayers"]);
+    expect(policy.Statement[0].Condition).toEqual({ StringEquals: { "aws:ResourceAccount": "123456789012" } });
+    // The stack files' pipelines declare acme-data-lake and acme-partner-exports.
+    expect(policy.Statement[1].Resource).toEqual(expect.arrayContaining(["arn:aws:s3:::acme-data-lake/*", "arn:aws:s3:::acme-partner-exports/*"]));
+    expect(policy.Statement[2]).toMatchObject({ Action: "s3:GetObject", Resource: "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*" });
+    const sts = result.one("aws:ec2/vpcEndpoint:VpcEndpoint", "etl-network-sts").inputs;
+    expect(sts).toMatchObject({ vpcEndpointType: "Interface", privateDnsEnabled: true, serviceName: "com.amazonaws.eu-west-1.sts" });
+    // Only the pipelines that declare `internet` name the public internet, and never the private ranges.
+    const declared = JSON.parse(stackSettings(stack).config["etl-platform:pipelines"]).filter((p: any) => p.internet).map((p: any) => p.name).sort();
+    const open = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => JSON.stringify(p.inputs.spec).includes("0.0.0.0/0")).map((p) => p.inputs.metadata.name).sort();
+    expect(open).toEqual(declared);
   });
 });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { PRIVATE_RANGES } from "../platform/networkPolicies";
+import { firstHostOf } from "../../lib/cidr";
 import { nodePoolPlacements } from "../../lib/placement";
 import type { PlatformTarget } from "../platform/target";
 import { AuditLogs } from "./auditLogs";
@@ -36,7 +37,8 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
     const auditLogs = new AuditLogs(`${name}-audit`, { retentionDays: config.logging.retentionDays, protect: config.environment === "prod", tags }, { parent: this });
     const logs = { retentionDays: auditLogs.retentionDays, logKeyArn: auditLogs.logKeyArn, accessLogBucket: auditLogs.accessLogBucket };
 
-    this.network = new Network(`${name}-network`, { config: config.network, clusterName: config.cluster.name, logs, tags }, { parent: this });
+    const externalBuckets = [...new Set(config.pipelines.flatMap((pipeline) => [...(pipeline.s3?.read ?? []), ...(pipeline.s3?.write ?? [])]).map((uri) => uri.replace(/^s3:\/\//, "").split("/")[0]))];
+    this.network = new Network(`${name}-network`, { config: config.network, clusterName: config.cluster.name, logs, externalBuckets, tags }, { parent: this });
     this.cluster = new Cluster(`${name}-cluster`, {
       config: config.cluster,
       environment: config.environment,
@@ -66,10 +68,14 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, tags }),
       placement: nodePoolPlacements,
       egress: {
-        // The control plane's ENIs are VPC addresses behind the `kubernetes` ClusterIP; no pod selector names them.
-        apiServer: { cidrs: ["0.0.0.0/0"], ports: [443] },
-        // S3 and STS are public endpoints: pods reach them outside the private ranges.
-        objectStore: [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }],
+        // The `kubernetes` Service's address (a policy sees it before kube-proxy translates it) and the VPC,
+        // where the control plane's ENIs are; no pod selector names them.
+        apiServer: { cidrs: [this.cluster.serviceCidr.apply(firstHostOf), this.network.vpcCidr], ports: [443] },
+        // S3 through the gateway endpoint: the region's S3 addresses, from its AWS-managed prefix list.
+        objectStore: aws.ec2.getManagedPrefixListOutput({ name: pulumi.interpolate`com.amazonaws.${this.region}.s3` }, { parent: this }).entries
+          .apply((entries) => entries.map((entry) => ({ cidr: entry.cidr }))),
+        // STS's interface endpoint in the VPC; with an existing VPC, the public STS (outside the private ranges).
+        identity: this.network.stsInVpc ? this.network.vpcCidr.apply((cidr) => [{ cidr }]) : [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }],
       },
       ready: [this.nodePools, this.cluster],
       logs: config.logging.containerLogs.enabled

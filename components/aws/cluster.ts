@@ -89,6 +89,8 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly oidcProviderArn: pulumi.Output<string>;
   public readonly oidcProviderUrl: pulumi.Output<string>;
   public readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /** The Services' CIDR EKS chose (10.100.0.0/16 or 172.20.0.0/16, whichever the VPC does not overlap). */
+  public readonly serviceCidr: pulumi.Output<string>;
   public readonly provider: k8s.Provider;
   /** KMS key encrypting EBS volumes of the default StorageClass. */
   public readonly volumeKeyArn: pulumi.Output<string>;
@@ -154,6 +156,7 @@ export class Cluster extends pulumi.ComponentResource {
     this.oidcProviderArn = cluster.oidcProviderArn;
     this.oidcProviderUrl = cluster.oidcProviderUrl;
     this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+    this.serviceCidr = cluster.eksCluster.kubernetesNetworkConfig.apply((network) => network.serviceIpv4Cidr!);
     this.volumeKeyArn = volumeKey.arn;
     this.kubeconfig = pulumi.secret(
       pulumi.all([cluster.eksCluster.endpoint, cluster.eksCluster.certificateAuthority.data])

@@ -11,7 +11,26 @@ export interface NetworkArgs {
   clusterName: string;
   /** Flow logs go to a KMS-encrypted log group kept for the platform's retention. */
   logs: LogSettings;
+  /** Buckets of other accounts that workloads read or write (pipelines' declared S3 prefixes): the S3 endpoint admits them. */
+  externalBuckets: string[];
   tags: Record<string, string>;
+}
+
+/**
+ * What the S3 gateway endpoint lets through: this account's buckets, the buckets pipelines declare, and the bucket
+ * ECR keeps image layers in (Amazon ECR User Guide, "Minimum Amazon S3 bucket permissions for Amazon ECR":
+ * `arn:aws:s3:::prod-<region>-starport-layer-bucket/*`). Anything else in the region's S3 is refused on the way
+ * out, so a pod holding stolen data cannot copy it into a bucket of another account.
+ */
+export function s3EndpointPolicy(accountId: string, region: string, externalBuckets: string[]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "OwnBuckets", Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringEquals: { "aws:ResourceAccount": accountId } } },
+      ...(externalBuckets.length > 0 ? [{ Sid: "DeclaredBuckets", Effect: "Allow" as const, Principal: "*" as const, Action: "s3:*", Resource: externalBuckets.flatMap((bucket) => [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]) }] : []),
+      { Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::prod-${region}-starport-layer-bucket/*` },
+    ],
+  };
 }
 
 /** What the flow-log service may do: write into the one flow-log group. */
@@ -62,6 +81,9 @@ export class Network extends pulumi.ComponentResource {
   public readonly publicSubnetIds: pulumi.Output<string[]>;
   /** Zone name of each private subnet, in the same order. */
   public readonly privateSubnetZones: pulumi.Output<string[]>;
+  public readonly vpcCidr: pulumi.Output<string>;
+  /** Whether STS is reached through an interface endpoint in the VPC (not with an existing VPC: it may have its own). */
+  public readonly stsInVpc: boolean;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:network:Network", name, {}, opts);
@@ -75,6 +97,8 @@ export class Network extends pulumi.ComponentResource {
       this.privateSubnetZones = pulumi.all(
         existing.privateSubnetIds.map((id) => aws.ec2.getSubnetOutput({ id }, { parent: this }).availabilityZone),
       );
+      this.vpcCidr = aws.ec2.getVpcOutput({ id: existing.vpcId }, { parent: this }).cidrBlock;
+      this.stsInVpc = false;
       this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
       return;
     }
@@ -162,15 +186,36 @@ export class Network extends pulumi.ComponentResource {
     }, { parent: this });
 
     const region = aws.getRegionOutput({}, { parent: this });
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
     new aws.ec2.VpcEndpoint(`${name}-s3`, {
       vpcId: vpc.id,
       serviceName: pulumi.interpolate`com.amazonaws.${region.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: privateRouteTables.map((table) => table.id),
+      policy: pulumi.all([account.accountId, region.region]).apply(([accountId, regionName]) => JSON.stringify(s3EndpointPolicy(accountId, regionName, args.externalBuckets))),
       tags: { ...tags, Name: `${name}-s3` },
+    }, { parent: this });
+    // STS in the VPC: pods exchange their IRSA tokens without leaving it, so their NetworkPolicies name the VPC,
+    // not the internet, for it (the pod identity webhook sets AWS_STS_REGIONAL_ENDPOINTS=regional).
+    const stsSecurityGroup = new aws.ec2.SecurityGroup(`${name}-sts`, {
+      vpcId: vpc.id,
+      description: "STS interface endpoint: HTTPS from the VPC",
+      ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [config.cidr], description: "HTTPS from the VPC" }],
+      tags: { ...tags, Name: `${name}-sts` },
+    }, { parent: this });
+    new aws.ec2.VpcEndpoint(`${name}-sts`, {
+      vpcId: vpc.id,
+      serviceName: pulumi.interpolate`com.amazonaws.${region.region}.sts`,
+      vpcEndpointType: "Interface",
+      privateDnsEnabled: true,
+      subnetIds: privateSubnets.map((subnet) => subnet.id),
+      securityGroupIds: [stsSecurityGroup.id],
+      tags: { ...tags, Name: `${name}-sts` },
     }, { parent: this });
 
     this.vpcId = vpc.id;
+    this.vpcCidr = pulumi.output(config.cidr);
+    this.stsInVpc = true;
     this.privateSubnetIds = pulumi.all(privateSubnets.map((subnet) => subnet.id));
     this.publicSubnetIds = pulumi.all(publicSubnets.map((subnet) => subnet.id));
     this.privateSubnetZones = pulumi.all(privateSubnets.map((subnet) => subnet.availabilityZone));

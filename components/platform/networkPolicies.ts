@@ -1,4 +1,5 @@
 /** NetworkPolicies of the data namespaces: deny all ingress, then allow each known client on its port. */
+import * as pulumi from "@pulumi/pulumi";
 
 /**
  * Every CloudNativePG instance pod carries this label, whatever its cluster's name (operator 1.30:
@@ -18,15 +19,22 @@ export function dnsEgress() {
 }
 
 /** Egress to the API server, at the addresses and ports pods reach it on (the target's). */
-export function apiServerEgress(apiServer: { cidrs: string[]; ports: number[] }) {
+export function apiServerEgress(apiServer: { cidrs: pulumi.Input<string>[]; ports: number[] }) {
   return { to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: apiServer.ports.map((port) => ({ protocol: "TCP", port })) };
 }
 
-/** Egress to the object store: its pods when it runs in the cluster, else its public HTTPS endpoints. */
-export function objectStoreEgress(outside: { cidr: string; except: string[] }[], inCluster?: { namespace: string; podLabels: Record<string, string>; port: number }) {
-  return inCluster
-    ? { to: [{ ...inNamespace(inCluster.namespace), podSelector: { matchLabels: inCluster.podLabels } }], ports: [{ protocol: "TCP", port: inCluster.port }] }
-    : { to: outside.map((block) => ({ ipBlock: block })), ports: [{ protocol: "TCP", port: 443 }] };
+type Blocks = pulumi.Input<{ cidr: string; except?: string[] }[]>;
+const ipBlocks = (blocks: { cidr: string; except?: string[] }[]) => blocks.map((block) => ({ ipBlock: block }));
+
+/** HTTPS to address blocks (known once the cloud answers, for S3's prefix list: then the rule's peers are an Output). */
+export function httpsEgress(blocks: Blocks) {
+  return { to: Array.isArray(blocks) ? ipBlocks(blocks) : pulumi.output(blocks).apply(ipBlocks), ports: [{ protocol: "TCP", port: 443 }] };
+}
+
+/** Egress to the object store: its pods when it runs in the cluster, else its public HTTPS addresses. */
+export function objectStoreEgress(outside: Blocks, inCluster?: { namespace: string; podLabels: Record<string, string>; port: number }) {
+  if (inCluster) return { to: [{ ...inNamespace(inCluster.namespace), podSelector: { matchLabels: inCluster.podLabels } }], ports: [{ protocol: "TCP", port: inCluster.port }] };
+  return httpsEgress(outside);
 }
 
 export function defaultDenyIngress(namespace: string) {

@@ -9,7 +9,7 @@ import type { PostgresConfig } from "../../config/schema";
 import { counterIncrease, type AlertRule, type RuleGroup } from "../../lib/alerts";
 import { CRONWORKFLOW_METRICS as CWF, cronWorkflowSelector } from "./cronWorkflowMetrics";
 import { scheduleGaps } from "../../lib/cron";
-import { apiServerEgress, CNPG_INSTANCE_LABELS, dnsEgress, inNamespace, objectStoreEgress } from "./networkPolicies";
+import { apiServerEgress, CNPG_INSTANCE_LABELS, dnsEgress, httpsEgress, inNamespace, objectStoreEgress } from "./networkPolicies";
 import { argoMetric as metric, EXECUTOR_RBAC_RULES } from "./pipelines";
 import { restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import { CNPG_NAMESPACE, OBJECT_STORE_NAME, objectStoreSpec } from "./postgres";
@@ -129,16 +129,25 @@ export function drillNetworkPolicies(target: Pick<PlatformTarget, "egress" | "ob
       },
     },
     {
+      // Every pod: DNS, and Postgres within the namespace only (the check to the restored instance).
       metadata: { name: "allow-egress", namespace: DRILL_NAMESPACE },
       spec: {
         podSelector: {},
         policyTypes: ["Egress"],
+        egress: [dnsEgress(), { to: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 5432 }] }],
+      },
+    },
+    {
+      // The restored instances only: the API server (CloudNativePG's instance manager reconciles its pod through
+      // it) and the backups (the object store and, on AWS, the identity exchange). The check reaches neither.
+      metadata: { name: "allow-instance-egress", namespace: DRILL_NAMESPACE },
+      spec: {
+        podSelector: { matchLabels: CNPG_INSTANCE_LABELS },
+        policyTypes: ["Egress"],
         egress: [
-          dnsEgress(),
           apiServerEgress(target.egress.apiServer),
           objectStoreEgress(target.egress.objectStore, target.objectStore.inCluster),
-          // Within the namespace only: the check to the restored instance.
-          { to: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 5432 }] },
+          ...(target.egress.identity ? [httpsEgress(target.egress.identity)] : []),
         ],
       },
     },

@@ -77,12 +77,15 @@ export interface ObjectStore {
 /** Addresses outside the cluster's pods that workloads reach, for their NetworkPolicies' egress rules. */
 export interface EgressTargets {
   /**
-   * The API server as pods reach it: the CIDRs and ports after the `kubernetes` Service's address is translated
-   * (EKS: the control plane's ENIs on 443; kind: the control-plane node on 6443).
+   * The API server as pods reach it: the `kubernetes` Service's address (a policy sees it before kube-proxy
+   * translates it) and where it is translated to (EKS: the control plane's ENIs in the VPC, on 443; kind: the
+   * control-plane node, on 6443).
    */
-  apiServer: { cidrs: string[]; ports: number[] };
-  /** The object store and its token service, when outside the cluster (S3 and STS on AWS). */
-  objectStore: { cidr: string; except: string[] }[];
+  apiServer: { cidrs: pulumi.Input<string>[]; ports: number[] };
+  /** The object store's public addresses, when outside the cluster (S3's prefix list on AWS). */
+  objectStore: pulumi.Input<{ cidr: string; except?: string[] }[]>;
+  /** Where workloads exchange their identity for credentials, on 443 (STS's interface endpoint in the VPC on AWS); none with static keys. */
+  identity?: pulumi.Input<{ cidr: string; except?: string[] }[]>;
 }
 
 /** Where container logs go, when the target keeps them outside the cluster (CloudWatch Logs on AWS). */

@@ -1,6 +1,6 @@
 /** A pipeline's NetworkPolicy: DNS comes from the namespace's policy; this allows exactly what the pipeline uses. */
 import type { PipelineConfig } from "../../../config/schema";
-import { apiServerEgress, CNPG_INSTANCE_LABELS, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "../networkPolicies";
+import { apiServerEgress, CNPG_INSTANCE_LABELS, httpsEgress, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "../networkPolicies";
 import { PIPELINE_LABEL, type PipelineWiring } from "./pod";
 
 /**
@@ -21,9 +21,10 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
   if (pipeline.s3 || pipeline.steps) {
-    // S3 and STS (IRSA's token exchange) are public AWS endpoints: HTTPS outside the private ranges, which
-    // `internet` already allows.
-    if (wiring.objectStore || !pipeline.internet) egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore));
+    // The store (S3's addresses on AWS, the store's pods in the cluster) and the identity exchange (STS in the
+    // VPC): named even with `internet`, whose rule leaves the private ranges out.
+    egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore));
+    if (wiring.egress.identity) egress.push(httpsEgress(wiring.egress.identity));
   }
   if (wiring.telemetry) {
     // OTLP to the collector (gRPC and HTTP), nothing else of its namespace.

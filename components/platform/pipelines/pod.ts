@@ -8,6 +8,7 @@ import type { PipelineConfig } from "../../../config/schema";
 import { scheduleGaps } from "../../../lib/cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/podSecurity";
 import type { Placement } from "../../../lib/placement";
+import type { EgressTargets } from "../target";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
 export const PIPELINE_PRIORITY_CLASS = "etl-pipelines";
@@ -25,7 +26,7 @@ export interface PipelineWiring {
   /** Where pipelines of each capacity type run (the batch pools on EKS). */
   placement: (capacityType: "spot" | "on-demand") => Placement;
   /** Addresses outside the cluster's pods: the API server, and the object store when it is outside the cluster. */
-  egress: { apiServer: { cidrs: string[]; ports: number[] }; objectStore: { cidr: string; except: string[] }[] };
+  egress: EgressTargets;
   /** The object store's pods, when it runs in the cluster. */
   objectStore?: { namespace: string; podLabels: Record<string, string>; port: number };
   kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
