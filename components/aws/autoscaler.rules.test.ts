@@ -1,7 +1,7 @@
 /** The capacity alerts under the real rule engine (test/promtool.ts). */
 import { checkRules, testRules } from "../../test/promtool";
 import { prometheusRuleSpec } from "../../lib/alerts";
-import { capacityAlertRules } from "./autoscaler";
+import { capacityAlertRules } from "./capacityAlerts";
 
 const groups = capacityAlertRules();
 const spot = (node: string) => `kube_node_labels{node="${node}", label_eks_amazonaws_com_capacity_type="SPOT"}`;

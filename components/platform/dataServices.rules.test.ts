@@ -1,9 +1,9 @@
 /** Kafka's, Postgres' and the pipelines namespace's quota alerts under the real rule engine (test/promtool.ts). */
 import { parsePlatformConfig } from "../../config/load";
 import { testRules } from "../../test/promtool";
-import { KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
-import { BACKUP_TIMESTAMP_METRIC, maxBackupAgeSeconds, PG_CLUSTER_NAME, postgresAlertRules } from "./postgres";
-import { pipelineAlertRules } from "./pipelines";
+import { KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafkaAlerts";
+import { BACKUP_TIMESTAMP_METRIC, maxBackupAgeSeconds, PG_CLUSTER_NAME, postgresAlertRules } from "./postgresAlerts";
+import { pipelineAlertRules } from "./pipelines/alerts";
 
 const prod = parsePlatformConfig({ environment: "prod", network: { availabilityZones: 3 } } as any);
 const target = (namespace: string, pod: string) => `namespace="${namespace}", pod="${pod}", job="x", instance="10.0.0.1:9404"`;

@@ -4,12 +4,13 @@ import type { KafkaConfig } from "../../config/schema";
 import { imageUserPodSecurityContext, restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
-import type { RuleGroup } from "../../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "./networkPolicies";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
-export const KAFKA_CLUSTER_NAME = "etl";
+import { KAFKA_CLUSTER_NAME } from "./kafkaAlerts";
+
+export { KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafkaAlerts";
 export const STRIMZI_NAMESPACE = "strimzi";
 export const KAFKA_API_VERSION = "kafka.strimzi.io/v1";
 export const TLS_PORT = 9093;
@@ -262,38 +263,4 @@ export function strimziValues(kafkaNamespace: string, usersNamespace: string, pl
     // Lets Strimzi give every pod it creates the settings of the `restricted` Pod Security Standard.
     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
   };
-}
-
-/** Alerts for the Kafka cluster: data at risk (under-replicated, offline partitions) and brokers down. */
-export function kafkaAlertRules(config: KafkaConfig): RuleGroup[] {
-  const brokerPods = config.combinedRoles ? `${KAFKA_CLUSTER_NAME}-combined-.*` : `${KAFKA_CLUSTER_NAME}-brokers-.*`;
-  return [{
-    name: "kafka",
-    rules: [
-      {
-        alert: "KafkaUnderReplicatedPartitions",
-        expr: `sum(kafka_server_replicamanager_underreplicatedpartitions{namespace="${config.namespace}"}) > 0`,
-        for: "10m",
-        severity: "warning",
-        summary: "Kafka has under-replicated partitions",
-        description: "Some partitions have fewer in-sync replicas than their replication factor: one more broker failure can make them unavailable.",
-      },
-      {
-        alert: "KafkaOfflinePartitions",
-        expr: `sum(kafka_controller_kafkacontroller_offlinepartitionscount{namespace="${config.namespace}"}) > 0`,
-        for: "1m",
-        severity: "critical",
-        summary: "Kafka has offline partitions",
-        description: "Partitions without a leader: producers and consumers of those partitions are failing.",
-      },
-      {
-        alert: "KafkaBrokerDown",
-        expr: `sum(kube_pod_status_ready{namespace="${config.namespace}", pod=~"${brokerPods}", condition="true"}) < ${config.brokers}`,
-        for: "5m",
-        severity: config.brokers > 1 ? "warning" : "critical",
-        summary: "A Kafka broker is not ready",
-        description: `Fewer than ${config.brokers} brokers are ready.`,
-      },
-    ],
-  }];
 }

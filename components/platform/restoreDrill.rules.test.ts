@@ -2,7 +2,7 @@
 import { parsePlatformConfig } from "../../config/load";
 import { checkRules, testRules } from "../../test/promtool";
 import { prometheusRuleSpec } from "../../lib/alerts";
-import { restoreDrillAlertRules } from "./restoreDrill";
+import { restoreDrillAlertRules } from "./restoreDrillAlerts";
 
 // Daily drill: missing after two days (172800 s).
 const config = parsePlatformConfig({ environment: "staging", postgres: { restoreDrill: { schedule: "0 3 * * *", rtoMinutes: 60 } } });

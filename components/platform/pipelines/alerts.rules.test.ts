@@ -58,7 +58,7 @@ describe("pipeline alerts (promtool)", () => {
         ],
         checks: [{ at: "45m", alert: "PipelineRunFailed", fires: [] }],
       },
-    ]);
+    ], "5m");
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
   });
@@ -150,7 +150,7 @@ describe("pipeline alerts (promtool)", () => {
         ],
         checks: [{ at: "80m", alert: "PipelineRunSlow", fires: [] }, { at: "95m", alert: "PipelineRunSlow", fires: [{ pipeline: "batch" }] }],
       },
-    ]);
+    ], "5m");
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
   });
