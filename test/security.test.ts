@@ -124,3 +124,26 @@ describe.each(["staging", "prod"])("\"no internet\" holds on AWS in %s", (stack)
     expect(open).toEqual(declared);
   });
 });
+
+describe("Grafana and kube-state-metrics see no more than they show", () => {
+  it("Grafana's sidecars read only the monitoring namespace (a Role, not a ClusterRole)", async () => {
+    const grafana = (await plan("staging")).one("kubernetes:helm.sh/v3:Release", "etl-monitoring").inputs.values.grafana;
+    // grafana chart 12.11.1 values.yaml: rbac.namespaced renders a Role; a null searchNamespace is the release's namespace.
+    expect(grafana.rbac).toEqual({ namespaced: true });
+    expect(grafana.sidecar.dashboards.searchNamespace).toBeNull();
+    expect(grafana.sidecar.datasources?.searchNamespace ?? null).toBeNull();
+  });
+});
+
+describe.each(["staging", "prod"])("the VPC CNI's permissions in %s", (stack) => {
+  it("are on the aws-node account's own role, not on the nodes' role", async () => {
+    const result = await plan(stack);
+    const nodePolicies = result.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("etl-nodes-node-")).map((a) => a.inputs.policyArn).sort();
+    expect(nodePolicies).toEqual(["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]);
+    const cni = result.one("aws:eks/addon:Addon", "etl-cluster-vpc-cni").inputs;
+    expect(cni.serviceAccountRoleArn).toContain("etl-cluster-vpc-cni");
+    const trust = JSON.stringify(JSON.parse(result.one("aws:iam/role:Role", "etl-cluster-vpc-cni").inputs.assumeRolePolicy).Statement[0].Condition);
+    expect(trust).toContain("system:serviceaccount:kube-system:aws-node");
+    expect(result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "etl-cluster-vpc-cni-0").inputs.policyArn).toBe("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
+  });
+});

@@ -36,6 +36,8 @@ export function addonSpecs(version: KubernetesVersion): { name: EksAddon; versio
 
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" };
+/** The VPC CNI's daemon (EKS's `vpc-cni` add-on runs it as kube-system/aws-node). */
+export const VPC_CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-node" };
 export const DEFAULT_STORAGE_CLASS = "gp3";
 /** The same volumes, deleted with their claims: for throwaway data such as the restore drill's. */
 export const SCRATCH_STORAGE_CLASS = "gp3-scratch";
@@ -177,12 +179,23 @@ export class Cluster extends pulumi.ComponentResource {
       tags,
     }, { parent: this });
 
+    // The CNI's permissions on its own role (IRSA), not on the nodes' (EKS User Guide, "Configure the Amazon VPC CNI
+    // plugin to use IRSA"): AWS maintains the exact set in AmazonEKS_CNI_Policy.
+    const cniRole = new WorkloadRole(`${name}-vpc-cni`, {
+      oidc: { arn: this.oidcProviderArn, url: this.oidcProviderUrl },
+      namespace: VPC_CNI_SERVICE_ACCOUNT.namespace,
+      serviceAccount: VPC_CNI_SERVICE_ACCOUNT.name,
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"],
+      tags,
+    }, { parent: this });
+    const addonRoles: Partial<Record<EksAddon, pulumi.Output<string>>> = { "aws-ebs-csi-driver": ebsDriverRole.arn, "vpc-cni": cniRole.arn };
+
     const addons = new Map(addonSpecs(config.kubernetesVersion).map((addon) => [addon.name, new aws.eks.Addon(`${name}-${addon.name}`, {
       clusterName: this.clusterName,
       addonName: addon.name,
       addonVersion: addon.version,
       configurationValues: addon.configurationValues,
-      serviceAccountRoleArn: addon.name === "aws-ebs-csi-driver" ? ebsDriverRole.arn : undefined,
+      serviceAccountRoleArn: addonRoles[addon.name],
       // EKS installs self-managed CNI, kube-proxy and CoreDNS with every cluster; the add-ons take them over.
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",

@@ -74,13 +74,16 @@ export class NodePools extends pulumi.ComponentResource {
       assumeRolePolicy: JSON.stringify(servicePrincipalTrustPolicy("ec2.amazonaws.com")),
       tags,
     }, { parent: this });
-    const nodePolicies = [
-      "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-      "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+    // The VPC CNI's permissions (AmazonEKS_CNI_Policy) are not the nodes': the aws-node add-on has its own IRSA
+    // role (cluster.ts), so a pod that reaches the instance metadata cannot reassign the node's network interfaces.
+    // The attachments keep their names (node-0, node-2): renaming one would delete an attachment of the same policy
+    // at the end of the update, detaching it; only node-1 (the CNI policy) goes.
+    const nodePolicies: [string, string][] = [
+      ["0", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"],
+      ["2", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"],
     ];
-    const attachments = nodePolicies.map((policyArn, i) =>
-      new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
+    const attachments = nodePolicies.map(([id, policyArn]) =>
+      new aws.iam.RolePolicyAttachment(`${name}-node-${id}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
     const groups = nodeGroupPlans(args.config, args.zoneCount, args.statefulGroupPerZone).map((plan) => {
       const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${plan.name}`, {

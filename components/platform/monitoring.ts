@@ -126,7 +126,10 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "cloudWat
     grafana: {
       enabled: true,
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
-      sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" } },
+      // Grafana's sidecars read ConfigMaps and Secrets: only in its own namespace, where the dashboards are
+      // (grafana chart: rbac.namespaced makes a Role instead of a ClusterRole; searchNamespace null = its own).
+      rbac: { namespaced: true },
+      sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: null } },
       nodeSelector,
       serviceAccount: { name: GRAFANA_SERVICE_ACCOUNT, ...(args.cloudWatchLogs ? { annotations: args.cloudWatchLogs.serviceAccountAnnotations } : {}) },
       // Container logs in CloudWatch, read with Grafana's own IAM role (IRSA: the "default" credential chain).
