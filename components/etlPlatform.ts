@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Autoscaler, capacityAlertRules } from "./aws/autoscaler";
 import { AwsInfrastructure } from "./aws/awsInfrastructure";
+import { permissionsBoundary } from "./aws/permissionsBoundary";
 import { kubernetesTarget } from "./platform/kubernetesTarget";
 import { Platform } from "./platform/platform";
 
@@ -36,7 +37,11 @@ export class EtlPlatform extends pulumi.ComponentResource {
     }
 
     const tags = { "etl-platform/environment": config.environment, "etl-platform/cluster": config.cluster.name, "managed-by": "pulumi" };
-    const infrastructure = new AwsInfrastructure(name, { config, tags }, { parent: this });
+    // Every role below gets the boundary (transformations pass down to every descendant). The EKS cluster's own
+    // service role is created inside pulumi-eks's remote component, which local transformations do not reach.
+    const boundary = permissionsBoundary(name, tags, this);
+    const bounded = { parent: this, transformations: [boundary.transformation] };
+    const infrastructure = new AwsInfrastructure(name, { config, tags }, bounded);
     this.infrastructure = infrastructure;
     const target = infrastructure.target;
     this.platform = new Platform(name, {
@@ -44,7 +49,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
       target,
       secrets: args.secrets,
       extraRuleGroups: { capacity: config.autoscaler.enabled ? capacityAlertRules() : [] },
-    }, { parent: this });
+    }, bounded);
 
     if (config.autoscaler.enabled) {
       new Autoscaler(`${name}-autoscaler`, {
@@ -57,7 +62,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
         serviceMonitor: true,
         provider: target.provider,
         tags,
-      }, { parent: this, dependsOn: [infrastructure.nodePools, ...this.platform.monitoring.crdsReady] });
+      }, { ...bounded, dependsOn: [infrastructure.nodePools, ...this.platform.monitoring.crdsReady] });
     }
     this.registerOutputs({});
   }

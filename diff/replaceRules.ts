@@ -44,6 +44,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "aws:ec2/routeTableAssociation:RouteTableAssociation": aws("aws_route_table_association", ["gatewayId", "subnetId"]),
   "aws:ec2/subnet:Subnet": aws("aws_subnet", ["availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId"]),
   "aws:ec2/vpc:Vpc": aws("aws_vpc", ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"]),
+  "aws:iam/policy:Policy": aws("aws_iam_policy", ["name", "namePrefix", "path", "description"]),
   "aws:ec2/securityGroup:SecurityGroup": aws("aws_security_group", ["name", "namePrefix", "description", "vpcId"]),
   "aws:ec2/vpcEndpoint:VpcEndpoint": aws("aws_vpc_endpoint", ["serviceName", "serviceRegion", "vpcEndpointType", "vpcId"]),
   "aws:eks/addon:Addon": aws("aws_eks_addon", ["addonName", "clusterName"]),

@@ -2,6 +2,9 @@
 import { instanceShape } from "../lib/instanceTypes";
 import { both, EKS_CLUSTER, forTypes, IAM_POLICY, LAUNCH_TEMPLATE, NODE_GROUP, prodOnly, ROLE_POLICY, type Resource, type Rule } from "./rule";
 
+/** The statements a policy grants: none for a permissions boundary (tagged etl-platform/permissions-boundary), which only caps. */
+const grants = (props: Record<string, any>) => (props.tags?.["etl-platform/permissions-boundary"] === "true" ? [] : statements(props.policy));
+
 const ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 function statements(policy: unknown): any[] {
@@ -117,15 +120,21 @@ export const computeRules: Rule[] = [
     name: "autoscaler-iam-scoped",
     description: "The autoscaler may change only Auto Scaling groups tagged as owned by this cluster. Condition SetDesiredCapacity and TerminateInstanceInAutoScalingGroup on aws:ResourceTag/k8s.io/cluster-autoscaler/<cluster>.",
     level: both("mandatory"),
-    resource: forTypes([ROLE_POLICY, IAM_POLICY], (props) => statements(props.policy)
+    resource: forTypes([ROLE_POLICY, IAM_POLICY], (props) => grants(props)
       .filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => /^autoscaling:(SetDesiredCapacity|TerminateInstanceInAutoScalingGroup|\*)$/.test(a)))
       .map((s) => !JSON.stringify(s.Condition ?? {}).includes("aws:ResourceTag/k8s.io/cluster-autoscaler/") && "autoscaling changes are allowed on any Auto Scaling group")),
+  },
+  {
+    name: "iam-role-permissions-boundary",
+    description: "Every IAM role has a permissions boundary (components/aws/permissionsBoundary.ts), so that no policy attached to it later can change identities or erase keys, bucket protection or logs.",
+    level: both("mandatory"),
+    resource: forTypes(["aws:iam/role:Role"], (props) => [!props.permissionsBoundary && "the role has no permissions boundary"]),
   },
   {
     name: "no-iam-wildcard-admin",
     description: "No IAM statement allows every action (`*` or `*:*`): grant the actions a workload needs, on its resources.",
     level: both("mandatory"),
-    resource: forTypes([ROLE_POLICY, IAM_POLICY], (props) => statements(props.policy)
+    resource: forTypes([ROLE_POLICY, IAM_POLICY], (props) => grants(props)
       .filter((s) => s.Effect === "Allow")
       .map((s) => [s.Action].flat().some((a: string) => a === "*" || a === "*:*") && `statement ${s.Sid ?? ""} allows every action`.trim())),
   },

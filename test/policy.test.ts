@@ -93,6 +93,7 @@ const badCases: [string, Resource[], RegExp][] = [
   ["spot-pools-diversified", [r("aws:eks/nodeGroup:NodeGroup", { capacityType: "SPOT", instanceTypes: ["m6i.xlarge", "m5.xlarge"] })], /2 types from 2 families/],
   ["autoscaler-iam-scoped", [policy({ Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity"], Resource: "*" })], /any Auto Scaling group/],
   ["no-iam-wildcard-admin", [policy({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" })], /allows every action/],
+  ["iam-role-permissions-boundary", [r("aws:iam/role:Role", { assumeRolePolicy: "{}" })], /no permissions boundary/],
   ["workload-resources", [cronJob({ ...goodContainer, resources: { requests: { cpu: "1" } } })], /no CPU or memory request/],
   ["workload-restricted-security", [cronJob({ ...goodContainer, securityContext: { runAsNonRoot: true } })], /allows privilege escalation/],
   ["workload-no-host-access", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { hostNetwork: true, containers: [], volumes: [{ name: "docker", hostPath: { path: "/" } }] } } } } } })], /volume docker is a hostPath/],

@@ -147,3 +147,23 @@ describe.each(["staging", "prod"])("the VPC CNI's permissions in %s", (stack) =>
     expect(result.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "etl-cluster-vpc-cni-0").inputs.policyArn).toBe("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
   });
 });
+
+describe.each(["staging", "prod"])("permissions boundary in %s", (stack) => {
+  it("caps every role the program creates: its services, never identities, key deletion, bucket protection or logs", async () => {
+    const { allows } = require("./runtime/iam") as typeof import("./runtime/iam");
+    const result = await plan(stack);
+    const boundary = result.one("aws:iam/policy:Policy", "etl-permissions-boundary");
+    const roles = result.ofType("aws:iam/role:Role");
+    expect(roles.length).toBeGreaterThan(8);
+    for (const role of roles) expect({ role: role.name, boundary: role.inputs.permissionsBoundary }).toEqual({ role: role.name, boundary: expect.stringContaining("etl-permissions-boundary") });
+    const document = JSON.parse(boundary.inputs.policy);
+    // [action, allowed under the boundary, what it stands for]
+    const table: [string, boolean][] = [
+      ["s3:PutObject", true], ["logs:PutLogEvents", true], ["ec2:AssignPrivateIpAddresses", true], ["autoscaling:SetDesiredCapacity", true], ["xray:PutTraceSegments", true],
+      ["iam:CreateRole", false], ["iam:PassRole", false], ["kms:ScheduleKeyDeletion", false], ["kms:PutKeyPolicy", false],
+      ["s3:PutBucketVersioning", false], ["s3:BypassGovernanceRetention", false], ["s3:DeleteBucket", false], ["logs:DeleteLogGroup", false],
+      ["cloudtrail:StopLogging", false], ["dynamodb:PutItem", false], ["secretsmanager:GetSecretValue", false],
+    ];
+    for (const [action, expected] of table) expect({ action, allowed: allows(document, action, "arn:aws:s3:::x") }).toEqual({ action, allowed: expected });
+  });
+});

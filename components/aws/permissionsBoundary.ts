@@ -1,0 +1,56 @@
+/**
+ * The permissions boundary of every IAM role the program creates (workload roles, the nodes', the flow logs').
+ * A boundary caps what a role can ever do, whatever policies are attached later: a compromised workload, or a
+ * mistaken policy edit, can neither change identities nor erase the evidence and the backups.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PolicyDocument } from "../../lib/iam";
+
+/** The tag that marks the boundary policy. */
+export const BOUNDARY_TAG = "etl-platform/permissions-boundary";
+
+/** What no role of the platform may do, whatever it is granted. */
+export const BOUNDARY_DENIED_ACTIONS = [
+  // Identities: no role creates, changes or passes another.
+  "iam:*", "organizations:*", "account:*",
+  // Keys: the ones that would make backups, logs and secrets unreadable.
+  "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy",
+  // Buckets: their protection, not their objects.
+  "s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration",
+  "s3:PutBucketObjectLockConfiguration", "s3:BypassGovernanceRetention", "s3:PutEncryptionConfiguration",
+  "s3:PutBucketPublicAccessBlock", "s3:PutBucketLogging",
+  // Logs and audit trails.
+  "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey", "cloudtrail:*",
+];
+
+/**
+ * The services the platform's roles use: the nodes' and the add-ons' managed policies (EC2, ECR, EKS, Auto
+ * Scaling), the workloads' (S3, KMS, CloudWatch Logs, X-Ray) and STS. A role can never act on any other service.
+ */
+export const BOUNDARY_SERVICES = ["ec2", "ecr", "eks", "eks-auth", "autoscaling", "s3", "kms", "logs", "xray", "sts"];
+
+export function permissionsBoundaryPolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      // A boundary grants nothing by itself: each role still needs its own policy for every action.
+      { Sid: "AtMostThePlatformsServices", Effect: "Allow", Action: BOUNDARY_SERVICES.map((service) => `${service}:*`), Resource: "*" },
+      { Sid: "NeverIdentitiesKeysProtectionOrTrails", Effect: "Deny", Action: BOUNDARY_DENIED_ACTIONS, Resource: "*" },
+    ],
+  };
+}
+
+/** The boundary policy, and the transformation that puts it on every IAM role declared below a component. */
+export function permissionsBoundary(name: string, tags: Record<string, string>, parent: pulumi.Resource): { policy: aws.iam.Policy; transformation: pulumi.ResourceTransformation } {
+  const policy = new aws.iam.Policy(`${name}-permissions-boundary`, {
+    description: "etl-platform: the most any role of the platform may do",
+    policy: JSON.stringify(permissionsBoundaryPolicy()),
+    // The policy pack's grant rules skip it: a boundary caps, it grants nothing (policy/computeRules.ts).
+    tags: { ...tags, [BOUNDARY_TAG]: "true" },
+  }, { parent });
+  const transformation: pulumi.ResourceTransformation = (args) => args.type === "aws:iam/role:Role"
+    ? { props: { ...args.props, permissionsBoundary: policy.arn }, opts: args.opts }
+    : undefined;
+  return { policy, transformation };
+}
