@@ -167,3 +167,14 @@ describe.each(["staging", "prod"])("permissions boundary in %s", (stack) => {
     for (const [action, expected] of table) expect({ action, allowed: allows(document, action, "arn:aws:s3:::x") }).toEqual({ action, allowed: expected });
   });
 });
+
+describe("monitoring at baseline, node-exporter alone where privileged is needed", () => {
+  it("runs node-exporter in a privileged namespace of its own and enforces baseline in monitoring", async () => {
+    const result = await plan("staging");
+    const labels = (name: string) => result.ofType("kubernetes:core/v1:Namespace").find((ns) => ns.inputs.metadata.name === name)!.inputs.metadata.labels;
+    expect(labels("monitoring")).toEqual({ "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" });
+    expect(labels("node-exporter")).toEqual({ "pod-security.kubernetes.io/enforce": "privileged" });
+    // prometheus-node-exporter 4.56.1 values.yaml namespaceOverride: the DaemonSet and its ServiceMonitor go there.
+    expect(result.one("kubernetes:helm.sh/v3:Release", "etl-monitoring").inputs.values["prometheus-node-exporter"]).toEqual({ namespaceOverride: "node-exporter" });
+  });
+});

@@ -16,6 +16,8 @@ import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 export const FULLNAME = "kube-prometheus";
 export const ALERTMANAGER_CONFIG_SECRET = `alertmanager-${FULLNAME}-alertmanager`;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** node-exporter's own namespace: the only privileged one of monitoring. */
+export const NODE_EXPORTER_NAMESPACE = "node-exporter";
 
 export interface MonitoringArgs {
   config: MonitoringConfig;
@@ -154,6 +156,7 @@ export function monitoringValues(args: Pick<MonitoringArgs, "config" | "cloudWat
       rbac: { extraRules: CRONWORKFLOW_RBAC_RULES },
     },
     nodeExporter: { enabled: true },
+    "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
     prometheusOperator: { nodeSelector, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } } },
   };
 }
@@ -182,9 +185,13 @@ export class Monitoring extends pulumi.ComponentResource {
     const provider = args.target.provider;
     const k8sOpts = { parent: this, provider };
 
-    // node-exporter needs the host's network and PID namespace, which only the privileged standard allows.
+    // node-exporter needs the host's network, PID namespace and filesystem, which only the privileged level
+    // admits: it gets a namespace of its own (the subchart's namespaceOverride), and monitoring enforces baseline.
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-      metadata: { name: config.namespace, labels: { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "baseline" } },
+      metadata: { name: config.namespace, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
+    }, k8sOpts);
+    const nodeExporterNamespace = new k8s.core.v1.Namespace(`${name}-node-exporter-ns`, {
+      metadata: { name: NODE_EXPORTER_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
     }, k8sOpts);
 
     const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
@@ -201,7 +208,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.kubePrometheusStack }, k8sOpts);
     const release = new k8s.helm.v3.Release(name, { ...pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), skipCrds: true }, {
       ...k8sOpts,
-      dependsOn: [namespace, grafanaSecret, alertmanagerSecret, crds, ...(args.cloudWatchLogs?.ready ?? [])],
+      dependsOn: [namespace, nodeExporterNamespace, grafanaSecret, alertmanagerSecret, crds, ...(args.cloudWatchLogs?.ready ?? [])],
     });
 
     for (const dashboard of [...platformDashboards, ...args.dashboards]) {
