@@ -17,6 +17,7 @@ const containerLogs = { enabled: true, refreshIntervalSeconds: 1, bufferMiB: 512
 const common = {
   network: { cidr: "10.0.0.0/16" },
   cluster: { kubernetesVersion: "1.35", adminRoleArns: [] as string[] },
+  security: { breakGlassRoleArns: [] as string[] },
   autoscaler: { enabled: true, scaleDownUnneededTime: "10m", maxNodeProvisionTime: "5m", resources: smallRequests },
   kafka: {
     namespace: "kafka",

@@ -133,6 +133,10 @@ const clusterSection = z.strictObject({
   logTypes: z.array(z.enum(CONTROL_PLANE_LOG_TYPES)).register(z.globalRegistry, { description: "Control-plane log types sent to CloudWatch (kept for logging.retentionDays); all five in prod." }),
 });
 
+const securitySection = z.strictObject({
+  breakGlassRoleArns: z.array(awsArn).register(z.globalRegistry, { description: "In prod, the only IAM roles that may schedule the deletion of, or disable, the keys of the backups and the audit logs. None: nobody can, until the key policy is changed." }),
+});
+
 const nodePoolsSection = z.strictObject({
   system: nodePool.describe("On-demand nodes for cluster add-ons and operators."),
   stateful: nodePool.describe("On-demand nodes for Kafka, Postgres and Prometheus, tainted; in prod one group per zone, sized per group."),
@@ -324,6 +328,7 @@ export const platformConfigSchema = z
     network: networkSection.describe("The VPC, or an existing one."),
     cluster: clusterSection.describe("The EKS cluster."),
     logging: loggingSection.describe("Log retention of the platform's log groups and access logs."),
+    security: securitySection.describe("Controls against an operator mistake or a compromised admin (AWS only)."),
     nodePools: nodePoolsSection.describe("Managed node groups."),
     autoscaler: autoscalerSection.describe("The cluster autoscaler."),
     kafka: kafkaSection.describe("Kafka on Strimzi."),

@@ -6,7 +6,7 @@ export interface TargetProblem {
 }
 
 /** Sections that only the AWS layer reads. */
-export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "nodePools", "autoscaler", "costBudget"];
+export const AWS_ONLY_SECTIONS = ["network", "cluster", "logging", "security", "nodePools", "autoscaler", "costBudget"];
 
 /**
  * Keys a stack file sets that its target does not use: on `target: kubernetes` the AWS layer's sections and a

@@ -1,5 +1,5 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
-import { plan, STACK_NAMES, stackSettings } from "./harness";
+import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -176,5 +176,25 @@ describe("monitoring at baseline, node-exporter alone where privileged is needed
     expect(labels("node-exporter")).toEqual({ "pod-security.kubernetes.io/enforce": "privileged" });
     // prometheus-node-exporter 4.56.1 values.yaml namespaceOverride: the DaemonSet and its ServiceMonitor go there.
     expect(result.one("kubernetes:helm.sh/v3:Release", "etl-monitoring").inputs.values["prometheus-node-exporter"]).toEqual({ namespaceOverride: "node-exporter" });
+  });
+});
+
+describe("keys of the backups and the audit logs", () => {
+  const guardOf = (policy: string) => JSON.parse(policy).Statement.find((s: any) => s.Sid === "OnlyBreakGlassDeletesOrDisables");
+
+  it("in prod, only the break-glass roles may schedule their deletion or disable them", async () => {
+    const breakGlass = "arn:aws:iam::123456789012:role/break-glass";
+    const result = await plan("prod", withConfig(stackSettings("prod"), { security: { breakGlassRoleArns: [breakGlass] } }));
+    for (const name of ["etl-postgres-backups", "etl-audit-logs"]) {
+      expect({ name, guard: guardOf(result.one("aws:kms/key:Key", name).inputs.policy) }).toEqual({
+        name,
+        guard: { Sid: "OnlyBreakGlassDeletesOrDisables", Effect: "Deny", Principal: { AWS: "*" }, Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey"], Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": [breakGlass] } } },
+      });
+    }
+  });
+
+  it("in staging, and for prod's unprotected artifacts, they stay deletable (pulumi destroy schedules their deletion)", async () => {
+    expect(guardOf((await plan("staging")).one("aws:kms/key:Key", "etl-postgres-backups").inputs.policy)).toBeUndefined();
+    expect(guardOf((await plan("prod")).one("aws:kms/key:Key", "etl-argo-artifacts").inputs.policy)).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyDocument } from "../../lib/iam";
 import { tlsOnlyBucketPolicy } from "./backupBucket";
+import { keyDeletionGuard } from "./keyGuard";
 
 export const PURPOSE_TAG = "etl-platform/purpose";
 
@@ -9,6 +10,8 @@ export interface AuditLogsArgs {
   /** `logging.retentionDays`: how long log groups keep events and the access-log bucket keeps objects. */
   retentionDays: number;
   protect: boolean;
+  /** With protect: who alone may delete or disable the log key (keyGuard.ts). */
+  breakGlassRoleArns: string[];
   tags: Record<string, string>;
 }
 
@@ -17,7 +20,7 @@ export interface AuditLogsArgs {
  * policy), and CloudWatch Logs of this region for this account's log groups only.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
  */
-export function logKeyPolicy(accountId: string, region: string): PolicyDocument {
+export function logKeyPolicy(accountId: string, region: string, guard?: string[]): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -30,6 +33,7 @@ export function logKeyPolicy(accountId: string, region: string): PolicyDocument 
         Resource: "*",
         Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
       },
+      ...(guard ? [keyDeletionGuard(guard)] : []),
     ],
   };
 }
@@ -76,7 +80,7 @@ export class AuditLogs extends pulumi.ComponentResource {
       description: "CloudWatch log groups of the ETL platform",
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: pulumi.all([account.accountId, region.region]).apply(([accountId, regionName]) => JSON.stringify(logKeyPolicy(accountId, regionName))),
+      policy: pulumi.all([account.accountId, region.region]).apply(([accountId, regionName]) => JSON.stringify(logKeyPolicy(accountId, regionName, protect ? args.breakGlassRoleArns : undefined))),
       tags,
     }, { parent: this, protect });
 

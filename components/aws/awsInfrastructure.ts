@@ -34,7 +34,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
   constructor(name: string, args: AwsInfrastructureArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:aws:Infrastructure", name, {}, opts);
     const { config, tags } = args;
-    const auditLogs = new AuditLogs(`${name}-audit`, { retentionDays: config.logging.retentionDays, protect: config.environment === "prod", tags }, { parent: this });
+    const auditLogs = new AuditLogs(`${name}-audit`, { retentionDays: config.logging.retentionDays, protect: config.environment === "prod", breakGlassRoleArns: config.security.breakGlassRoleArns, tags }, { parent: this });
     const logs = { retentionDays: auditLogs.retentionDays, logKeyArn: auditLogs.logKeyArn, accessLogBucket: auditLogs.accessLogBucket };
 
     const externalBuckets = [...new Set(config.pipelines.flatMap((pipeline) => [...(pipeline.s3?.read ?? []), ...(pipeline.s3?.write ?? [])]).map((uri) => uri.replace(/^s3:\/\//, "").split("/")[0]))];
@@ -65,7 +65,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       provider: this.cluster.provider,
       storageClassName: this.cluster.storageClassName,
       scratchStorageClassName: this.cluster.scratchStorageClassName,
-      objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, tags }),
+      objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, breakGlassRoleArns: config.security.breakGlassRoleArns, tags }),
       placement: nodePoolPlacements,
       egress: {
         // The `kubernetes` Service's address (a policy sees it before kube-proxy translates it) and the VPC,

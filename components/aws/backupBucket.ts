@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyDocument } from "../../lib/iam";
+import { guardedKeyPolicy } from "./keyGuard";
 
 export interface BackupBucketArgs {
   /** What the bucket holds, e.g. `postgres-backups`; part of its name. */
@@ -13,6 +14,8 @@ export interface BackupBucketArgs {
   protect: boolean;
   /** S3 Object Lock in governance mode with this default retention (BucketSpec.lockDays). */
   lockDays?: number;
+  /** With protect: who alone may schedule the key's deletion or disable it (keyGuard.ts). */
+  breakGlassRoleArns?: string[];
   /** Where S3 server access logs of this bucket go (the platform's access-log bucket), under the bucket's purpose. */
   accessLogBucket: pulumi.Input<string>;
   tags: Record<string, string>;
@@ -51,10 +54,12 @@ export class BackupBucket extends pulumi.ComponentResource {
     // (retainOnDelete): a `pulumi state delete` or a refactor that drops them leaves the bucket as it was.
     const child = { parent: this, protect };
     const kept = { ...child, retainOnDelete: protect };
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
     const key = new aws.kms.Key(name, {
       description: `${args.purpose} bucket`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      policy: account.accountId.apply((accountId) => JSON.stringify(guardedKeyPolicy(accountId, protect ? args.breakGlassRoleArns ?? [] : undefined))),
       tags,
     }, { parent: this, protect });
     const bucket = new aws.s3.Bucket(name, { bucketPrefix: `${args.purpose}-`, forceDestroy: !protect, tags }, { parent: this, protect });

@@ -58,6 +58,8 @@ export interface S3ObjectStoreArgs {
   region: pulumi.Input<string>;
   oidc: OidcProvider;
   accessLogBucket: pulumi.Input<string>;
+  /** Who alone may delete or disable a protected bucket's key. */
+  breakGlassRoleArns: string[];
   tags: Record<string, string>;
 }
 
@@ -76,7 +78,7 @@ export function s3ObjectStore(args: S3ObjectStoreArgs): ObjectStore {
     insecure: false,
     backupClientEnv: [],
     bucket(name: string, spec: BucketSpec, parent: pulumi.Resource): StoreBucket {
-      const bucket = new BackupBucket(name, { ...spec, accessLogBucket: args.accessLogBucket, tags: args.tags }, { parent });
+      const bucket = new BackupBucket(name, { ...spec, accessLogBucket: args.accessLogBucket, breakGlassRoleArns: args.breakGlassRoleArns, tags: args.tags }, { parent });
       const handle: ManagedBucket = { name: bucket.bucketName, arn: bucket.arn, keyArn: bucket.keyArn };
       managed.set(handle, handle);
       return handle;
