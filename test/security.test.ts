@@ -1,5 +1,5 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
-import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
+import { plan, STACK_NAMES, stackSettings } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -182,15 +182,13 @@ describe("monitoring at baseline, node-exporter alone where privileged is needed
 describe("keys of the backups and the audit logs", () => {
   const guardOf = (policy: string) => JSON.parse(policy).Statement.find((s: any) => s.Sid === "OnlyBreakGlassDeletesOrDisables");
 
-  it("in prod, only the break-glass roles may schedule their deletion or disable them", async () => {
+  it("in prod, only the break-glass roles may schedule their deletion or disable them (none configured: nobody)", async () => {
+    const result = await plan("prod");
+    const denied = { Sid: "OnlyBreakGlassDeletesOrDisables", Effect: "Deny", Principal: { AWS: "*" }, Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey"], Resource: "*" };
+    for (const name of ["etl-postgres-backups", "etl-audit-logs"]) expect({ name, guard: guardOf(result.one("aws:kms/key:Key", name).inputs.policy) }).toEqual({ name, guard: denied });
+    const { keyDeletionGuard } = require("../components/aws/keyGuard") as typeof import("../components/aws/keyGuard");
     const breakGlass = "arn:aws:iam::123456789012:role/break-glass";
-    const result = await plan("prod", withConfig(stackSettings("prod"), { security: { breakGlassRoleArns: [breakGlass] } }));
-    for (const name of ["etl-postgres-backups", "etl-audit-logs"]) {
-      expect({ name, guard: guardOf(result.one("aws:kms/key:Key", name).inputs.policy) }).toEqual({
-        name,
-        guard: { Sid: "OnlyBreakGlassDeletesOrDisables", Effect: "Deny", Principal: { AWS: "*" }, Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey"], Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": [breakGlass] } } },
-      });
-    }
+    expect(keyDeletionGuard([breakGlass])).toEqual({ ...denied, Condition: { ArnNotLike: { "aws:PrincipalArn": [breakGlass] } } });
   });
 
   it("in staging, and for prod's unprotected artifacts, they stay deletable (pulumi destroy schedules their deletion)", async () => {
