@@ -3,6 +3,7 @@ import type { PlatformConfig } from "../config/schema";
 import { Autoscaler, capacityAlertRules } from "./aws/autoscaler";
 import { AwsInfrastructure } from "./aws/awsInfrastructure";
 import { permissionsBoundary } from "./aws/permissionsBoundary";
+import { ProtectionAlerts } from "./aws/protectionAlerts";
 import { kubernetesTarget } from "./platform/kubernetesTarget";
 import { Platform } from "./platform/platform";
 
@@ -50,6 +51,16 @@ export class EtlPlatform extends pulumi.ComponentResource {
       secrets: args.secrets,
       extraRuleGroups: { capacity: config.autoscaler.enabled ? capacityAlertRules() : [] },
     }, bounded);
+
+    if (config.environment === "prod") {
+      // The buckets whose protection prod guards: the Postgres backups and the audit access logs (their name prefixes).
+      new ProtectionAlerts(`${name}-protection-alerts`, {
+        bucketPrefixes: ["postgres-backups-", "access-logs-"],
+        receivers: config.monitoring.receivers,
+        secrets: args.secrets,
+        tags,
+      }, bounded);
+    }
 
     if (config.autoscaler.enabled) {
       new Autoscaler(`${name}-autoscaler`, {

@@ -1,5 +1,6 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
-import { plan, STACK_NAMES, stackSettings } from "./harness";
+import { planDocument } from "../plan/document";
+import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -194,5 +195,33 @@ describe("keys of the backups and the audit logs", () => {
   it("in staging, and for prod's unprotected artifacts, they stay deletable (pulumi destroy schedules their deletion)", async () => {
     expect(guardOf((await plan("staging")).one("aws:kms/key:Key", "etl-postgres-backups").inputs.policy)).toBeUndefined();
     expect(guardOf((await plan("prod")).one("aws:kms/key:Key", "etl-argo-artifacts").inputs.policy)).toBeUndefined();
+  });
+});
+
+describe("an alert when the protection of the backups or the audit trail changes (prod)", () => {
+  it("matches the key and bucket calls CloudTrail records, to an SNS topic and every receiver, secrets kept secret", async () => {
+    const webhook = "https://hooks.slack.com/services/T0/B0/protection-secret";
+    const settings = withConfig(stackSettings("prod"), {
+      monitoring: { receivers: [{ name: "oncall", type: "slack", secret: "slackWebhook", channel: "#data" }, { name: "pager", type: "pagerduty", secret: "pdKey" }] },
+      secrets: { slackWebhook: webhook, pdKey: "pd-routing-key-secret" },
+    }, ["etl-platform:secrets"]);
+    const result = await plan("prod", settings);
+    const rules = Object.fromEntries(result.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, JSON.parse(r.inputs.eventPattern)]));
+    expect(rules["etl-protection-alerts-keys"].detail.eventName).toEqual(["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"]);
+    expect(rules["etl-protection-alerts-buckets"].detail.eventName).toEqual(expect.arrayContaining(["PutBucketVersioning", "PutBucketLifecycleConfiguration", "DeleteBucketPolicy", "PutObjectLockConfiguration"]));
+    expect(rules["etl-protection-alerts-buckets"].detail.requestParameters.bucketName).toEqual([{ prefix: "postgres-backups-" }, { prefix: "access-logs-" }]);
+    const targets = result.ofType("aws:cloudwatch/eventTarget:EventTarget").map((t) => t.name).sort();
+    expect(targets).toEqual(["buckets-oncall", "buckets-pager", "buckets-topic", "keys-oncall", "keys-pager", "keys-topic"].map((t) => `etl-protection-alerts-${t}`));
+    const pager = result.one("aws:cloudwatch/eventTarget:EventTarget", "etl-protection-alerts-keys-pager").inputs.inputTransformer;
+    expect(JSON.parse(pager.inputTemplate)).toMatchObject({ routing_key: "pd-routing-key-secret", event_action: "trigger" });
+    expect(result.one("aws:cloudwatch/eventApiDestination:EventApiDestination", "etl-protection-alerts-oncall").inputs.invocationEndpoint).toBe(webhook);
+    // The offline plan (what a pull request shows) never prints either secret.
+    const offline = JSON.stringify(planDocument(await plan("prod", settings, "plan")));
+    expect(offline).not.toContain("protection-secret");
+    expect(offline).not.toContain("pd-routing-key-secret");
+  });
+
+  it("is not declared in staging", async () => {
+    expect((await plan("staging")).ofType("aws:cloudwatch/eventRule:EventRule")).toEqual([]);
   });
 });

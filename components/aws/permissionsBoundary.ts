@@ -26,9 +26,10 @@ export const BOUNDARY_DENIED_ACTIONS = [
 
 /**
  * The services the platform's roles use: the nodes' and the add-ons' managed policies (EC2, ECR, EKS, Auto
- * Scaling), the workloads' (S3, KMS, CloudWatch Logs, X-Ray) and STS. A role can never act on any other service.
+ * Scaling), the workloads' (S3, KMS, CloudWatch Logs, X-Ray), STS, and EventBridge (the protection alerts'
+ * receivers). A role can never act on any other service.
  */
-export const BOUNDARY_SERVICES = ["ec2", "ecr", "eks", "eks-auth", "autoscaling", "s3", "kms", "logs", "xray", "sts"];
+export const BOUNDARY_SERVICES = ["ec2", "ecr", "eks", "eks-auth", "autoscaling", "s3", "kms", "logs", "xray", "sts", "events"];
 
 export function permissionsBoundaryPolicy(): PolicyDocument {
   return {
