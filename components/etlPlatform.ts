@@ -32,7 +32,12 @@ export class EtlPlatform extends pulumi.ComponentResource {
     if (config.target === "kubernetes") {
       const { target, store, settings } = kubernetesTarget(name, { config, kubernetes: args.kubernetes }, this);
       this.platform = new Platform(name, { config, target, secrets: args.secrets }, { parent: this });
-      store.install(`${name}-object-store`, { storageClassName: settings.storageClassName, size: settings.objectStoreSize }, this);
+      store.install(`${name}-object-store`, {
+        storageClassName: settings.storageClassName,
+        size: settings.objectStoreSize,
+        readers: [config.argo.namespace],
+        keepVolume: config.environment === "prod",
+      }, this);
       this.registerOutputs({});
       return;
     }

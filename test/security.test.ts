@@ -225,3 +225,25 @@ describe("an alert when the protection of the backups or the audit trail changes
     expect((await plan("staging")).ofType("aws:cloudwatch/eventRule:EventRule")).toEqual([]);
   });
 });
+
+describe("the in-cluster object store (target: kubernetes)", () => {
+  it("opens only its S3 port, only to the namespaces granted access and Argo's server; its volume is kept in prod", async () => {
+    const result = await plan("local");
+    const { OBJECT_STORE_NAMESPACE, seaweedValues } = require("../components/platform/inClusterObjectStore") as typeof import("../components/platform/inClusterObjectStore");
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.inputs.metadata.namespace === OBJECT_STORE_NAMESPACE).map((p) => p.inputs);
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual(["allow-s3-clients", "allow-same-namespace", "default-deny-ingress"]);
+    const { allowed } = require("./runtime/networkPolicy") as typeof import("./runtime/networkPolicy");
+    const store = { namespace: OBJECT_STORE_NAMESPACE, labels: result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-s3-clients")!.inputs.spec.podSelector.matchLabels };
+    const from = (namespace: string) => ({ namespace, labels: { app: "x" } });
+    // The local stack's pipelines are CronJobs without store access: the pipelines namespace is no client.
+    expect(allowed(policies, { from: from("pipelines"), to: store, port: 8333 })).toBe(false);
+    expect(allowed(policies, { from: from("postgres"), to: store, port: 8333 })).toBe(true);
+    expect(allowed(policies, { from: from("postgres-drill"), to: store, port: 8333 })).toBe(true);
+    expect(allowed(policies, { from: from("argo"), to: store, port: 8333 })).toBe(true);
+    expect(allowed(policies, { from: from("postgres"), to: store, port: 9333 })).toBe(false);
+    expect(allowed(policies, { from: from("kafka"), to: store, port: 8333 })).toBe(false);
+    expect(allowed(policies, { from: from(OBJECT_STORE_NAMESPACE), to: store, port: 9333 })).toBe(true);
+    expect(seaweedValues([], { storageClassName: "standard", size: "10Gi", keepVolume: true }).allInOne.data).toMatchObject({ annotations: { "helm.sh/resource-policy": "keep" } });
+    expect(result.one("kubernetes:helm.sh/v3:Release", "etl-object-store").inputs.values.allInOne.data.annotations).toBeUndefined();
+  });
+});

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { charts, pinnedRelease } from "../../versions";
 import type { BucketSpec, ObjectStore, StoreAction, StoreBucket, StoreCredentials, StoreGrant, WorkloadIdentity } from "./target";
+import { allowIngress, defaultDenyIngress } from "./networkPolicies";
 
 export const OBJECT_STORE_NAMESPACE = "objectstore";
 const RELEASE = "seaweedfs";
@@ -80,6 +81,7 @@ export class InClusterObjectStore implements ObjectStore {
     const actions = pulumi.all(grants.map((grant) => pulumi.output(typeof grant.bucket === "string" ? grant.bucket : grant.bucket.name)
       .apply((bucket) => seaweedActions(bucket, grant)))).apply((lists) => lists.flat());
     this.identities.push({ name, accessKey: accessKey.result, secretKey: secretKey.result, actions });
+    this.clientNamespaces.add(identity.namespace);
     const secretName = `${identity.serviceAccounts[0]}-object-store`;
     const secret = new k8s.core.v1.Secret(`${name}-object-store`, {
       metadata: { name: secretName, namespace: identity.namespace },
@@ -88,8 +90,15 @@ export class InClusterObjectStore implements ObjectStore {
     return { serviceAccountAnnotations: {}, secret: { name: secretName, accessKeyIdKey: ACCESS_KEY_ID, secretAccessKeyKey: SECRET_ACCESS_KEY }, ready: [secret] };
   }
 
-  /** Installs the store once every bucket and grant is known: the identities Secret, then the chart. */
-  install(name: string, args: { storageClassName: string; size: string }, parent: pulumi.Resource): k8s.helm.v3.Release {
+  /** Namespaces of the workloads granted access: only they reach the S3 port. */
+  private readonly clientNamespaces = new Set<string>();
+
+  /**
+   * Installs the store once every bucket and grant is known: the identities Secret, then the chart. `readers`:
+   * namespaces that read with another workload's keys (Argo's server shows archived step logs). `keepVolume`:
+   * the data volume survives an uninstall (prod: the store holds the backups).
+   */
+  install(name: string, args: { storageClassName: string; size: string; readers?: string[]; keepVolume?: boolean }, parent: pulumi.Resource): k8s.helm.v3.Release {
     const opts = { parent, provider: this.provider };
     // SeaweedFS's image runs as root: the namespace enforces `baseline`, and warns about `restricted`.
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
@@ -103,6 +112,16 @@ export class InClusterObjectStore implements ObjectStore {
           .apply(seaweedS3Config)),
       },
     }, { ...opts, dependsOn: [namespace] });
+    // Only the S3 gateway is a service: the master, volume and filer ports stay within the namespace (the chart's
+    // bucket hook talks to the master from it).
+    const clients = [...new Set([...this.clientNamespaces, ...(args.readers ?? [])])].sort();
+    for (const policy of [
+      defaultDenyIngress(OBJECT_STORE_NAMESPACE),
+      allowIngress(OBJECT_STORE_NAMESPACE, { name: "allow-s3-clients", podLabels: STORE_POD_LABELS, fromNamespaces: clients, ports: [S3_PORT] }),
+      { metadata: { name: "allow-same-namespace", namespace: OBJECT_STORE_NAMESPACE }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } },
+    ]) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.name}`, { metadata: policy.metadata, spec: policy.spec }, { ...opts, dependsOn: [namespace] });
+    }
     return new k8s.helm.v3.Release(name, pinnedRelease(RELEASE, charts.seaweedfs, OBJECT_STORE_NAMESPACE, seaweedValues(this.buckets.map((b) => b.name), args)), {
       ...opts,
       dependsOn: [namespace, config],
@@ -114,7 +133,7 @@ export class InClusterObjectStore implements ObjectStore {
  * One all-in-one pod (master, volume, filer, S3 gateway) on a volume of the cluster's storage class, S3 with
  * authentication from our identities Secret, and the platform's buckets created at install.
  */
-export function seaweedValues(buckets: string[], args: { storageClassName: string; size: string }) {
+export function seaweedValues(buckets: string[], args: { storageClassName: string; size: string; keepVolume?: boolean }) {
   return {
     master: { enabled: false },
     volume: { enabled: false },
@@ -129,7 +148,9 @@ export function seaweedValues(buckets: string[], args: { storageClassName: strin
         existingConfigSecret: CONFIG_SECRET,
         createBuckets: buckets.map((name) => ({ name, anonymousRead: false })),
       },
-      data: { type: "persistentVolumeClaim", size: args.size, storageClass: args.storageClassName },
+      // Helm keeps a resource annotated resource-policy: keep on uninstall (Helm docs, "Tell Helm Not To
+      // Uninstall a Resource"); the chart passes allInOne.data.annotations to the PVC.
+      data: { type: "persistentVolumeClaim", size: args.size, storageClass: args.storageClassName, ...(args.keepVolume ? { annotations: { "helm.sh/resource-policy": "keep" } } : {}) },
       // The chart's default asks for no memory and allows 2 CPUs and 2Gi; a laptop or CI runner wants it small.
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
     },
