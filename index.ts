@@ -27,5 +27,7 @@ export = async () => {
     vpcId: infrastructure.network.vpcId,
     privateSubnetIds: infrastructure.network.privateSubnetIds,
     publicSubnetIds: infrastructure.network.publicSubnetIds,
+    // The role a manual restore's cluster takes (README, "Restore to a point in time").
+    postgresRestoreRoleArn: platform.postgres.restoreServiceAccountAnnotations["eks.amazonaws.com/role-arn"],
   };
 };

@@ -195,7 +195,7 @@ describe.each(AWS_STACKS)("compute layer of %s", (stack) => {
   });
 
   it("exports what operators need, the kubeconfig as a secret", () => {
-    expect(Object.keys(result.outputs).sort()).toEqual(["argoArtifactBucket", "clusterEndpoint", "clusterName", "environment", "grafanaAdminPassword", "kafkaBootstrap", "kubeconfig", "nodeGroupNames", "oidcProviderArn", "postgresBackupBucket", "postgresHost", "privateSubnetIds", "publicSubnetIds", "target", "vpcId"]);
+    expect(Object.keys(result.outputs).sort()).toEqual(["argoArtifactBucket", "clusterEndpoint", "clusterName", "environment", "grafanaAdminPassword", "kafkaBootstrap", "kubeconfig", "nodeGroupNames", "oidcProviderArn", "postgresBackupBucket", "postgresHost", "postgresRestoreRoleArn", "privateSubnetIds", "publicSubnetIds", "target", "vpcId"]);
     expect(JSON.stringify(result.rawOutputs.kubeconfig)).toContain("1b47061264138c4ac30d75fd1eb44270");
   });
 });

@@ -90,8 +90,8 @@ describe.each(AWS_STACKS)("data services of %s", (stack) => {
     const lifecycle = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "etl-postgres-backups").inputs;
     expect(lifecycle.rules[0].noncurrentVersionExpiration.noncurrentDays).toBe(prod ? 30 : 7);
     const trust = JSON.parse(result.one("aws:iam/role:Role", "etl-postgres-backup").inputs.assumeRolePolicy);
-    // The cluster's own service account, and the one of a cluster restored under the documented restore name.
-    expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toEqual(["system:serviceaccount:postgres:etl", "system:serviceaccount:postgres:etl-restore"]);
+    // The cluster's own service account only: a restore has a role of its own (runtime.test.ts).
+    expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toBe("system:serviceaccount:postgres:etl");
     const policy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-postgres-backup").inputs.policy);
     expect(policy).toEqual(grantPolicy([{ bucketArn: "arn:aws:mock:eu-west-1:123456789012:Bucket/etl-postgres-backups", keyArn: "arn:aws:mock:eu-west-1:123456789012:Key/etl-postgres-backups", prefix: "", actions: ["list", "read", "write", "delete"] }]));
     const pg = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;

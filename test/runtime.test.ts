@@ -144,9 +144,15 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       });
     });
 
-    it("a cluster restored under the documented name may assume the backup role", () => {
-      const trust = JSON.parse(result.one("aws:iam/role:Role", "etl-postgres-backup").inputs.assumeRolePolicy);
-      expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toContain("system:serviceaccount:postgres:etl-restore");
+    it("a cluster restored under the documented name has its own role: read the archive, write only its own prefix", () => {
+      const trust = JSON.parse(result.one("aws:iam/role:Role", "etl-postgres-restore").inputs.assumeRolePolicy);
+      expect(trust.Statement[0].Condition.StringEquals["oidc.eks.eu-west-1.amazonaws.com/id/MOCK:sub"]).toBe("system:serviceaccount:postgres:etl-restore");
+      const restore = policyOf("etl-postgres-restore");
+      expect(allows(restore, "s3:GetObject", `${backups}/etl/base/20261125T020000/data.tar.gz`)).toBe(true);
+      expect(allows(restore, "s3:PutObject", `${backups}/etl-restore/wals/0000000100000000/000000010000000000000001.gz`)).toBe(true);
+      expect(allows(restore, "s3:PutObject", `${backups}/etl/wals/0000000100000000/000000010000000000000001.gz`)).toBe(false);
+      expect(allows(restore, "s3:DeleteObject", `${backups}/etl/base/20261125T020000/data.tar.gz`)).toBe(false);
+      expect(result.outputs.postgresRestoreRoleArn).toContain("etl-postgres-restore");
     });
   });
 

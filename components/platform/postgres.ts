@@ -152,6 +152,8 @@ export class Postgres extends pulumi.ComponentResource {
   public readonly namespace: string;
   public readonly host: string;
   public readonly appSecretName = APP_SECRET_NAME;
+  /** The service-account annotations a manual restore's cluster (`etl-restore`) uses: its own role on AWS. */
+  public readonly restoreServiceAccountAnnotations: Record<string, pulumi.Input<string>>;
   public readonly backupBucket: pulumi.Output<string>;
   /** The backups' bucket, for what restores them (the restore drill). */
   public readonly backups: StoreBucket;
@@ -179,8 +181,16 @@ export class Postgres extends pulumi.ComponentResource {
     const bucket = store.bucket(`${name}-backups`, { purpose: "postgres-backups", retentionDays: config.backup.retentionDays, protect, lockDays: protect ? config.backup.retentionDays : undefined }, this);
     // CloudNativePG runs the instances under a service account named after the cluster; a restore runs as its own.
     // The sidecar lists, reads (restores), writes (WAL, base backups) and deletes (retention) under the bucket.
-    const backupCredentials = store.grant(`${name}-backup`, { namespace: config.namespace, serviceAccounts: [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME] },
+    // On AWS a manual restore (README, "Restore to a point in time") gets a role of its own: it reads the archive
+    // and writes only under its own server name, so a restored cluster can never delete or overwrite production's
+    // backups. With an in-cluster store both share the ObjectStore's keys.
+    const separateRestore = store.kind === "aws";
+    const backupCredentials = store.grant(`${name}-backup`, { namespace: config.namespace, serviceAccounts: separateRestore ? [PG_CLUSTER_NAME] : [PG_CLUSTER_NAME, RESTORE_CLUSTER_NAME] },
       [{ bucket, prefix: "", actions: ["list", "read", "write", "delete"] }], this, [namespace]);
+    this.restoreServiceAccountAnnotations = separateRestore
+      ? store.grant(`${name}-restore`, { namespace: config.namespace, serviceAccounts: [RESTORE_CLUSTER_NAME] },
+        [{ bucket, prefix: "", actions: ["list", "read"] }, { bucket, prefix: `${RESTORE_CLUSTER_NAME}/`, actions: ["write"] }], this, [namespace]).serviceAccountAnnotations
+      : backupCredentials.serviceAccountAnnotations;
 
     const crOpts = { ...k8sOpts, dependsOn: [operator, plugin, namespace, ...backupCredentials.ready] };
     const objectStore = config.backup.enabled
