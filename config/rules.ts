@@ -34,7 +34,7 @@ export const CROSS_FIELD_RULES = [
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
   "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline.",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
-  "`pipelines`: unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-app`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
+  "`pipelines`: `postgresSchemas` only with `postgres`; unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-app`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, a name that is another pipeline's plus `-postgres`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
 ];
 
@@ -302,6 +302,7 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     }
     if (names.has(pipeline.name)) report(path("name"), `expected a unique pipeline name, got "${pipeline.name}" twice`);
     names.add(pipeline.name);
+    if (pipeline.postgresSchemas && !pipeline.postgres) report(path("postgresSchemas"), "expected postgres: true with postgresSchemas (they are the pipeline's Postgres role's grants), got postgres: false");
     const reserved = reservedPipelineName(pipeline.name);
     if (reserved) report(path("name"), `expected a name the platform does not use in the pipelines namespace, got "${pipeline.name}" (reserved: ${reserved})`);
     const images = [pipeline.image, ...(pipeline.steps ?? []).map((step) => step.image)];
@@ -333,6 +334,14 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
   });
   const drillRuns = cfg.postgres.backup.enabled && cfg.postgres.restoreDrill.enabled;
   for (const { key, message } of quotaProblems(peakFootprint(cfg.pipelines, drillRuns), cfg.pipelineLimits.quota)) report(["pipelineLimits", "quota", key], message);
+  // A pipeline's Postgres credentials are the Secret `<pipeline>-postgres` in the pipelines namespace, which a
+  // pipeline of that name would also claim (its KafkaUser's Secret).
+  cfg.pipelines.forEach((pipeline, i) => {
+    const owner = pipeline.name.endsWith("-postgres") ? pipeline.name.slice(0, -"-postgres".length) : undefined;
+    if (owner && cfg.pipelines.some((other) => other.name === owner && other.postgres)) {
+      report(["pipelines", i, "name"], `expected a name that is not another pipeline's Postgres credentials Secret (${owner}'s is ${pipeline.name}), got "${pipeline.name}"`);
+    }
+  });
 }
 
 function checkSteps(steps: NonNullable<PlatformConfig["pipelines"][number]["steps"]>, path: Path, report: Report): void {

@@ -50,6 +50,8 @@ const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, "expected the nam
 const positiveInt = z.number().int().min(1);
 const cronSchedule = check(z.string(), cronProblem);
 const timeZone = check(z.string(), timeZoneProblem);
+/** An unquoted Postgres identifier (a schema): lower case, as CREATE SCHEMA folds it, at most 63 bytes. */
+const postgresIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case Postgres identifier (letters, digits, _; at most 63)");
 const awsArn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/, "expected an AWS ARN");
 
 /** A container image pinned by tag (never `latest`), optionally also by digest (required in prod). */
@@ -280,7 +282,11 @@ const pipeline = z.strictObject({
     read: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline reads (its consumer group is its name)." }),
     write: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline writes." }),
   }).optional().register(z.globalRegistry, { description: "Kafka access: the pipeline gets its own KafkaUser with exactly these ACLs." }),
-  postgres: z.boolean().default(false).register(z.globalRegistry, { description: "Connect to Postgres (PG* environment variables from the operator's secret)." }),
+  postgres: z.boolean().default(false).register(z.globalRegistry, { description: "Connect to Postgres as the pipeline's own role (PG* environment variables; a generated password)." }),
+  postgresSchemas: z.strictObject({
+    read: z.array(postgresIdentifier).default([]).register(z.globalRegistry, { description: "Schemas whose tables the pipeline's role may read." }),
+    write: z.array(postgresIdentifier).default(["public"]).register(z.globalRegistry, { description: "Schemas the pipeline's role may create tables in and read and write; public unless set." }),
+  }).optional().register(z.globalRegistry, { description: "With postgres: what the pipeline's role may do; unset, read and write in public." }),
   s3: z.strictObject({
     read: z.array(s3Uri).default([]).register(z.globalRegistry, { description: "S3 prefixes the pipeline reads, e.g. s3://bucket/in/." }),
     write: z.array(s3Uri).default([]).register(z.globalRegistry, { description: "S3 prefixes the pipeline writes." }),

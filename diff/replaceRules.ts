@@ -75,6 +75,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:argoproj.io/v1alpha1:CronWorkflow": kubernetes(),
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
+  // A Job's template, selector and completions are immutable; pulumi-kubernetes' diff.go lists them as force-new.
+  "kubernetes:batch/v1:Job": kubernetes(["spec.template", "spec.selector", "spec.completions"]),
   "kubernetes:core/v1:ConfigMap": kubernetes(["data", "binaryData"]),
   "kubernetes:core/v1:LimitRange": kubernetes(),
   "kubernetes:core/v1:Namespace": kubernetes(),

@@ -1,3 +1,4 @@
+import { present } from "../plan/offline";
 import { kafkaUser } from "../components/platform/kafka";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { plan, AWS_STACKS, type Declared, type Plan } from "./harness";
@@ -115,11 +116,12 @@ describe.each(AWS_STACKS)("data services of %s", (stack) => {
       p.spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "same-namespace").join(","),
       p.spec.ingress[0].ports.map((port: any) => port.port).join(","),
     ]).sort();
-    expect(allowed).toEqual([["allow-clients", "pipelines,same-namespace", "5432"], ["allow-metrics", "monitoring", "9187"], ["allow-operator", "cnpg-system", "8000"]]);
+    expect(allowed).toEqual([["allow-clients", "pipelines,same-namespace", "5432"], ["allow-grants", "same-namespace", "5432"], ["allow-metrics", "monitoring", "9187"], ["allow-operator", "cnpg-system", "8000"]]);
   });
 
-  it("keeps credentials out of every input and output", () => {
-    const texts = JSON.stringify([result.all.map((r) => r.inputs), result.outputs]);
+  it("keeps credentials out of every input and output, but as Pulumi secrets (the pipelines' role passwords)", () => {
+    // Inputs as the plan shows them (secrets as "[secret]"): a credential may only travel as a Pulumi secret.
+    const texts = JSON.stringify([result.all.map((r) => present(r.rawInputs)), present(result.rawOutputs)]);
     expect(texts).not.toMatch(/"(password|secretAccessKey|awsSecretAccessKey)":\s*"[^"]+"/i);
     const pg = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
     expect(pg.bootstrap.initdb).toEqual({ database: "etl", owner: "etl" });

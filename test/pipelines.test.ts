@@ -138,13 +138,15 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
     expect(byName.KAFKA_BOOTSTRAP_SERVERS.value).toBe("etl-kafka-bootstrap.kafka.svc:9093");
     expect(byName.KAFKA_PASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "orders-kafka-to-postgres", key: "password" } });
     expect(byName.PGHOST.value).toBe("etl-rw.postgres.svc");
-    expect(byName.PGPASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "etl-app", key: "password" } });
-    expect(byName.PGUSER.valueFrom).toEqual({ secretKeyRef: { name: "etl-app", key: "username" } });
+    // Its own Postgres role (postgresRoles.ts), never the owner's etl-app credentials.
+    expect(byName.PGPASSWORD.valueFrom).toEqual({ secretKeyRef: { name: "orders-kafka-to-postgres-postgres", key: "password" } });
+    expect(byName.PGUSER.valueFrom).toEqual({ secretKeyRef: { name: "orders-kafka-to-postgres-postgres", key: "username" } });
+    expect(result.ofType("kubernetes:core/v1:Secret").filter((secret) => secret.inputs.metadata.namespace === "pipelines").map((secret) => secret.inputs.metadata.name)).not.toContain("etl-app");
     const user = result.one("kubernetes:kafka.strimzi.io/v1:KafkaUser", "etl-pipelines-orders-kafka-to-postgres-kafka-user").inputs;
     expect(user.metadata.namespace).toBe("pipelines");
     expect(user.spec.authorization.acls.map((a: any) => a.resource.name)).toEqual(["orders", "orders-kafka-to-postgres"]);
     expect(customResourceProblems({ apiVersion: user.apiVersion, kind: user.kind, metadata: user.metadata, spec: user.spec })).toEqual([]);
-    expect(result.one("kubernetes:core/v1:Secret", "etl-pipelines-mirror-etl-app").inputs.metadata.annotations).toEqual({ "reflector.v1.k8s.emberstack.com/reflects": "postgres/etl-app" });
+    expect(result.one("kubernetes:core/v1:Secret", "etl-pipelines-mirror-orders-kafka-to-postgres-postgres").inputs.metadata.annotations).toEqual({ "reflector.v1.k8s.emberstack.com/reflects": "postgres/orders-kafka-to-postgres-postgres" });
   });
 
   it("denies all traffic by default and lets each pipeline reach exactly what it declares", () => {

@@ -1,5 +1,6 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
 import { planDocument } from "../plan/document";
+import { restrictedViolations } from "./runtime/podSecurity";
 import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
@@ -245,5 +246,61 @@ describe("the in-cluster object store (target: kubernetes)", () => {
     expect(allowed(policies, { from: from(OBJECT_STORE_NAMESPACE), to: store, port: 9333 })).toBe(true);
     expect(seaweedValues([], { storageClassName: "standard", size: "10Gi", keepVolume: true }).allInOne.data).toMatchObject({ annotations: { "helm.sh/resource-policy": "keep" } });
     expect(result.one("kubernetes:helm.sh/v3:Release", "etl-object-store").inputs.values.allInOne.data.annotations).toBeUndefined();
+  });
+});
+
+describe("a Postgres role per pipeline", () => {
+  it("declares one login role per Postgres pipeline, its password a generated basic-auth Secret CloudNativePG reloads", async () => {
+    const result = await plan("staging");
+    const postgresPipelines = JSON.parse(stackSettings("staging").config["etl-platform:pipelines"]).filter((p: any) => p.postgres).map((p: any) => p.name).sort();
+    expect(postgresPipelines.length).toBeGreaterThan(0);
+    const roles = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec.managed.roles;
+    expect(roles.map((r: any) => r.name).sort()).toEqual(postgresPipelines);
+    for (const role of roles) {
+      expect(role).toMatchObject({ ensure: "present", login: true, superuser: false, createdb: false, createrole: false, passwordSecret: { name: `${role.name}-postgres` } });
+      const secret = result.one("kubernetes:core/v1:Secret", `etl-postgres-role-${role.name}`).inputs;
+      // CloudNativePG: a basic-auth Secret in the cluster's namespace, username = the role; cnpg.io/reload picks up changes.
+      expect(secret).toMatchObject({ type: "kubernetes.io/basic-auth", metadata: { namespace: "postgres", labels: { "cnpg.io/reload": "true" } }, stringData: { username: role.name } });
+    }
+  });
+
+  it("grants each role its declared schemas, as the owner, in a Job named after its SQL that reaches only the primary", async () => {
+    const { grantsSql, pipelineRoles } = require("../components/platform/postgresRoles") as typeof import("../components/platform/postgresRoles");
+    const sql = grantsSql([{ name: "orders-load", read: ["reference"], write: ["orders"] }], "etl", "etl");
+    expect(sql.split("\n")).toEqual([
+      'CREATE SCHEMA IF NOT EXISTS "orders" AUTHORIZATION "etl";',
+      'GRANT CONNECT ON DATABASE "etl" TO "orders-load";',
+      'GRANT USAGE ON SCHEMA "reference" TO "orders-load";',
+      'GRANT SELECT ON ALL TABLES IN SCHEMA "reference" TO "orders-load";',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" IN SCHEMA "reference" GRANT SELECT ON TABLES TO "orders-load";',
+      'GRANT USAGE, CREATE ON SCHEMA "orders" TO "orders-load";',
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "orders" TO "orders-load";',
+      'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "orders" TO "orders-load";',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" IN SCHEMA "orders" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "orders-load";',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" IN SCHEMA "orders" GRANT USAGE, SELECT ON SEQUENCES TO "orders-load";',
+    ]);
+    // Unset postgresSchemas: read and write in public, as the owner's tables were reached before.
+    expect(pipelineRoles([{ name: "p", postgres: true } as any])).toEqual([{ name: "p", read: [], write: ["public"] }]);
+    const result = await plan("staging");
+    const job = result.ofType("kubernetes:batch/v1:Job").find((j) => j.name === "etl-postgres-grants")!.inputs;
+    expect(job.metadata.name).toMatch(/^postgres-grants-[0-9a-f]{10}$/);
+    const container = job.spec.template.spec.containers[0];
+    expect(container.command.slice(0, 3)).toEqual(["psql", "-v", "ON_ERROR_STOP=1"]);
+    expect(container.env.find((e: any) => e.name === "PGPASSWORD").valueFrom).toEqual({ secretKeyRef: { name: "etl-app", key: "password" } });
+    expect(restrictedViolations({ name: "grants", securityContext: job.spec.template.spec.securityContext, containers: [{ name: "grants", securityContext: container.securityContext }], volumes: job.spec.template.spec.volumes })).toEqual([]);
+    const { allowed } = require("./runtime/networkPolicy") as typeof import("./runtime/networkPolicy");
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+    const primary = { namespace: "postgres", labels: { "cnpg.io/cluster": "etl", "cnpg.io/podRole": "instance" } };
+    expect(allowed(policies, { from: { namespace: "postgres", labels: job.spec.template.metadata.labels }, to: primary, port: 5432 })).toBe(true);
+    expect(allowed(policies, { from: { namespace: "postgres", labels: { app: "other" } }, to: primary, port: 5432 })).toBe(false);
+  });
+
+  it("refuses postgresSchemas without postgres, and a pipeline named like another's credentials", () => {
+    const { configProblems, minimalPipeline } = require("./harness") as typeof import("./harness");
+    expect(configProblems({ environment: "staging", pipelines: [{ ...minimalPipeline, postgresSchemas: { write: ["orders"] } }] })).toEqual([
+      "etl-platform:pipelines[0].postgresSchemas: expected postgres: true with postgresSchemas (they are the pipeline's Postgres role's grants), got postgres: false",
+    ]);
+    const problems = configProblems({ environment: "staging", pipelines: [{ ...minimalPipeline, name: "orders", postgres: true }, { ...minimalPipeline, name: "orders-postgres" }] });
+    expect(problems).toEqual([expect.stringMatching(/^etl-platform:pipelines\[1\]\.name: expected a name that is not another pipeline's Postgres credentials Secret/)]);
   });
 });

@@ -18,6 +18,7 @@ import { AGENT_IDENTITY, LogShipping, logGroupNames, logShippingAlertRules, LOGG
 import { logRouting, logsHint } from "./observability";
 import { COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, Telemetry } from "./telemetry";
 import { CLOUDWATCH_DATASOURCE_UID, GRAFANA_SERVICE_ACCOUNT } from "./monitoring";
+import { pipelineRoles } from "./postgresRoles";
 import { EXECUTOR_SERVICE_ACCOUNT, pipelinesDashboard } from "./pipelines";
 import type { PlatformTarget } from "./target";
 
@@ -128,6 +129,8 @@ export class Platform extends pulumi.ComponentResource {
       config: config.postgres,
       target,
       clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],
+      pipelineRoles: pipelineRoles(config.pipelines),
+      rolesNamespace: PIPELINES_NAMESPACE,
       monitoringCrds,
       monitoringNamespace: config.monitoring.namespace,
     }, { parent: this, dependsOn: dataReady });

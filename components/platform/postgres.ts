@@ -2,7 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config/schema";
 import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "./networkPolicies";
-import { restrictedNamespaceLabels } from "../../lib/podSecurity";
+import * as crypto from "crypto";
+import * as random from "@pulumi/random";
+import { restrictedContainerSecurityContext, restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
+import { GRANTS_JOB_LABELS, grantsJob, grantsSql, managedRoles, roleSecretName, type PipelineRole } from "./postgresRoles";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import { charts, pinnedRelease, postgresImages } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
@@ -23,6 +26,9 @@ export interface PostgresArgs {
   target: PlatformTarget;
   /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */
   clientNamespaces: string[];
+  /** A role each for the pipelines that use Postgres, with its grants; its password Secret is mirrored to `rolesNamespace`. */
+  pipelineRoles: PipelineRole[];
+  rolesNamespace: string;
   monitoringCrds?: pulumi.Resource[];
   /** Where Prometheus runs: the only namespace allowed to scrape the instances' metrics. */
   monitoringNamespace: string;
@@ -32,7 +38,7 @@ export interface PostgresArgs {
 export type ClusterTarget = Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Pick<Placements, "stateful" | "zoneLabel"> };
 
 /** The CloudNativePG Cluster: HA over zones in prod, only on the stateful pool, WAL archived by the Barman Cloud plugin. */
-export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNamespaces"> & { target: ClusterTarget }, backupCredentials: Pick<StoreCredentials, "serviceAccountAnnotations">) {
+export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNamespaces"> & { target: ClusterTarget; roles?: PipelineRole[] }, backupCredentials: Pick<StoreCredentials, "serviceAccountAnnotations">) {
   const { config, target } = args;
   const prod = target.environment === "prod";
   const stateful = target.placement.stateful;
@@ -70,6 +76,8 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNames
       // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).
       inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientNamespaces) },
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
+      // A role per pipeline (postgresRoles.ts), instead of every pipeline sharing the owner's credentials.
+      ...(args.roles && args.roles.length > 0 ? { managed: { roles: managedRoles(args.roles) } } : {}),
     },
   };
 }
@@ -95,6 +103,8 @@ export function postgresNetworkPolicies(namespace: string, clientNamespaces: str
     allowIngress(namespace, { name: "allow-clients", podLabels: instances, fromNamespaces: clientNamespaces, sameNamespace: true, ports: [5432] }),
     allowIngress(namespace, { name: "allow-operator", podLabels: instances, fromNamespaces: [CNPG_NAMESPACE], ports: [8000] }),
     allowIngress(namespace, { name: "allow-metrics", podLabels: instances, fromNamespaces: [monitoringNamespace], ports: [9187] }),
+    // The grants Job (postgresRoles.ts), from the namespace itself.
+    { metadata: { name: "allow-grants", namespace }, spec: { podSelector: { matchLabels: instances }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: GRANTS_JOB_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] }] } },
   ];
 }
 
@@ -202,10 +212,27 @@ export class Postgres extends pulumi.ComponentResource {
       }, crOpts)
       : undefined;
 
-    const { spec } = postgresCluster(args, backupCredentials);
+    // Each pipeline role's password: generated, kept by Pulumi as a secret, mirrored to the pipelines' namespace.
+    const roleSecrets = args.pipelineRoles.map((role) => {
+      const password = new random.RandomPassword(`${name}-role-${role.name}`, { length: 32, special: false }, { parent: this });
+      return new k8s.core.v1.Secret(`${name}-role-${role.name}`, {
+        metadata: { name: roleSecretName(role.name), namespace: config.namespace, labels: { "cnpg.io/reload": "true" }, annotations: mirrorSourceAnnotations([args.rolesNamespace]) },
+        type: "kubernetes.io/basic-auth",
+        stringData: { username: role.name, password: password.result },
+      }, { ...k8sOpts, dependsOn: [namespace] });
+    });
+    const { spec } = postgresCluster({ ...args, roles: args.pipelineRoles }, backupCredentials);
     const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
       apiVersion: CNPG_API_VERSION, kind: "Cluster", metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace }, spec,
-    }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : [])], protect });
+    }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : []), ...roleSecrets], protect });
+    if (args.pipelineRoles.length > 0) {
+      const sql = grantsSql(args.pipelineRoles, config.database, config.owner);
+      const job = grantsJob({
+        namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database,
+        ownerSecret: APP_SECRET_NAME, podSecurityContext: restrictedPodSecurityContext as Record<string, unknown>, containerSecurityContext: restrictedContainerSecurityContext as Record<string, unknown>,
+      }, crypto.createHash("sha256").update(sql).digest("hex"));
+      new k8s.batch.v1.Job(`${name}-grants`, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: [cluster] });
+    }
 
     if (config.backup.enabled) {
       const backup = scheduledBackup(config);

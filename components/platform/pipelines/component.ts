@@ -79,7 +79,8 @@ export class Pipelines extends pulumi.ComponentResource {
     const mirror = (secretName: string, sourceNamespace: string) => new k8s.core.v1.Secret(`${name}-mirror-${secretName}`, {
       metadata: { name: secretName, namespace, annotations: mirrorTargetAnnotations(sourceNamespace, secretName) },
     }, { ...k8sOpts, ignoreChanges: ["data", "stringData"] });
-    if (pipelines.some((p) => p.postgres)) mirror(wiring.postgres.appSecret, wiring.postgres.namespace);
+    // Each Postgres pipeline's own credentials (postgresRoles.ts); never the owner's.
+    for (const pipeline of pipelines.filter((p) => p.postgres)) mirror(`${pipeline.name}-postgres`, wiring.postgres.namespace);
     if (pipelines.some((p) => p.kafka)) mirror(wiring.kafka.caSecret, wiring.kafka.namespace);
 
     const stepsPipelines = pipelines.filter((p) => p.steps);

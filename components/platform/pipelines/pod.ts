@@ -96,7 +96,8 @@ export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring, st
     }
   }
   if (pipeline.postgres) {
-    const secret = wiring.postgres.appSecret;
+    // The pipeline's own role (components/platform/postgresRoles.ts), mirrored from the Postgres namespace.
+    const secret = `${pipeline.name}-postgres`;
     env.push(
       { name: "PGHOST", value: wiring.postgres.host },
       { name: "PGPORT", value: "5432" },

@@ -1,0 +1,132 @@
+/**
+ * One Postgres role per pipeline instead of the database owner's credentials: CloudNativePG creates and updates
+ * each role declaratively (`spec.managed.roles`, its password from a `kubernetes.io/basic-auth` Secret in the
+ * cluster's namespace labelled `cnpg.io/reload`: CloudNativePG documentation, "Database Role Management"), and a Job
+ * run as the owner grants each role its declared schemas (CloudNativePG manages roles, not privileges). Pure
+ * functions; the Postgres component declares them.
+ */
+import type { PipelineConfig } from "../../config/schema";
+
+export interface PipelineRole {
+  /** The pipeline's name, also its role's. */
+  name: string;
+  read: string[];
+  write: string[];
+}
+
+export const roleSecretName = (role: string) => `${role}-postgres`;
+export const GRANTS_JOB_LABELS = { "etl-platform/postgres-grants": "true" };
+
+export function pipelineRoles(pipelines: PipelineConfig[]): PipelineRole[] {
+  return pipelines.filter((pipeline) => pipeline.postgres).map((pipeline) => ({
+    name: pipeline.name,
+    read: pipeline.postgresSchemas?.read ?? [],
+    write: pipeline.postgresSchemas?.write ?? ["public"],
+  }));
+}
+
+/** The Cluster's `spec.managed.roles`: a login role each, no superuser, no role or database creation. */
+export function managedRoles(roles: PipelineRole[]) {
+  return roles.map((role) => ({
+    name: role.name,
+    ensure: "present",
+    login: true,
+    superuser: false,
+    createdb: false,
+    createrole: false,
+    inherit: true,
+    connectionLimit: 20,
+    passwordSecret: { name: roleSecretName(role.name) },
+  }));
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+
+/**
+ * The grants, idempotent: each write schema exists (owned by the owner), each role may connect, read its read
+ * schemas and read and write its write schemas, today's tables and those the owner creates later (default
+ * privileges). Grants a declaration no longer names are not revoked: revoke them by hand (README).
+ */
+export function grantsSql(roles: PipelineRole[], database: string, owner: string): string {
+  const statements: string[] = [];
+  for (const schema of [...new Set(roles.flatMap((role) => role.write))].sort()) statements.push(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)} AUTHORIZATION ${quote(owner)};`);
+  for (const role of roles) {
+    const r = quote(role.name);
+    statements.push(`GRANT CONNECT ON DATABASE ${quote(database)} TO ${r};`);
+    for (const schema of role.read.filter((s) => !role.write.includes(s))) {
+      const s = quote(schema);
+      statements.push(
+        `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(owner)} IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r};`,
+      );
+    }
+    for (const schema of role.write) {
+      const s = quote(schema);
+      statements.push(
+        `GRANT USAGE, CREATE ON SCHEMA ${s} TO ${r};`,
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+        `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(owner)} IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};`,
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(owner)} IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${r};`,
+      );
+    }
+  }
+  return statements.join("\n");
+}
+
+export interface GrantsJobArgs {
+  namespace: string;
+  sql: string;
+  image: string;
+  /** The primary's Service, as clients reach it. */
+  host: string;
+  database: string;
+  /** The owner's credentials (CloudNativePG's `<cluster>-app` Secret: username, password). */
+  ownerSecret: string;
+  podSecurityContext: Record<string, unknown>;
+  containerSecurityContext: Record<string, unknown>;
+}
+
+/**
+ * The Job that applies the grants as the owner, named after its SQL (a Job's template is immutable: a change of
+ * grants is a new Job). It retries while the cluster starts and its roles are reconciled.
+ */
+export function grantsJob(args: GrantsJobArgs, hash: string) {
+  const fromOwner = (key: string) => ({ valueFrom: { secretKeyRef: { name: args.ownerSecret, key } } });
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: `postgres-grants-${hash.slice(0, 10)}`, namespace: args.namespace, labels: GRANTS_JOB_LABELS },
+    spec: {
+      backoffLimit: 10,
+      activeDeadlineSeconds: 1800,
+      ttlSecondsAfterFinished: 7 * 24 * 3600,
+      template: {
+        metadata: { labels: GRANTS_JOB_LABELS },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          securityContext: args.podSecurityContext,
+          containers: [{
+            name: "grants",
+            image: args.image,
+            command: ["psql", "-v", "ON_ERROR_STOP=1", "-c", args.sql],
+            env: [
+              { name: "PGHOST", value: args.host },
+              { name: "PGDATABASE", value: args.database },
+              { name: "PGSSLMODE", value: "require" },
+              { name: "PGUSER", ...fromOwner("username") },
+              { name: "PGPASSWORD", ...fromOwner("password") },
+              { name: "HOME", value: "/tmp" },
+            ],
+            securityContext: args.containerSecurityContext,
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          }],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        },
+      },
+    },
+  };
+}
