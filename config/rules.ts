@@ -32,9 +32,9 @@ export const CROSS_FIELD_RULES = [
   "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
   "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
-  "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline.",
+  "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline; the owner is not `argo_archive`, and no pipeline's `postgresSchemas` names it (Argo's archive role and schema).",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
-  "`pipelines`: `postgresSchemas` only with `postgres`; unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-app`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, a name that is another pipeline's plus `-postgres`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
+  "`pipelines`: `postgresSchemas` only with `postgres`; unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, a name that is another pipeline's plus `-postgres`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
 ];
 
@@ -230,7 +230,14 @@ function checkKafka({ environment, kafka }: PlatformConfig, report: Report): voi
   });
 }
 
+/**
+ * Argo's workflow archive connects as this role and keeps its tables in the schema of this name
+ * (components/platform/postgresRoles.ts): the owner may not take the name, and no pipeline may be granted it.
+ */
+export const ARGO_ARCHIVE_ROLE = "argo_archive";
+
 function checkPostgres({ environment, postgres }: PlatformConfig, report: Report): void {
+  if (postgres.owner === ARGO_ARCHIVE_ROLE) report(["postgres", "owner"], `expected a role other than "${ARGO_ARCHIVE_ROLE}" (Argo's workflow archive's own role), got "${postgres.owner}"`);
   if (postgres.restoreDrill.enabled && !postgres.backup.enabled) {
     report(["postgres", "restoreDrill", "enabled"], "expected false while backup.enabled is false (the drill restores the backups), got true");
   }
@@ -273,7 +280,6 @@ export const RESERVED_PIPELINE_NAMES: Record<string, string> = {
   "restore-drill": "the restore drill's ServiceAccount (it may read the production backups)",
   "postgres-restore-drill": "the restore drill's CronWorkflow",
   "argo-executor": "Argo's executor ServiceAccount (its token may report workflow results)",
-  "etl-app": "the Postgres owner's credentials mirrored into the namespace",
   "etl-cluster-ca-cert": "the Kafka cluster CA mirrored into the namespace",
   "default-deny": "the namespace's default-deny NetworkPolicy",
   "allow-dns": "the namespace's DNS NetworkPolicy",
@@ -303,6 +309,11 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     if (names.has(pipeline.name)) report(path("name"), `expected a unique pipeline name, got "${pipeline.name}" twice`);
     names.add(pipeline.name);
     if (pipeline.postgresSchemas && !pipeline.postgres) report(path("postgresSchemas"), "expected postgres: true with postgresSchemas (they are the pipeline's Postgres role's grants), got postgres: false");
+    for (const access of ["read", "write"] as const) {
+      pipeline.postgresSchemas?.[access].forEach((schema, s) => {
+        if (schema === ARGO_ARCHIVE_ROLE) report(path("postgresSchemas", access, s), `expected a schema other than "${ARGO_ARCHIVE_ROLE}" (Argo's workflow archive's; only its role uses it), got "${schema}"`);
+      });
+    }
     const reserved = reservedPipelineName(pipeline.name);
     if (reserved) report(path("name"), `expected a name the platform does not use in the pipelines namespace, got "${pipeline.name}" (reserved: ${reserved})`);
     const images = [pipeline.image, ...(pipeline.steps ?? []).map((step) => step.image)];

@@ -188,7 +188,7 @@ const postgresSection = z.strictObject({
   walStorageSize: storageQuantity.describe("WAL volume size of each instance."),
   resources: resources.describe("Requests and limits of each instance."),
   database: pgIdentifier.describe("The application database, created at bootstrap."),
-  owner: pgIdentifier.describe("Its owner; CloudNativePG generates the password into the Secret etl-app."),
+  owner: pgIdentifier.describe("Its owner; CloudNativePG generates the password into the Secret etl-app, which no client gets (each has a role of its own)."),
   backup: z.strictObject({
     enabled: z.boolean().register(z.globalRegistry, { description: "WAL archiving and base backups to S3 (required in prod)." }),
     schedule: cronSchedule.describe("When base backups run (5-field cron, UTC). WAL is archived continuously."),

@@ -182,7 +182,7 @@ describe("Kubernetes versions and EKS support windows", () => {
 
 describe("reserved pipeline names", () => {
   it.each([
-    ["default"], ["restore-drill"], ["postgres-restore-drill"], ["argo-executor"], ["etl-app"], ["etl-cluster-ca-cert"], ["default-deny"], ["allow-dns"],
+    ["default"], ["restore-drill"], ["postgres-restore-drill"], ["argo-executor"], ["etl-cluster-ca-cert"], ["default-deny"], ["allow-dns"],
     ["orders-env"], ["orders-object-store"], ["orders-29412345"], ["orders-1764547200-load"],
   ])("refuses %s, naming the key", (name) => {
     const problems = problemsOf({ environment: "staging", pipelines: [{ ...minimalPipeline, name }] });
@@ -196,9 +196,8 @@ describe("reserved pipeline names", () => {
   it("lists every name the platform's components create in the pipelines namespace", () => {
     const { EXECUTOR_SERVICE_ACCOUNT } = require("../components/platform/pipelines") as typeof import("../components/platform/pipelines");
     const { DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW } = require("../components/platform/restoreDrill") as typeof import("../components/platform/restoreDrill");
-    const { APP_SECRET_NAME } = require("../components/platform/postgres") as typeof import("../components/platform/postgres");
     const { KAFKA_CLUSTER_NAME } = require("../components/platform/kafka") as typeof import("../components/platform/kafka");
     const { RESERVED_PIPELINE_NAMES } = require("../config/rules") as typeof import("../config/rules");
-    for (const name of [EXECUTOR_SERVICE_ACCOUNT, DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW, APP_SECRET_NAME, `${KAFKA_CLUSTER_NAME}-cluster-ca-cert`, "default"]) expect(Object.keys(RESERVED_PIPELINE_NAMES)).toContain(name);
+    for (const name of [EXECUTOR_SERVICE_ACCOUNT, DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW, `${KAFKA_CLUSTER_NAME}-cluster-ca-cert`, "default"]) expect(Object.keys(RESERVED_PIPELINE_NAMES)).toContain(name);
   });
 });

@@ -83,7 +83,7 @@ function buildEverything(config: PlatformConfig): void {
   for (const pool of nodePoolSpecs(config.kafka)) kafkaNodePool(pool, { config: config.kafka, target });
   kafkaCluster({ config: config.kafka, usersNamespace: "pipelines", target });
   config.kafka.topics.forEach(kafkaTopic);
-  postgresCluster({ config: config.postgres, target, clientNamespaces: ["pipelines"] }, { serviceAccountAnnotations: {} });
+  postgresCluster({ config: config.postgres, target }, { serviceAccountAnnotations: {} });
   scheduledBackup(config.postgres);
   postgresAlertRules(config.postgres);
   monitoringValues({ config: config.monitoring, target });

@@ -33,7 +33,7 @@ export const awsWiring: PipelineWiring = {
   placement: nodePoolPlacements.batch,
   egress: { apiServer: { cidrs: ["0.0.0.0/0"], ports: [443] }, objectStore: [{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"] }] },
   kafka: { bootstrap: "etl-kafka-bootstrap.kafka.svc:9093", namespace: "kafka", clusterName: "etl", caSecret: "etl-cluster-ca-cert", authentication: "scram-sha-512" },
-  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl", appSecret: "etl-app" },
+  postgres: { host: "etl-rw.postgres.svc", namespace: "postgres", clusterName: "etl", database: "etl" },
 };
 
 /** The parts of the AWS target the spec functions read. */

@@ -280,7 +280,7 @@ describe("a Postgres role per pipeline", () => {
       'ALTER DEFAULT PRIVILEGES FOR ROLE "etl" IN SCHEMA "orders" GRANT USAGE, SELECT ON SEQUENCES TO "orders-load";',
     ]);
     // Unset postgresSchemas: read and write in public, as the owner's tables were reached before.
-    expect(pipelineRoles([{ name: "p", postgres: true } as any])).toEqual([{ name: "p", read: [], write: ["public"] }]);
+    expect(pipelineRoles([{ name: "p", postgres: true } as any], "pipelines")).toEqual([{ name: "p", read: [], write: ["public"], secret: "p-postgres", secretNamespace: "pipelines" }]);
     const result = await plan("staging");
     const job = result.ofType("kubernetes:batch/v1:Job").find((j) => j.name === "etl-postgres-grants")!.inputs;
     expect(job.metadata.name).toMatch(/^postgres-grants-[0-9a-f]{10}$/);
@@ -293,6 +293,45 @@ describe("a Postgres role per pipeline", () => {
     const primary = { namespace: "postgres", labels: { "cnpg.io/cluster": "etl", "cnpg.io/podRole": "instance" } };
     expect(allowed(policies, { from: { namespace: "postgres", labels: job.spec.template.metadata.labels }, to: primary, port: 5432 })).toBe(true);
     expect(allowed(policies, { from: { namespace: "postgres", labels: { app: "other" } }, to: primary, port: 5432 })).toBe(false);
+  });
+
+  it("gives Argo's archive a role of its own, in a schema of its own, and no client the owner's credentials", async () => {
+    const result = await plan("staging", withConfig(stackSettings("staging"), { argo: { archive: true } }));
+    const cluster = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
+    expect(cluster.managed.roles).toContainEqual(expect.objectContaining({ name: "argo_archive", login: true, superuser: false, createrole: false, passwordSecret: { name: "argo-archive-credentials" } }));
+    // Its password is mirrored into Argo's namespace only; the owner's `-app` Secret is mirrored nowhere (the
+    // Cluster's inheritedMetadata used to allow it into every client namespace).
+    const secret = result.one("kubernetes:core/v1:Secret", "etl-postgres-role-argo_archive").inputs;
+    expect(secret).toMatchObject({ type: "kubernetes.io/basic-auth", metadata: { namespace: "postgres", annotations: { "reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces": "argo" } }, stringData: { username: "argo_archive" } });
+    expect(cluster.inheritedMetadata).toBeUndefined();
+    expect(result.ofType("kubernetes:core/v1:Secret").map((s) => s.inputs.metadata.name)).not.toContain("etl-app");
+    const persistence = result.one("kubernetes:helm.sh/v3:Release", "etl-argo").inputs.values.controller.persistence.postgresql;
+    expect(persistence).toMatchObject({ userNameSecret: { name: "argo-archive-credentials", key: "username" }, passwordSecret: { name: "argo-archive-credentials", key: "password" } });
+    // argo-workflows v4.0.6 persist/sqldb/migrate.go creates its tables unqualified (`create table if not exists
+    // argo_archived_workflows ...`, and `schema_history` in util/sqldb/migrate.go): with the default search_path
+    // `"$user", public` they land in the schema named after the role, which must exist and take CREATE from it.
+    expect(persistence.tableName).not.toContain(".");
+    const sql = result.ofType("kubernetes:batch/v1:Job").find((j) => j.name === "etl-postgres-grants")!.inputs.spec.template.spec.containers[0].command[4].split("\n");
+    expect(sql).toEqual(expect.arrayContaining([
+      'CREATE SCHEMA IF NOT EXISTS "argo_archive" AUTHORIZATION "etl";',
+      'GRANT USAGE, CREATE ON SCHEMA "argo_archive" TO "argo_archive";',
+    ]));
+    // No pipeline is granted Argo's schema, nor Argo a pipeline's.
+    expect(sql.filter((line: string) => line.includes('"argo_archive"') && !line.endsWith('TO "argo_archive";') && !line.startsWith("CREATE SCHEMA"))).toEqual([]);
+    const schemasOf = (role: string) => new Set(sql.filter((line: string) => line.endsWith(`TO "${role}";`)).flatMap((line: string) => [...line.matchAll(/SCHEMA "([^"]+)"/g)].map((m) => m[1])));
+    expect([...schemasOf("argo_archive")]).toEqual(["argo_archive"]);
+    // The archive's clients reach the instances: Argo's controller and server, from their namespace.
+    const { allowed } = require("./runtime/networkPolicy") as typeof import("./runtime/networkPolicy");
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+    expect(allowed(policies, { from: { namespace: "argo", labels: { "app.kubernetes.io/component": "workflow-controller" } }, to: { namespace: "postgres", labels: { "cnpg.io/cluster": "etl", "cnpg.io/podRole": "instance" } }, port: 5432 })).toBe(true);
+  });
+
+  it("refuses the archive's role as the owner or a pipeline's schema", () => {
+    const { configProblems, minimalPipeline } = require("./harness") as typeof import("./harness");
+    expect(configProblems({ environment: "staging", postgres: { owner: "argo_archive" }, pipelines: [{ ...minimalPipeline, postgres: true, postgresSchemas: { read: ["argo_archive"] } }] })).toEqual([
+      'etl-platform:postgres.owner: expected a role other than "argo_archive" (Argo\'s workflow archive\'s own role), got "argo_archive"',
+      'etl-platform:pipelines[0].postgresSchemas.read[0]: expected a schema other than "argo_archive" (Argo\'s workflow archive\'s; only its role uses it), got "argo_archive"',
+    ]);
   });
 
   it("refuses postgresSchemas without postgres, and a pipeline named like another's credentials", () => {

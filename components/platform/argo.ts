@@ -15,7 +15,8 @@ export interface PostgresForArchive {
   namespace: string;
   host: string;
   database: string;
-  appSecretName: string;
+  /** The archive role's basic-auth Secret (postgresRoles.ts argoArchiveRole), mirrored into Argo's namespace. */
+  archiveSecretName: string;
 }
 
 export interface ArgoArgs {
@@ -89,8 +90,8 @@ export function argoValues(args: Pick<ArgoArgs, "config" | "workflowNamespace" |
             port: 5432,
             database: args.postgres.database,
             tableName: "argo_workflows",
-            userNameSecret: { name: args.postgres.appSecretName, key: "username" },
-            passwordSecret: { name: args.postgres.appSecretName, key: "password" },
+            userNameSecret: { name: args.postgres.archiveSecretName, key: "username" },
+            passwordSecret: { name: args.postgres.archiveSecretName, key: "password" },
             ssl: true,
             sslMode: "require",
           },
@@ -161,7 +162,7 @@ export class Argo extends pulumi.ComponentResource {
     }
     if (config.archive) {
       dependsOn.push(new k8s.core.v1.Secret(`${name}-archive-credentials`, {
-        metadata: { name: args.postgres.appSecretName, namespace: config.namespace, annotations: mirrorTargetAnnotations(args.postgres.namespace, args.postgres.appSecretName) },
+        metadata: { name: args.postgres.archiveSecretName, namespace: config.namespace, annotations: mirrorTargetAnnotations(args.postgres.namespace, args.postgres.archiveSecretName) },
       }, { ...k8sOpts, dependsOn: [namespace], ignoreChanges: ["data", "stringData"] }));
     }
 
@@ -171,7 +172,7 @@ export class Argo extends pulumi.ComponentResource {
       serverServiceAccount: SERVER_SERVICE_ACCOUNT,
       allowedServiceAccounts: args.workflowServiceAccounts,
       executorServiceAccount: args.executorServiceAccount,
-      archiveSecret: config.archive ? args.postgres.appSecretName : undefined,
+      archiveSecret: config.archive ? args.postgres.archiveSecretName : undefined,
       ssoSecret: config.sso ? SSO_SECRET : undefined,
       provider: target.provider,
       ready: [namespace, ...args.workflowNamespaceReady],

@@ -18,7 +18,7 @@ import { AGENT_IDENTITY, LogShipping, logGroupNames, logShippingAlertRules, LOGG
 import { logRouting, logsHint } from "./observability";
 import { COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, Telemetry } from "./telemetry";
 import { CLOUDWATCH_DATASOURCE_UID, GRAFANA_SERVICE_ACCOUNT } from "./monitoring";
-import { pipelineRoles } from "./postgresRoles";
+import { ARGO_ARCHIVE_SECRET, argoArchiveRole, pipelineRoles } from "./postgresRoles";
 import { EXECUTOR_SERVICE_ACCOUNT, pipelinesDashboard } from "./pipelines";
 import type { PlatformTarget } from "./target";
 
@@ -129,8 +129,7 @@ export class Platform extends pulumi.ComponentResource {
       config: config.postgres,
       target,
       clientNamespaces: config.argo.archive ? [PIPELINES_NAMESPACE, config.argo.namespace] : [PIPELINES_NAMESPACE],
-      pipelineRoles: pipelineRoles(config.pipelines),
-      rolesNamespace: PIPELINES_NAMESPACE,
+      roles: [...pipelineRoles(config.pipelines, PIPELINES_NAMESPACE), ...(config.argo.archive ? [argoArchiveRole(config.argo.namespace)] : [])],
       monitoringCrds,
       monitoringNamespace: config.monitoring.namespace,
     }, { parent: this, dependsOn: dataReady });
@@ -140,7 +139,7 @@ export class Platform extends pulumi.ComponentResource {
       target,
       workflowNamespace: PIPELINES_NAMESPACE,
       secrets: args.secrets,
-      postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, appSecretName: this.postgres.appSecretName },
+      postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, archiveSecretName: ARGO_ARCHIVE_SECRET },
       monitoringCrds,
       workflowServiceAccounts: [...config.pipelines.filter((pipeline) => pipeline.steps).map((pipeline) => pipeline.name), ...(drillRuns ? [DRILL_SERVICE_ACCOUNT] : [])],
       executorServiceAccount: EXECUTOR_SERVICE_ACCOUNT,
@@ -169,7 +168,7 @@ export class Platform extends pulumi.ComponentResource {
         egress: target.egress,
         objectStore: target.objectStore.inCluster,
         kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },
-        postgres: { host: this.postgres.host, namespace: this.postgres.namespace, clusterName: PG_CLUSTER_NAME, database: config.postgres.database, appSecret: this.postgres.appSecretName },
+        postgres: { host: this.postgres.host, namespace: this.postgres.namespace, clusterName: PG_CLUSTER_NAME, database: config.postgres.database },
         telemetry: telemetry
           ? { endpoint: telemetry.endpoint, namespace: config.monitoring.namespace, podLabels: COLLECTOR_POD_LABELS, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], environment: config.environment }
           : undefined,

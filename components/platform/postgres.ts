@@ -5,7 +5,7 @@ import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "./networ
 import * as crypto from "crypto";
 import * as random from "@pulumi/random";
 import { restrictedContainerSecurityContext, restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
-import { GRANTS_JOB_LABELS, grantsJob, grantsSql, managedRoles, roleSecretName, type PipelineRole } from "./postgresRoles";
+import { GRANTS_JOB_LABELS, grantsJob, grantsSql, managedRoles, type PostgresRole } from "./postgresRoles";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import { charts, pinnedRelease, postgresImages } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
@@ -24,11 +24,10 @@ export const APP_SECRET_NAME = `${PG_CLUSTER_NAME}-app`;
 export interface PostgresArgs {
   config: PostgresConfig;
   target: PlatformTarget;
-  /** Namespaces into which the app secret may be mirrored (the pipelines', Argo's for its archive). */
+  /** Namespaces whose pods may connect (the pipelines', Argo's for its archive). */
   clientNamespaces: string[];
-  /** A role each for the pipelines that use Postgres, with its grants; its password Secret is mirrored to `rolesNamespace`. */
-  pipelineRoles: PipelineRole[];
-  rolesNamespace: string;
+  /** A role each for the pipelines that use Postgres and for Argo's archive, with its grants and password Secret. */
+  roles: PostgresRole[];
   monitoringCrds?: pulumi.Resource[];
   /** Where Prometheus runs: the only namespace allowed to scrape the instances' metrics. */
   monitoringNamespace: string;
@@ -38,7 +37,7 @@ export interface PostgresArgs {
 export type ClusterTarget = Pick<PlatformTarget, "environment" | "storageClassName"> & { placement: Pick<Placements, "stateful" | "zoneLabel"> };
 
 /** The CloudNativePG Cluster: HA over zones in prod, only on the stateful pool, WAL archived by the Barman Cloud plugin. */
-export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNamespaces"> & { target: ClusterTarget; roles?: PipelineRole[] }, backupCredentials: Pick<StoreCredentials, "serviceAccountAnnotations">) {
+export function postgresCluster(args: Pick<PostgresArgs, "config"> & { target: ClusterTarget; roles?: PostgresRole[] }, backupCredentials: Pick<StoreCredentials, "serviceAccountAnnotations">) {
   const { config, target } = args;
   const prod = target.environment === "prod";
   const stateful = target.placement.stateful;
@@ -73,10 +72,9 @@ export function postgresCluster(args: Pick<PostgresArgs, "config" | "clientNames
       ...(Object.keys(backupCredentials.serviceAccountAnnotations).length > 0
         ? { serviceAccountTemplate: { metadata: { annotations: backupCredentials.serviceAccountAnnotations } } }
         : {}),
-      // CloudNativePG has no template for the app secret alone; this lets the reflector copy it (and only on request).
-      inheritedMetadata: { annotations: mirrorSourceAnnotations(args.clientNamespaces) },
+      // The owner's credentials (the `-app` Secret) are mirrored nowhere: every client has a role of its own.
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
-      // A role per pipeline (postgresRoles.ts), instead of every pipeline sharing the owner's credentials.
+      // A role per client (postgresRoles.ts), instead of every client sharing the owner's credentials.
       ...(args.roles && args.roles.length > 0 ? { managed: { roles: managedRoles(args.roles) } } : {}),
     },
   };
@@ -212,21 +210,21 @@ export class Postgres extends pulumi.ComponentResource {
       }, crOpts)
       : undefined;
 
-    // Each pipeline role's password: generated, kept by Pulumi as a secret, mirrored to the pipelines' namespace.
-    const roleSecrets = args.pipelineRoles.map((role) => {
+    // Each role's password: generated, kept by Pulumi as a secret, mirrored to its clients' namespace.
+    const roleSecrets = args.roles.map((role) => {
       const password = new random.RandomPassword(`${name}-role-${role.name}`, { length: 32, special: false }, { parent: this });
       return new k8s.core.v1.Secret(`${name}-role-${role.name}`, {
-        metadata: { name: roleSecretName(role.name), namespace: config.namespace, labels: { "cnpg.io/reload": "true" }, annotations: mirrorSourceAnnotations([args.rolesNamespace]) },
+        metadata: { name: role.secret, namespace: config.namespace, labels: { "cnpg.io/reload": "true" }, annotations: mirrorSourceAnnotations([role.secretNamespace]) },
         type: "kubernetes.io/basic-auth",
         stringData: { username: role.name, password: password.result },
       }, { ...k8sOpts, dependsOn: [namespace] });
     });
-    const { spec } = postgresCluster({ ...args, roles: args.pipelineRoles }, backupCredentials);
+    const { spec } = postgresCluster(args, backupCredentials);
     const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
       apiVersion: CNPG_API_VERSION, kind: "Cluster", metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace }, spec,
     }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : []), ...roleSecrets], protect });
-    if (args.pipelineRoles.length > 0) {
-      const sql = grantsSql(args.pipelineRoles, config.database, config.owner);
+    if (args.roles.length > 0) {
+      const sql = grantsSql(args.roles, config.database, config.owner);
       const job = grantsJob({
         namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database,
         ownerSecret: APP_SECRET_NAME, podSecurityContext: restrictedPodSecurityContext as Record<string, unknown>, containerSecurityContext: restrictedContainerSecurityContext as Record<string, unknown>,

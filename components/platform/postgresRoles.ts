@@ -5,28 +5,48 @@
  * run as the owner grants each role its declared schemas (CloudNativePG manages roles, not privileges). Pure
  * functions; the Postgres component declares them.
  */
+import { ARGO_ARCHIVE_ROLE } from "../../config/rules";
 import type { PipelineConfig } from "../../config/schema";
 
-export interface PipelineRole {
-  /** The pipeline's name, also its role's. */
+export interface PostgresRole {
+  /** The role's name (a pipeline's, or Argo's archive's). */
   name: string;
   read: string[];
   write: string[];
+  /** Its password's Secret in the cluster's namespace, mirrored to `secretNamespace` for its clients. */
+  secret: string;
+  secretNamespace: string;
 }
 
-export const roleSecretName = (role: string) => `${role}-postgres`;
+export const roleSecretName = (pipeline: string) => `${pipeline}-postgres`;
 export const GRANTS_JOB_LABELS = { "etl-platform/postgres-grants": "true" };
 
-export function pipelineRoles(pipelines: PipelineConfig[]): PipelineRole[] {
+export function pipelineRoles(pipelines: PipelineConfig[], namespace: string): PostgresRole[] {
   return pipelines.filter((pipeline) => pipeline.postgres).map((pipeline) => ({
     name: pipeline.name,
     read: pipeline.postgresSchemas?.read ?? [],
     write: pipeline.postgresSchemas?.write ?? ["public"],
+    secret: roleSecretName(pipeline.name),
+    secretNamespace: namespace,
   }));
 }
 
+/**
+ * Argo's workflow archive: a role of its own that may only create and use the schema named after it. Argo's
+ * migrations create their tables unqualified (argo-workflows v4.0.6 persist/sqldb/migrate.go, util/sqldb/migrate.go:
+ * `create table if not exists argo_archived_workflows ...`), so they land in the first schema of the default
+ * search_path `"$user", public` that exists: this one (PostgreSQL documentation, "The Schema Search Path"). An
+ * underscore keeps it apart from pipeline roles (DNS labels); its Secret's name from `<pipeline>-postgres`.
+ */
+export { ARGO_ARCHIVE_ROLE };
+export const ARGO_ARCHIVE_SECRET = "argo-archive-credentials";
+
+export function argoArchiveRole(argoNamespace: string): PostgresRole {
+  return { name: ARGO_ARCHIVE_ROLE, read: [], write: [ARGO_ARCHIVE_ROLE], secret: ARGO_ARCHIVE_SECRET, secretNamespace: argoNamespace };
+}
+
 /** The Cluster's `spec.managed.roles`: a login role each, no superuser, no role or database creation. */
-export function managedRoles(roles: PipelineRole[]) {
+export function managedRoles(roles: PostgresRole[]) {
   return roles.map((role) => ({
     name: role.name,
     ensure: "present",
@@ -36,7 +56,7 @@ export function managedRoles(roles: PipelineRole[]) {
     createrole: false,
     inherit: true,
     connectionLimit: 20,
-    passwordSecret: { name: roleSecretName(role.name) },
+    passwordSecret: { name: role.secret },
   }));
 }
 
@@ -47,7 +67,7 @@ const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
  * schemas and read and write its write schemas, today's tables and those the owner creates later (default
  * privileges). Grants a declaration no longer names are not revoked: revoke them by hand (README).
  */
-export function grantsSql(roles: PipelineRole[], database: string, owner: string): string {
+export function grantsSql(roles: Pick<PostgresRole, "name" | "read" | "write">[], database: string, owner: string): string {
   const statements: string[] = [];
   for (const schema of [...new Set(roles.flatMap((role) => role.write))].sort()) statements.push(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)} AUTHORIZATION ${quote(owner)};`);
   for (const role of roles) {

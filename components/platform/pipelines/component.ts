@@ -12,6 +12,7 @@ import { pipelineStoreGrants } from "./storeGrants";
 import { dnsEgress } from "../networkPolicies";
 import { kafkaUser } from "../kafka";
 import { mirrorTargetAnnotations } from "../secretMirror";
+import { roleSecretName } from "../postgresRoles";
 import type { PlatformTarget, StoreBucket, StoreCredentials } from "../target";
 
 export interface PipelinesArgs {
@@ -80,7 +81,7 @@ export class Pipelines extends pulumi.ComponentResource {
       metadata: { name: secretName, namespace, annotations: mirrorTargetAnnotations(sourceNamespace, secretName) },
     }, { ...k8sOpts, ignoreChanges: ["data", "stringData"] });
     // Each Postgres pipeline's own credentials (postgresRoles.ts); never the owner's.
-    for (const pipeline of pipelines.filter((p) => p.postgres)) mirror(`${pipeline.name}-postgres`, wiring.postgres.namespace);
+    for (const pipeline of pipelines.filter((p) => p.postgres)) mirror(roleSecretName(pipeline.name), wiring.postgres.namespace);
     if (pipelines.some((p) => p.kafka)) mirror(wiring.kafka.caSecret, wiring.kafka.namespace);
 
     const stepsPipelines = pipelines.filter((p) => p.steps);

@@ -9,6 +9,7 @@ import { scheduleGaps } from "../../../lib/cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/podSecurity";
 import type { Placement } from "../../../lib/placement";
 import type { EgressTargets } from "../target";
+import { roleSecretName } from "../postgresRoles";
 
 export const PIPELINE_LABEL = "etl-platform/pipeline";
 export const PIPELINE_PRIORITY_CLASS = "etl-pipelines";
@@ -30,7 +31,7 @@ export interface PipelineWiring {
   /** The object store's pods, when it runs in the cluster. */
   objectStore?: { namespace: string; podLabels: Record<string, string>; port: number };
   kafka: { bootstrap: string; namespace: string; clusterName: string; caSecret: string; authentication: "scram-sha-512" | "tls" };
-  postgres: { host: string; namespace: string; clusterName: string; database: string; appSecret: string };
+  postgres: { host: string; namespace: string; clusterName: string; database: string };
   /** The OpenTelemetry Collector, when telemetry is on: its OTLP address and where its pods are. */
   telemetry?: { endpoint: string; namespace: string; podLabels: Record<string, string>; ports: number[]; environment: string };
 }
@@ -97,7 +98,7 @@ export function pipelineEnv(pipeline: PipelineConfig, wiring: PipelineWiring, st
   }
   if (pipeline.postgres) {
     // The pipeline's own role (components/platform/postgresRoles.ts), mirrored from the Postgres namespace.
-    const secret = `${pipeline.name}-postgres`;
+    const secret = roleSecretName(pipeline.name);
     env.push(
       { name: "PGHOST", value: wiring.postgres.host },
       { name: "PGPORT", value: "5432" },
