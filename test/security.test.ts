@@ -295,6 +295,45 @@ describe("a Postgres role per pipeline", () => {
     expect(allowed(policies, { from: { namespace: "postgres", labels: { app: "other" } }, to: primary, port: 5432 })).toBe(false);
   });
 
+  it("grants SQL that PostgreSQL's own parser accepts, giving each role exactly its declared schemas", async () => {
+    // libpg-query 17.7.4 is PostgreSQL 17's parser (libpg_query) in wasm. The Job runs psql with ON_ERROR_STOP, so
+    // one statement it cannot parse (say, a role named like a pipeline, with a hyphen, left unquoted) stops every grant.
+    const { loadModule, parseSync } = require("libpg-query");
+    await loadModule();
+    const { argoArchiveRole, grantsSql } = require("../components/platform/postgresRoles") as typeof import("../components/platform/postgresRoles");
+    const roles = [{ name: "orders-load", read: ["reference", "orders"], write: ["orders", "staging_area"] }, { name: "export", read: ["orders"], write: [] }, argoArchiveRole("argo")];
+    const sql = grantsSql(roles, "etl", "etl");
+    const statements = parseSync(sql).stmts.map((s: any) => s.stmt);
+    expect(statements).toHaveLength(sql.split("\n").length);
+    expect(() => parseSync("GRANT USAGE ON SCHEMA s TO orders-load;")).toThrow(/syntax error/);
+    // role → schema → privileges, read back from the parsed statements.
+    const granted: Record<string, Record<string, Set<string>>> = {};
+    const record = (grant: any, schemas: string[], prefix: string) => {
+      for (const grantee of grant.grantees) {
+        for (const schema of schemas) {
+          const privileges = ((granted[grantee.RoleSpec.rolename] ??= {})[schema] ??= new Set());
+          for (const privilege of grant.privileges) privileges.add(`${prefix}${privilege.AccessPriv.priv_name}`);
+        }
+      }
+    };
+    for (const statement of statements) {
+      const [kind, body] = Object.entries(statement)[0] as [string, any];
+      if (kind === "GrantStmt" && body.objtype === "OBJECT_SCHEMA") record(body, body.objects.map((o: any) => o.String.sval), "schema:");
+      else if (kind === "GrantStmt" && body.targtype === "ACL_TARGET_ALL_IN_SCHEMA") record(body, body.objects.map((o: any) => o.String.sval), body.objtype === "OBJECT_TABLE" ? "tables:" : "sequences:");
+      else if (kind === "AlterDefaultPrivilegesStmt") {
+        const option = (name: string) => body.options.find((o: any) => o.DefElem.defname === name).DefElem.arg.List.items;
+        expect(option("roles").map((r: any) => r.RoleSpec.rolename)).toEqual(["etl"]);
+        record(body.action, option("schemas").map((o: any) => o.String.sval), body.action.objtype === "OBJECT_TABLE" ? "future tables:" : "future sequences:");
+      } else expect(kind === "CreateSchemaStmt" || (kind === "GrantStmt" && body.objtype === "OBJECT_DATABASE")).toBe(true);
+    }
+    const sorted = (role: string) => Object.fromEntries(Object.entries(granted[role]).map(([schema, privileges]) => [schema, [...privileges].sort()]));
+    const write = ["future sequences:select", "future sequences:usage", "future tables:delete", "future tables:insert", "future tables:select", "future tables:update", "schema:create", "schema:usage", "sequences:select", "sequences:usage", "tables:delete", "tables:insert", "tables:select", "tables:update"];
+    const read = ["future tables:select", "schema:usage", "tables:select"];
+    expect(sorted("orders-load")).toEqual({ reference: read, orders: write, staging_area: write });
+    expect(sorted("export")).toEqual({ orders: read });
+    expect(sorted("argo_archive")).toEqual({ argo_archive: write });
+  });
+
   it("gives Argo's archive a role of its own, in a schema of its own, and no client the owner's credentials", async () => {
     const result = await plan("staging", withConfig(stackSettings("staging"), { argo: { archive: true } }));
     const cluster = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
