@@ -45,16 +45,17 @@ export interface IngressAllowance {
   name: string;
   /** Pods receiving the traffic (empty: every pod of the namespace). */
   podLabels: Record<string, string>;
-  /** Namespaces the traffic may come from; the namespace itself with `sameNamespace`. */
+  /** Namespaces the traffic may come from (all their pods). */
   fromNamespaces: string[];
-  sameNamespace?: boolean;
+  /** Pods of the namespace itself the traffic may come from, by labels. */
+  fromPodsHere?: Record<string, string>[];
   ports: number[];
 }
 
 export function allowIngress(namespace: string, allowance: IngressAllowance) {
   const from = [
     ...allowance.fromNamespaces.map(inNamespace),
-    ...(allowance.sameNamespace ? [{ podSelector: { matchLabels: allowance.podLabels } }] : []),
+    ...(allowance.fromPodsHere ?? []).map((labels) => ({ podSelector: { matchLabels: labels } })),
   ];
   return {
     metadata: { name: allowance.name, namespace },

@@ -2,9 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../../config/schema";
 import { allowIngress, CNPG_INSTANCE_LABELS, defaultDenyIngress } from "./networkPolicies";
-import * as crypto from "crypto";
 import * as random from "@pulumi/random";
-import { restrictedContainerSecurityContext, restrictedNamespaceLabels, restrictedPodSecurityContext } from "../../lib/podSecurity";
+import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { GRANTS_JOB_LABELS, grantsJob, grantsSql, managedRoles, type PostgresRole } from "./postgresRoles";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import { charts, pinnedRelease, postgresImages } from "../../versions";
@@ -98,11 +97,11 @@ export function postgresNetworkPolicies(namespace: string, clientNamespaces: str
   const instances = INSTANCE_LABELS;
   return [
     defaultDenyIngress(namespace),
-    allowIngress(namespace, { name: "allow-clients", podLabels: instances, fromNamespaces: clientNamespaces, sameNamespace: true, ports: [5432] }),
+    allowIngress(namespace, { name: "allow-clients", podLabels: instances, fromNamespaces: clientNamespaces, fromPodsHere: [instances], ports: [5432] }),
     allowIngress(namespace, { name: "allow-operator", podLabels: instances, fromNamespaces: [CNPG_NAMESPACE], ports: [8000] }),
     allowIngress(namespace, { name: "allow-metrics", podLabels: instances, fromNamespaces: [monitoringNamespace], ports: [9187] }),
     // The grants Job (postgresRoles.ts), from the namespace itself.
-    { metadata: { name: "allow-grants", namespace }, spec: { podSelector: { matchLabels: instances }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: GRANTS_JOB_LABELS } }], ports: [{ protocol: "TCP", port: 5432 }] }] } },
+    allowIngress(namespace, { name: "allow-grants", podLabels: instances, fromNamespaces: [], fromPodsHere: [GRANTS_JOB_LABELS], ports: [5432] }),
   ];
 }
 
@@ -225,10 +224,7 @@ export class Postgres extends pulumi.ComponentResource {
     }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : []), ...roleSecrets], protect });
     if (args.roles.length > 0) {
       const sql = grantsSql(args.roles, config.database, config.owner);
-      const job = grantsJob({
-        namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database,
-        ownerSecret: APP_SECRET_NAME, podSecurityContext: restrictedPodSecurityContext as Record<string, unknown>, containerSecurityContext: restrictedContainerSecurityContext as Record<string, unknown>,
-      }, crypto.createHash("sha256").update(sql).digest("hex"));
+      const job = grantsJob({ namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database, ownerSecret: APP_SECRET_NAME });
       new k8s.batch.v1.Job(`${name}-grants`, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: [cluster] });
     }
 

@@ -5,7 +5,9 @@
  * run as the owner grants each role its declared schemas (CloudNativePG manages roles, not privileges). Pure
  * functions; the Postgres component declares them.
  */
+import * as crypto from "crypto";
 import { ARGO_ARCHIVE_ROLE } from "../../config/rules";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import type { PipelineConfig } from "../../config/schema";
 
 export interface PostgresRole {
@@ -104,15 +106,14 @@ export interface GrantsJobArgs {
   database: string;
   /** The owner's credentials (CloudNativePG's `<cluster>-app` Secret: username, password). */
   ownerSecret: string;
-  podSecurityContext: Record<string, unknown>;
-  containerSecurityContext: Record<string, unknown>;
 }
 
 /**
  * The Job that applies the grants as the owner, named after its SQL (a Job's template is immutable: a change of
  * grants is a new Job). It retries while the cluster starts and its roles are reconciled.
  */
-export function grantsJob(args: GrantsJobArgs, hash: string) {
+export function grantsJob(args: GrantsJobArgs) {
+  const hash = crypto.createHash("sha256").update(args.sql).digest("hex");
   const fromOwner = (key: string) => ({ valueFrom: { secretKeyRef: { name: args.ownerSecret, key } } });
   return {
     apiVersion: "batch/v1",
@@ -127,7 +128,7 @@ export function grantsJob(args: GrantsJobArgs, hash: string) {
         spec: {
           restartPolicy: "Never",
           automountServiceAccountToken: false,
-          securityContext: args.podSecurityContext,
+          securityContext: restrictedPodSecurityContext,
           containers: [{
             name: "grants",
             image: args.image,
@@ -140,7 +141,7 @@ export function grantsJob(args: GrantsJobArgs, hash: string) {
               { name: "PGPASSWORD", ...fromOwner("password") },
               { name: "HOME", value: "/tmp" },
             ],
-            securityContext: args.containerSecurityContext,
+            securityContext: restrictedContainerSecurityContext,
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
           }],
