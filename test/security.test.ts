@@ -259,8 +259,13 @@ describe("a Postgres role per pipeline", () => {
     for (const role of roles) {
       expect(role).toMatchObject({ ensure: "present", login: true, superuser: false, createdb: false, createrole: false, passwordSecret: { name: `${role.name}-postgres` } });
       const secret = result.one("kubernetes:core/v1:Secret", `etl-postgres-role-${role.name}`).inputs;
-      // CloudNativePG: a basic-auth Secret in the cluster's namespace, username = the role; cnpg.io/reload picks up changes.
+      // CloudNativePG v1.30.0 (the chart's appVersion): internal/management/controller/roles/runnable.go getPassword
+      // reads the Secret from the cluster's namespace and refuses it ("the username in secret ... does not match
+      // role") unless its `username` is the role's name; internal/management/utils/secrets.go needs the basic-auth
+      // keys `username` and `password`; pkg/utils/labels_annotations.go WatchedLabelName `cnpg.io/reload` makes the
+      // instances reload it when it changes.
       expect(secret).toMatchObject({ type: "kubernetes.io/basic-auth", metadata: { namespace: "postgres", labels: { "cnpg.io/reload": "true" } }, stringData: { username: role.name } });
+      expect(Object.keys(secret.stringData).sort()).toEqual(["password", "username"]);
     }
   });
 
