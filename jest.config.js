@@ -9,4 +9,7 @@ module.exports = {
   testTimeout: 60000,
   // Every core: jest's default leaves one idle, which on a 2-core runner is half the machine.
   maxWorkers: "100%",
+  // @pulumi/pulumi loads these two as it loads, for closure serialization only: each test file would compile
+  // them again (scripts/lazyModule.js).
+  moduleNameMapper: { "^typescript$": "<rootDir>/test/lazyModules/typescript.js", "^@npmcli/arborist$": "<rootDir>/test/lazyModules/arborist.js" },
 };

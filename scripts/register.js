@@ -24,34 +24,41 @@ function transpile(code, filename) {
 
 addHook(transpile, { exts: [".ts"], ignoreNodeModules: true });
 
-// @pulumi/pulumi loads TypeScript (the devDependency's 9 MB compiler, about 0.3 s) as it loads, for one use only:
-// serializing JavaScript closures (runtime/closure/parseFunction.js, through its typescript-shim.js), which an offline
-// plan never does. The plan gets a stand-in module that loads TypeScript on first use, as the shim would have.
-// Should a later SDK move the shim, nothing is stood in for and the plan is only slower.
+// @pulumi/pulumi loads TypeScript and @npmcli/arborist as it loads, for closure serialization only, which an
+// offline plan never does (scripts/lazyModule.js): the plan gets stand-ins that load each on first use, as the
+// SDK would have. Should a later SDK move either, nothing is stood in for and the plan is only slower.
 const Module = require("module");
-let shim;
-try {
-  shim = require.resolve("@pulumi/pulumi/typescript-shim");
-} catch {
-  shim = undefined;
+const { lazyExports } = require("./lazyModule");
+
+function standIn(file, exports) {
+  if (!file || require.cache[file]) return;
+  const module = new Module(file, null);
+  module.filename = file;
+  module.loaded = true;
+  module.exports = exports;
+  require.cache[file] = module;
 }
-if (shim && !require.cache[shim]) {
-  let typescript;
-  const load = () => (typescript ??= (() => {
+
+const resolved = (request, paths) => {
+  try {
+    return require.resolve(request, paths && { paths });
+  } catch {
+    return undefined;
+  }
+};
+const shim = resolved("@pulumi/pulumi/typescript-shim");
+if (shim) {
+  standIn(shim, lazyExports(() => {
     try {
       return require(require.resolve("typescript", { paths: [path.dirname(shim)] }));
     } catch {
       return require(path.join(path.dirname(shim), "vendor", "typescript@3.8.3", "typescript.js"));
     }
-  })());
-  const standIn = new Module(shim, null);
-  standIn.filename = shim;
-  standIn.loaded = true;
-  standIn.exports = new Proxy({}, {
-    get: (_, key) => load()[key],
-    has: (_, key) => key in load(),
-    ownKeys: () => Reflect.ownKeys(load()),
-    getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key),
-  });
-  require.cache[shim] = standIn;
+  }));
 }
+const sdk = resolved("@pulumi/pulumi");
+const arborist = sdk && resolved("@npmcli/arborist", [path.dirname(sdk)]);
+if (arborist) standIn(arborist, lazyExports(() => {
+  delete require.cache[arborist];
+  return require(arborist);
+}, { esModule: true }));

@@ -49,16 +49,19 @@ describe("npm run plan", () => {
     expect(planOutput({ ...options, cost: false }, withConfig(settings, { "aws:region": "ap-south-2" }), run).code).toBe(EXIT.ok);
   });
 
-  it("defers the SDK's TypeScript until a closure is serialized, which then still works", () => {
-    // scripts/register.js stands in for @pulumi/pulumi's typescript-shim.js (runtime/closure/parseFunction.js
-    // requires it as the SDK loads); the plan never serializes a closure, so TypeScript never loads in a plan.
+  it("defers the SDK's TypeScript and npm's Arborist until a closure is serialized, which then still works", () => {
+    // scripts/register.js stands in for both (scripts/lazyModule.js): @pulumi/pulumi requires TypeScript through
+    // typescript-shim.js (runtime/closure/parseFunction.js) and @npmcli/arborist (runtime/closure/codePaths.js)
+    // as it loads; the plan never serializes a closure, so neither loads in a plan (Arborist's own index is the
+    // stand-in's file; pacote, which it requires, marks the real one).
     const script = `
       const pulumi = require("@pulumi/pulumi");
-      const loaded = () => Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file));
+      const loaded = () => ({ typescript: Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file)), arborist: Object.keys(require.cache).some((file) => /[\\/]pacote[\\/]lib[\\/]index\.js$/.test(file)) });
       const before = loaded();
-      pulumi.runtime.serializeFunction(() => 42).then((f) => process.stdout.write(JSON.stringify({ before, after: loaded(), serialized: f.text.includes("42") })));`;
+      Promise.all([pulumi.runtime.serializeFunction(() => 42), pulumi.runtime.computeCodePaths()]).then(([f, paths]) => process.stdout.write(JSON.stringify({ before, after: loaded(), serialized: f.text.includes("42"), codePaths: paths instanceof Map })));`;
     const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
-    expect(JSON.parse(result.stdout)).toEqual({ before: false, after: true, serialized: true });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ before: { typescript: false, arborist: false }, after: { typescript: true, arborist: true }, serialized: true, codePaths: true });
   });
 
   it("documents one table of exit codes in README", () => {
