@@ -2,7 +2,7 @@
  * Property tests over the config loader: random mutations of the real stack files (a key deleted, a value of
  * the wrong type, null, empty, huge, negative, unicode, deeply nested) are either accepted, and then build every
  * object the program declares from them, or refused cleanly: a ConfigError whose every line names a key. Never a
- * crash. The accepted ones are also run through the whole program for a few cases.
+ * crash. One accepted mutation of each stack also runs through the whole program.
  */
 import * as path from "path";
 import fc from "fast-check";
@@ -127,8 +127,9 @@ describe.each(["staging", "prod"])("random mutations of the %s stack file", (sta
     }), { numRuns: 500, seed: stack === "prod" ? 4242 : 2424 });
   });
 
-  it("a few accepted mutations plan through the whole program", async () => {
-    for (const document of accepted.slice(0, 2)) {
+  it("an accepted mutation plans through the whole program", async () => {
+    expect(accepted.length).toBeGreaterThan(0);
+    for (const document of accepted.slice(0, 1)) {
       const settings = withConfig({ config: {}, secretKeys: [] }, Object.fromEntries(Object.entries(document).map(([key, value]) => [key, typeof value === "string" ? value : value])));
       settings.config["aws:region"] = "eu-west-1";
       const result = await plan(stack, settings);

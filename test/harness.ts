@@ -73,6 +73,27 @@ export function withConfig(base: StackSettings, sections: Record<string, unknown
   return { config, secretKeys: [...base.secretKeys, ...secretKeys] };
 }
 
+/** The secret values `withSecrets` sets: no plan's JSON may contain any of them. */
+export const SECRET_VALUES = {
+  slackWebhook: "https://hooks.slack.com/services/T0/B0/protection-secret",
+  pdKey: "pd-routing-key-secret",
+  partnerApiToken: "partner-token-do-not-leak",
+};
+
+/**
+ * A stack with a secret of every kind the program takes: a Slack and a PagerDuty alert receiver, and a secret
+ * environment variable on its second pipeline. One variant shared by every test of secret handling, so that
+ * each of its plans is computed once per test run.
+ */
+export function withSecrets(stack: string): StackSettings {
+  const base = stackSettings(stack);
+  const pipelines = JSON.parse(base.config["etl-platform:pipelines"]);
+  pipelines[1].secretEnv = { PARTNER_API_TOKEN: "partnerApiToken" };
+  const monitoring = JSON.parse(base.config["etl-platform:monitoring"] ?? "{}");
+  monitoring.receivers = [{ name: "oncall", type: "slack", secret: "slackWebhook", channel: "#data" }, { name: "pager", type: "pagerduty", secret: "pdKey" }];
+  return withConfig(base, { pipelines, monitoring, secrets: SECRET_VALUES }, ["etl-platform:secrets"]);
+}
+
 const ROOT = path.join(__dirname, "..");
 const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "etl-platform-test-plans");
 let sourceHash: string | undefined;

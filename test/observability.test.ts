@@ -5,7 +5,7 @@ import { freshnessThresholdSeconds, pipelineAlertRules } from "../components/pla
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../plan/document";
-import { plan, AWS_STACKS, STACK_NAMES, stackSettings, withConfig, type Plan } from "./harness";
+import { plan, AWS_STACKS, STACK_NAMES, type Plan , SECRET_VALUES, withSecrets } from "./harness";
 import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys, UPSTREAM } from "./upstream";
 import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
@@ -131,19 +131,16 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
 });
 
 describe("alert receivers", () => {
-  const webhook = "https://hooks.slack.com/services/T000/B000/very-secret-path";
+  const webhook = SECRET_VALUES.slackWebhook;
 
   it("reach Alertmanager only inside a Kubernetes Secret, never in plain text", async () => {
-    const settings = withConfig(stackSettings("prod"), {
-      monitoring: { receivers: [{ name: "data-oncall", type: "slack", secret: "slackWebhook", channel: "#data-alerts" }] },
-      secrets: { slackWebhook: webhook },
-    }, ["etl-platform:secrets"]);
+    const settings = withSecrets("prod");
     expect(JSON.stringify(planDocument(await plan("prod", settings, "plan")))).not.toContain(webhook);
     const result = await plan("prod", settings);
     const secret = result.one("kubernetes:core/v1:Secret", "etl-monitoring-alertmanager-config");
     // What the engine receives: the whole config marked secret, so it is encrypted in state and hidden in previews.
     expect((secret.rawInputs.stringData as Record<string, unknown>)["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
-    expect(parseYaml(secret.inputs.stringData["alertmanager.yaml"]).receivers[1]).toEqual({ name: "data-oncall", slack_configs: [{ api_url: webhook, channel: "#data-alerts", send_resolved: true }] });
+    expect(parseYaml(secret.inputs.stringData["alertmanager.yaml"]).receivers[1]).toEqual({ name: "oncall", slack_configs: [{ api_url: webhook, channel: "#data", send_resolved: true }] });
     expect(JSON.stringify(result.one(RELEASE, "etl-monitoring").inputs.values)).not.toContain(webhook);
   });
 

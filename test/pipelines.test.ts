@@ -5,7 +5,7 @@ import { pipelineNetworkPolicy } from "../components/platform/pipelines";
 import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../plan/document";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { awsWiring, plan, AWS_STACKS, stackSettings, withConfig, type Declared, type Plan } from "./harness";
+import { awsWiring, plan, AWS_STACKS, type Declared, type Plan , SECRET_VALUES, withSecrets } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
@@ -167,11 +167,8 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
 
 describe("secret environment variables", () => {
   it("reach the container only through a Kubernetes Secret, never in plain text", async () => {
-    const secretValue = "partner-token-do-not-leak";
-    const base = stackSettings("staging");
-    const pipelines = JSON.parse(base.config["etl-platform:pipelines"]);
-    pipelines[1].secretEnv = { PARTNER_API_TOKEN: "partnerApiToken" };
-    const settings = withConfig(base, { pipelines, secrets: { partnerApiToken: secretValue } }, ["etl-platform:secrets"]);
+    const secretValue = SECRET_VALUES.partnerApiToken;
+    const settings = withSecrets("staging");
     const offline = await plan("staging", settings, "plan");
     expect(JSON.stringify(planDocument(offline))).not.toContain(secretValue);
     const result = await plan("staging", settings);

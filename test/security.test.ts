@@ -1,7 +1,7 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
 import { planDocument } from "../plan/document";
 import { restrictedViolations } from "./runtime/podSecurity";
-import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
+import { plan, STACK_NAMES, stackSettings, withConfig , SECRET_VALUES, withSecrets } from "./harness";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -201,11 +201,8 @@ describe("keys of the backups and the audit logs", () => {
 
 describe("an alert when the protection of the backups or the audit trail changes (prod)", () => {
   it("matches the key and bucket calls CloudTrail records, to an SNS topic and every receiver, secrets kept secret", async () => {
-    const webhook = "https://hooks.slack.com/services/T0/B0/protection-secret";
-    const settings = withConfig(stackSettings("prod"), {
-      monitoring: { receivers: [{ name: "oncall", type: "slack", secret: "slackWebhook", channel: "#data" }, { name: "pager", type: "pagerduty", secret: "pdKey" }] },
-      secrets: { slackWebhook: webhook, pdKey: "pd-routing-key-secret" },
-    }, ["etl-platform:secrets"]);
+    const webhook = SECRET_VALUES.slackWebhook;
+    const settings = withSecrets("prod");
     const result = await plan("prod", settings);
     const rules = Object.fromEntries(result.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, JSON.parse(r.inputs.eventPattern)]));
     expect(rules["etl-protection-alerts-keys"].detail.eventName).toEqual(["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"]);
