@@ -313,7 +313,7 @@ const kubernetesTargetSection = z.strictObject({
   storageClassName: dnsLabel(63).default("standard").register(z.globalRegistry, { description: "The cluster's StorageClass for every volume (kind's is standard)." }),
   scratchStorageClassName: dnsLabel(63).default("standard").register(z.globalRegistry, { description: "A StorageClass that deletes volumes with their claims, for the restore drill's throwaway cluster (kind's standard does)." }),
   objectStoreSize: storageQuantity.default("10Gi").register(z.globalRegistry, { description: "Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs." }),
-  apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).register(z.globalRegistry, { description: "Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), for NetworkPolicies." }),
+  apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).register(z.globalRegistry, { description: "Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), and where its calls to admission webhooks come from, for NetworkPolicies." }),
   apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).register(z.globalRegistry, { description: "The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)." }),
 });
 

@@ -7,6 +7,8 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { addonSpecs } from "../components/aws/cluster";
 import { podFailurePolicy } from "../components/platform/pipelines";
+import { COLLECTOR_POD_LABELS } from "../components/platform/telemetry";
+import { OPERATOR_POD_LABELS, OPERATOR_WEBHOOK_PORT } from "../components/platform/monitoring";
 import { INFRASTRUCTURE_FAILURE_MESSAGES, argoRetryExpression } from "../components/platform/pipelines";
 import { chartCrdFiles, charts, EKS_ADDONS, kubernetesVersions, prometheusOperatorVersion, supportedKubernetesVersions } from "../versions";
 import { plan, AWS_STACKS, type Declared, type Plan } from "./harness";
@@ -205,6 +207,11 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
     const strimziOperator: Endpoint = { namespace: "strimzi", labels: { "strimzi.io/kind": "cluster-operator", name: "strimzi-cluster-operator" } };
     const prometheus: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
     const dns: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+    const grafana: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } };
+    const alertmanager: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "alertmanager" } };
+    const collector: Endpoint = { namespace: "monitoring", labels: COLLECTOR_POD_LABELS };
+    // kube-prometheus-stack 88.5.3 templates/prometheus-operator/deployment.yaml: `app: <chart name>-operator`.
+    const prometheusOperator: Endpoint = { namespace: "monitoring", labels: { app: "kube-prometheus-stack-operator", release: "etl-monitoring" } };
     const vpc = stack === "prod" ? "10.30" : "10.20";
     // The `kubernetes` Service's address (the mocks' Services CIDR 172.20.0.0/16) and the control plane's ENIs.
     const kubernetesService: Endpoint = { namespace: "", labels: {}, ip: "172.20.0.1" };
@@ -272,7 +279,30 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       ["the restored drill instance to the internet", drillInstance, publicHost, 443, "TCP", false],
       ["the drill's check to the API server", drillCheck, kubernetesService, 443, "TCP", false],
       ["the drill's check to S3", drillCheck, s3, 443, "TCP", false],
+      ["Grafana queries Prometheus", grafana, prometheus, 9090, "TCP", true],
+      ["Prometheus sends alerts to Alertmanager", prometheus, alertmanager, 9093, "TCP", true],
+      ["Prometheus scrapes the collector's exporter", prometheus, collector, 8889, "TCP", true],
+      ["the API server calls the operator's admission webhook (from the control plane's ENIs)", apiServer, prometheusOperator, 10250, "TCP", true],
+      ["a pipeline sends OTLP to the collector", pipeline("partner-export-extract"), collector, 4317, "TCP", true],
+      ["a pipeline to Prometheus", pipeline("orders-daily-report"), prometheus, 9090, "TCP", false],
+      ["a pipeline to Alertmanager", pipeline("orders-daily-report"), alertmanager, 9093, "TCP", false],
+      ["the restored drill instance to Grafana", drillInstance, grafana, 3000, "TCP", false],
+      ["Kafka's brokers to Prometheus", broker, prometheus, 9090, "TCP", false],
+      ["the Strimzi operator to the collector's exporter", strimziOperator, collector, 8889, "TCP", false],
+      ["an address outside the VPC to the operator's webhook", otherNetwork, prometheusOperator, 10250, "TCP", false],
     ];
+    it("names the Prometheus Operator's pods and webhook port as the chart renders them with our values", () => {
+      // kube-prometheus-stack 88.5.3 templates/prometheus-operator/deployment.yaml: `app: {{ kube-prometheus-stack.name }}-operator`
+      // (the name is nameOverride, else the chart's name) and `--web.listen-address=:{{ prometheusOperator.tls.internalPort }}` with TLS on.
+      const values = helmMerge(chartDefaults("kube-prometheus-stack-88.5.3"), result.one(RELEASE, "etl-monitoring").inputs.values) as Record<string, any>;
+      expect(values.nameOverride ?? "").toBe("");
+      expect(OPERATOR_POD_LABELS).toEqual({ app: "kube-prometheus-stack-operator" });
+      expect(values.prometheusOperator.tls).toMatchObject({ enabled: true, internalPort: OPERATOR_WEBHOOK_PORT });
+      expect(values.prometheusOperator.admissionWebhooks.enabled).toBe(true);
+      const webhook = result.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-monitoring-allow-admission-webhook").inputs.spec;
+      expect(webhook.ingress[0].from).toEqual([{ ipBlock: { cidr: stack === "prod" ? "10.30.0.0/16" : "10.20.0.0/16" } }]);
+    });
+
     it.each(flows)("%s", (_why, from, to, port, protocol, expected) => {
       expect(allowed(policies(), { from, to, port, protocol })).toBe(expected);
     });

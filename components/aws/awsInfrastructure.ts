@@ -77,6 +77,8 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
         // STS's interface endpoint in the VPC; with an existing VPC, the public STS (outside the private ranges).
         identity: this.network.stsInVpc ? this.network.vpcCidr.apply((cidr) => [{ cidr }]) : [{ cidr: "0.0.0.0/0", except: PRIVATE_RANGES }],
       },
+      // EKS's control-plane ENIs lie in the cluster's subnets: only the VPC's range names them.
+      webhookCallers: [this.network.vpcCidr],
       ready: [this.nodePools, this.cluster],
       logs: config.logging.containerLogs.enabled
         ? cloudWatchLogSink({ region: this.region, oidc: this.oidc, tags, retentionDays: config.logging.retentionDays, logKeyArn: auditLogs.logKeyArn, protect: config.environment === "prod" })

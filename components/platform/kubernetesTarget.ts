@@ -35,6 +35,7 @@ export function kubernetesTarget(name: string, args: KubernetesTargetArgs, paren
       objectStore: store,
       placement: anyNodePlacements,
       egress: { apiServer: { cidrs: settings.apiServerCidrs, ports: settings.apiServerPorts }, objectStore: [] },
+      webhookCallers: settings.apiServerCidrs,
       ready: [provider],
     } satisfies PlatformTarget,
   };

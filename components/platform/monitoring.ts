@@ -11,6 +11,7 @@ import { PIPELINE_LABEL } from "./pipelines/pod";
 import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
+import { allowIngress, defaultDenyIngress } from "./networkPolicies";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
 export const FULLNAME = "kube-prometheus";
@@ -18,6 +19,26 @@ export const ALERTMANAGER_CONFIG_SECRET = `alertmanager-${FULLNAME}-alertmanager
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** node-exporter's own namespace: the only privileged one of monitoring. */
 export const NODE_EXPORTER_NAMESPACE = "node-exporter";
+/**
+ * The Prometheus Operator's pods and the port of its admission webhook (TLS): kube-prometheus-stack 88.5.3
+ * templates/prometheus-operator/deployment.yaml labels them `app: <name>-operator`, the name being the chart's
+ * (`kube-prometheus-stack.name`: nameOverride, unset here), and listens on `prometheusOperator.tls.internalPort`.
+ */
+export const OPERATOR_POD_LABELS = { app: "kube-prometheus-stack-operator" };
+export const OPERATOR_WEBHOOK_PORT = 10250;
+
+/**
+ * The monitoring namespace's ingress: its own pods reach each other on any port (Grafana and Alertmanager to
+ * Prometheus, Prometheus scraping the stack, Alertmanager's gossip); the API server reaches the operator's
+ * admission webhook; nothing else gets in. Where else must send in (OTLP to the collector), its component adds it.
+ */
+export function monitoringIngressPolicies(namespace: string, webhookCallers: pulumi.Input<string>[]) {
+  return [
+    defaultDenyIngress(namespace),
+    allowIngress(namespace, { name: "allow-same-namespace", podLabels: {}, fromNamespaces: [], fromPodsHere: [{}] }),
+    allowIngress(namespace, { name: "allow-admission-webhook", podLabels: OPERATOR_POD_LABELS, fromNamespaces: [], fromCidrs: webhookCallers, ports: [OPERATOR_WEBHOOK_PORT] }),
+  ];
+}
 
 export interface MonitoringArgs {
   config: MonitoringConfig;
@@ -193,6 +214,10 @@ export class Monitoring extends pulumi.ComponentResource {
     const nodeExporterNamespace = new k8s.core.v1.Namespace(`${name}-node-exporter-ns`, {
       metadata: { name: NODE_EXPORTER_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
     }, k8sOpts);
+
+    for (const policy of monitoringIngressPolicies(config.namespace, args.target.webhookCallers)) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.name}`, policy, { ...k8sOpts, dependsOn: [namespace] });
+    }
 
     const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
     const grafanaSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {

@@ -49,20 +49,24 @@ export interface IngressAllowance {
   fromNamespaces: string[];
   /** Pods of the namespace itself the traffic may come from, by labels. */
   fromPodsHere?: Record<string, string>[];
-  ports: number[];
+  /** Address blocks the traffic may come from (what no pod selector names: the API server calling a webhook). */
+  fromCidrs?: pulumi.Input<string>[];
+  /** The ports (every port when absent). */
+  ports?: number[];
 }
 
 export function allowIngress(namespace: string, allowance: IngressAllowance) {
   const from = [
     ...allowance.fromNamespaces.map(inNamespace),
     ...(allowance.fromPodsHere ?? []).map((labels) => ({ podSelector: { matchLabels: labels } })),
+    ...(allowance.fromCidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
   ];
   return {
     metadata: { name: allowance.name, namespace },
     spec: {
       podSelector: { matchLabels: allowance.podLabels },
       policyTypes: ["Ingress"],
-      ingress: [{ from, ports: allowance.ports.map((port) => ({ protocol: "TCP", port })) }],
+      ingress: [{ from, ...(allowance.ports ? { ports: allowance.ports.map((port) => ({ protocol: "TCP", port })) } : {}) }],
     },
   };
 }

@@ -113,6 +113,7 @@ export class Platform extends pulumi.ComponentResource {
         traceSink: target.traces,
         monitoringCrds,
         ready: this.monitoring.namespaceReady,
+        clientNamespaces: [PIPELINES_NAMESPACE],
       }, { parent: this, dependsOn: clusterReady })
       : undefined;
     const dataReady = [...clusterReady, pipelinesNamespace, secretMirror];

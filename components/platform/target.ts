@@ -131,6 +131,11 @@ export interface PlatformTarget {
   objectStore: ObjectStore;
   placement: Placements;
   egress: EgressTargets;
+  /**
+   * Where the API server's calls to admission webhooks come from, for the ingress rules of webhook ports (EKS: the
+   * control plane's ENIs, in the VPC; kind: the control-plane node).
+   */
+  webhookCallers: pulumi.Input<string>[];
   /** What workloads wait for before they are created (node pools, the storage class). */
   ready: pulumi.Resource[];
   /** CloudWatch Logs on AWS; none elsewhere (logs stay in the cluster). */

@@ -10,6 +10,7 @@ import type { Placements } from "../../lib/placement";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import type { TraceAccess, TraceSink } from "./target";
 import { charts, images, pinnedRelease } from "../../versions";
+import { allowIngress } from "./networkPolicies";
 
 export const COLLECTOR_NAME = "otel-collector";
 export const OTLP_GRPC_PORT = 4317;
@@ -98,6 +99,8 @@ export interface TelemetryArgs {
   monitoringCrds: pulumi.Resource[];
   /** The monitoring namespace. */
   ready: pulumi.Resource[];
+  /** Namespaces whose pods send OTLP (the monitoring namespace admits nothing else from outside). */
+  clientNamespaces: string[];
 }
 
 export class Telemetry extends pulumi.ComponentResource {
@@ -110,6 +113,8 @@ export class Telemetry extends pulumi.ComponentResource {
     new k8s.helm.v3.Release(name, pinnedRelease(COLLECTOR_NAME, charts.openTelemetryCollector, args.namespace, values), {
       parent: this, provider: args.provider, dependsOn: [...args.ready, ...args.monitoringCrds, ...(access?.ready ?? [])],
     });
+    const otlp = allowIngress(args.namespace, { name: "allow-otlp", podLabels: COLLECTOR_POD_LABELS, fromNamespaces: args.clientNamespaces, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] });
+    new k8s.networking.v1.NetworkPolicy(`${name}-${otlp.metadata.name}`, otlp, { parent: this, provider: args.provider, dependsOn: args.ready });
     this.endpoint = collectorEndpoint(args.namespace);
     this.registerOutputs({});
   }
