@@ -43,11 +43,11 @@ export class EtlPlatform extends pulumi.ComponentResource {
     }
 
     const tags = { "etl-platform/environment": config.environment, "etl-platform/cluster": config.cluster.name, "managed-by": "pulumi" };
-    // Every role below gets the boundary (transformations pass down to every descendant). The EKS cluster's own
-    // service role is created inside pulumi-eks's remote component, which local transformations do not reach.
+    // Every role below gets the boundary (transformations pass down to every descendant); the EKS cluster's own
+    // service role, created inside pulumi-eks's remote component, gets it through a transform (cluster.ts).
     const boundary = permissionsBoundary(name, tags, this);
     const bounded = { parent: this, transformations: [boundary.transformation] };
-    const infrastructure = new AwsInfrastructure(name, { config, tags }, bounded);
+    const infrastructure = new AwsInfrastructure(name, { config, tags, permissionsBoundaryArn: boundary.policy.arn }, bounded);
     this.infrastructure = infrastructure;
     const target = infrastructure.target;
     this.platform = new Platform(name, {

@@ -43,6 +43,8 @@ export interface DeclaredResource {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   provider?: string;
+  /** How many `transforms` the engine would apply to it and its children (those of a packaged component too). */
+  transforms?: number;
 }
 
 export interface OfflineRun {
@@ -245,6 +247,7 @@ class RecordingMonitor extends MockMonitor {
       retainOnDelete: req.getRetainondelete() === true,
       ignoreChanges: req.getIgnorechangesList(),
       provider: req.getProvider() || undefined,
+      ...(req.getTransformsList().length > 0 ? { transforms: req.getTransformsList().length } : {}),
     });
     return super.registerResource(req, callback);
   }

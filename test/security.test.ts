@@ -168,6 +168,21 @@ describe.each(["staging", "prod"])("permissions boundary in %s", (stack) => {
     ];
     for (const [action, expected] of table) expect({ action, allowed: allows(document, action, "arn:aws:s3:::x") }).toEqual({ action, allowed: expected });
   });
+
+  it("reaches pulumi-eks's own service role through a transform on the cluster component", async () => {
+    // pulumi-eks v4.3.0 nodejs/eks/cluster/cluster.ts creates `${name}-eksRole` (an aws:iam/role:Role in its
+    // ServiceRole component) when no serviceRole is given: only an engine-run transform reaches it.
+    const result = await plan(stack);
+    const cluster = result.one("eks:index:Cluster", "etl-cluster");
+    expect(cluster.inputs.serviceRole).toBeUndefined();
+    expect(cluster.transforms).toBe(1);
+    expect(result.all.filter((resource) => resource.transforms).map((resource) => resource.name)).toEqual(["etl-cluster"]);
+    const { boundaryTransform } = require("../components/aws/permissionsBoundary") as typeof import("../components/aws/permissionsBoundary");
+    const transform = boundaryTransform("arn:aws:iam::123456789012:policy/etl-permissions-boundary");
+    const role = { type: "aws:iam/role:Role", name: "etl-cluster-eksRole-role", custom: true, props: { assumeRolePolicy: "{}" }, opts: {} };
+    expect(await transform(role)).toEqual({ props: { assumeRolePolicy: "{}", permissionsBoundary: "arn:aws:iam::123456789012:policy/etl-permissions-boundary" }, opts: {} });
+    expect(await transform({ ...role, type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment" })).toBeUndefined();
+  });
 });
 
 describe("monitoring at baseline, node-exporter alone where privileged is needed", () => {

@@ -16,6 +16,8 @@ import type { OidcProvider } from "./workloadRole";
 export interface AwsInfrastructureArgs {
   config: PlatformConfig;
   tags: Record<string, string>;
+  /** The permissions boundary, for the roles created where transformations do not reach (inside pulumi-eks). */
+  permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 
@@ -46,6 +48,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       privateSubnetIds: this.network.privateSubnetIds,
       publicSubnetIds: this.network.publicSubnetIds,
       logs,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
       tags,
     }, { parent: this });
     const zoneCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;

@@ -7,6 +7,7 @@ import type { PolicyDocument } from "../../lib/iam";
 import { kubernetesVersions, type EksAddon, type KubernetesVersion } from "../../versions";
 import type { LogSettings } from "./auditLogs";
 import { WorkloadRole } from "./workloadRole";
+import { boundaryTransform } from "./permissionsBoundary";
 
 export interface ClusterArgs {
   config: ClusterConfig;
@@ -16,6 +17,8 @@ export interface ClusterArgs {
   publicSubnetIds: pulumi.Input<string[]>;
   logs: LogSettings;
   tags: Record<string, string>;
+  /** The permissions boundary of the roles pulumi-eks creates inside the cluster component (its service role). */
+  permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 /**
@@ -151,7 +154,7 @@ export class Cluster extends pulumi.ComponentResource {
       createOidcProvider: true,
       deletionProtection: protect,
       tags,
-    }, { parent: this, dependsOn: [controlPlaneLogs], protect });
+    }, { parent: this, dependsOn: [controlPlaneLogs], protect, transforms: [boundaryTransform(args.permissionsBoundaryArn)] });
 
     this.clusterName = cluster.eksCluster.name;
     this.endpoint = cluster.eksCluster.endpoint;

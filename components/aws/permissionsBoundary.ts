@@ -42,6 +42,20 @@ export function permissionsBoundaryPolicy(): PolicyDocument {
   };
 }
 
+/**
+ * The boundary on the roles a packaged component creates: pulumi-eks's cluster service role (v4.3.0
+ * nodejs/eks/cluster/cluster.ts, `${name}-eksRole`, unless `serviceRole` is given). `transformations` run in this
+ * process and never see a remote component's children; `transforms` run through the engine, which applies them
+ * to those children too (https://www.pulumi.com/docs/iac/concepts/options/transforms/). Adding a boundary updates
+ * the role in place (iam:PutRolePermissionsBoundary); handing the cluster a role of our own instead would
+ * replace the cluster (an EKS cluster's role cannot change).
+ */
+export function boundaryTransform(boundaryArn: pulumi.Input<string>): pulumi.ResourceTransform {
+  return async (args) => (args.type === "aws:iam/role:Role"
+    ? { props: { ...args.props, permissionsBoundary: boundaryArn }, opts: args.opts }
+    : undefined);
+}
+
 /** The boundary policy, and the transformation that puts it on every IAM role declared below a component. */
 export function permissionsBoundary(name: string, tags: Record<string, string>, parent: pulumi.Resource): { policy: aws.iam.Policy; transformation: pulumi.ResourceTransformation } {
   const policy = new aws.iam.Policy(`${name}-permissions-boundary`, {
