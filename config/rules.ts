@@ -32,7 +32,7 @@ export const CROSS_FIELD_RULES = [
   "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
   "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
   "`kafka`: prod has 3+ brokers, 3+ controllers, separate roles, replication factor 3+, min ISR 2+; the controller quorum is odd; replication factor <= brokers; min ISR below the factor; topics are unique, with replicas between min ISR and the broker count.",
-  "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline; the owner is not `argo_archive`, and no pipeline's `postgresSchemas` names it (Argo's archive role and schema).",
+  "`postgres`: prod has 3+ instances and backups on; the restore drill needs backups, and its RTO is below its deadline; the owner is not `argo_archive`, and no pipeline's `postgresSchemas` names it (Argo's archive role and schema); `retiredRoles` are unique and none is in use (the owner, a pipeline's with `postgres`, `argo_archive` with the archive on).",
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
   "`pipelines`: `postgresSchemas` only with `postgres`; unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, a name that is another pipeline's plus `-postgres`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
@@ -44,7 +44,7 @@ const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkCluster, ["environment", "cluster", "target"]],
   [checkNodePools, ["nodePools"]],
   [checkKafka, ["environment", "kafka"]],
-  [checkPostgres, ["environment", "postgres"]],
+  [checkPostgres, ["environment", "postgres", "pipelines", "argo"]],
   [checkObservability, ["environment", "argo", "monitoring", "secrets"]],
   [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets", "pipelineLimits", "postgres"]],
   [checkResources, ["autoscaler", "kafka", "postgres", "monitoring", "pipelines"]],
@@ -236,8 +236,17 @@ function checkKafka({ environment, kafka }: PlatformConfig, report: Report): voi
  */
 export const ARGO_ARCHIVE_ROLE = "argo_archive";
 
-function checkPostgres({ environment, postgres }: PlatformConfig, report: Report): void {
+function checkPostgres({ environment, postgres, pipelines, argo }: PlatformConfig, report: Report): void {
   if (postgres.owner === ARGO_ARCHIVE_ROLE) report(["postgres", "owner"], `expected a role other than "${ARGO_ARCHIVE_ROLE}" (Argo's workflow archive's own role), got "${postgres.owner}"`);
+  const inUse = new Map<string, string>([
+    [postgres.owner, "the database owner"],
+    ...(argo.archive ? [[ARGO_ARCHIVE_ROLE, "Argo's workflow archive's role"] as [string, string]] : []),
+    ...pipelines.filter((pipeline) => pipeline.postgres).map((pipeline) => [pipeline.name, `the role of pipeline ${pipeline.name}`] as [string, string]),
+  ]);
+  postgres.retiredRoles.forEach((role, i) => {
+    if (inUse.has(role)) report(["postgres", "retiredRoles", i], `expected a role no longer in use, got "${role}" (${inUse.get(role)})`);
+    else if (postgres.retiredRoles.indexOf(role) !== i) report(["postgres", "retiredRoles", i], `expected each role once, got "${role}" again`);
+  });
   if (postgres.restoreDrill.enabled && !postgres.backup.enabled) {
     report(["postgres", "restoreDrill", "enabled"], "expected false while backup.enabled is false (the drill restores the backups), got true");
   }

@@ -189,6 +189,8 @@ const postgresSection = z.strictObject({
   resources: resources.describe("Requests and limits of each instance."),
   database: pgIdentifier.describe("The application database, created at bootstrap."),
   owner: pgIdentifier.describe("Its owner; CloudNativePG generates the password into the Secret etl-app, which no client gets (each has a role of its own)."),
+  retiredRoles: z.array(z.string().regex(/^[a-z_][a-z0-9_-]{0,62}$/, "expected a role name (a pipeline's)")).default([])
+    .register(z.globalRegistry, { description: "Roles of pipelines that were removed or no longer use Postgres: the grants Job revokes what the owner granted them and CloudNativePG drops them (ensure: absent). A role that still owns tables is not dropped until they are reassigned (docs/operations.md)." }),
   backup: z.strictObject({
     enabled: z.boolean().register(z.globalRegistry, { description: "WAL archiving and base backups to S3 (required in prod)." }),
     schedule: cronSchedule.describe("When base backups run (5-field cron, UTC). WAL is archived continuously."),

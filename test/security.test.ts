@@ -284,7 +284,8 @@ describe("a Postgres role per pipeline", () => {
   it("grants each role its declared schemas, as the owner, in a Job named after its SQL that reaches only the primary", async () => {
     const { grantsSql, pipelineRoles } = require("../components/platform/postgresRoles") as typeof import("../components/platform/postgresRoles");
     const sql = grantsSql([{ name: "orders-load", read: ["reference"], write: ["orders"] }], "etl", "etl");
-    expect(sql.split("\n")).toEqual([
+    expect(sql.split("\n")[0]).toMatch(/^DO \$revoke\$ .* \$revoke\$;$/);
+    expect(sql.split("\n").slice(1)).toEqual([
       'CREATE SCHEMA IF NOT EXISTS "orders" AUTHORIZATION "etl";',
       'GRANT CONNECT ON DATABASE "etl" TO "orders-load";',
       'GRANT USAGE ON SCHEMA "reference" TO "orders-load";',
@@ -341,7 +342,7 @@ describe("a Postgres role per pipeline", () => {
         const option = (name: string) => body.options.find((o: any) => o.DefElem.defname === name).DefElem.arg.List.items;
         expect(option("roles").map((r: any) => r.RoleSpec.rolename)).toEqual(["etl"]);
         record(body.action, option("schemas").map((o: any) => o.String.sval), body.action.objtype === "OBJECT_TABLE" ? "future tables:" : "future sequences:");
-      } else expect(kind === "CreateSchemaStmt" || (kind === "GrantStmt" && body.objtype === "OBJECT_DATABASE")).toBe(true);
+      } else expect(kind === "DoStmt" || kind === "CreateSchemaStmt" || (kind === "GrantStmt" && body.objtype === "OBJECT_DATABASE")).toBe(true);
     }
     const sorted = (role: string) => Object.fromEntries(Object.entries(granted[role]).map(([schema, privileges]) => [schema, [...privileges].sort()]));
     const write = ["future sequences:select", "future sequences:usage", "future tables:delete", "future tables:insert", "future tables:select", "future tables:update", "schema:create", "schema:usage", "sequences:select", "sequences:usage", "tables:delete", "tables:insert", "tables:select", "tables:update"];
@@ -351,8 +352,53 @@ describe("a Postgres role per pipeline", () => {
     expect(sorted("argo_archive")).toEqual({ argo_archive: write });
   });
 
+  /** Staging with Argo's archive on and a retired role: one variant for both tests, planned once. */
+  const archiveAndRetiredRole = () => withConfig(stackSettings("staging"), {
+    argo: { archive: true },
+    postgres: { ...JSON.parse(stackSettings("staging").config["etl-platform:postgres"]), retiredRoles: ["old-export"] },
+  });
+
+  it("revokes, before it grants, what the owner granted every declared and retired role, in every schema, in one transaction", async () => {
+    const { loadModule, parseSync } = require("libpg-query");
+    await loadModule();
+    const { grantsSql, managedRoles, revokeAllSql } = require("../components/platform/postgresRoles") as typeof import("../components/platform/postgresRoles");
+    const sql = grantsSql([{ name: "orders-load", read: [], write: ["orders"] }], "etl", "app's owner", ["old-export"]);
+    const statements = parseSync(sql).stmts.map((s: any) => Object.keys(s.stmt)[0]);
+    // psql runs one -c string as one transaction (psql documentation, -c): the revocation first, then the grants.
+    expect(statements[0]).toBe("DoStmt");
+    expect(statements.slice(1)).not.toContain("DoStmt");
+    expect(sql).not.toMatch(/\b(BEGIN|COMMIT);/);
+    const body = parseSync(sql).stmts[0].stmt.DoStmt.args[0].DefElem.arg.String.sval as string;
+    expect(body).toContain("ARRAY['orders-load', 'old-export']::text[]");
+    // The block's queries and each statement it executes, as PostgreSQL 17's parser reads them once format() has
+    // filled in a schema and a role (%I quotes an identifier as "x").
+    const queries = [...body.matchAll(/SELECT [^;]*?(?= LOOP|\);)/g)].map((m) => m[0]);
+    expect(queries).toHaveLength(2);
+    for (const query of queries) expect(() => parseSync(query.replace(/= grantee$/, "= 'x'"))).not.toThrow();
+    const executed = [...body.matchAll(/EXECUTE format\('([^']+)'/g)].map((m) => m[1]);
+    expect(executed).toEqual([
+      "REVOKE ALL ON DATABASE %I FROM %I",
+      "REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I",
+      "REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I",
+      "REVOKE ALL ON SCHEMA %I FROM %I",
+      "ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I",
+      "ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I",
+    ]);
+    for (const template of executed) expect(parseSync(template.replace(/%I/g, '"orders-load"')).stmts).toHaveLength(1);
+    // Its default privileges are the owner's, whose name is a literal that format() quotes.
+    expect(body).toContain("REVOKE ALL ON TABLES FROM %I', 'app''s owner', schema_name, grantee);");
+    // Every schema but the system ones: pg_catalog, pg_toast, pg_temp_N (LIKE 'pg\_%') and information_schema.
+    expect(body).toContain("WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'");
+    expect(revokeAllSql(["a"], "etl")).toContain("CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = grantee);");
+    // A retired role is dropped by CloudNativePG once its grants are gone.
+    expect(managedRoles([], ["old-export"])).toEqual([{ name: "old-export", ensure: "absent" }]);
+    const result = await plan("staging", archiveAndRetiredRole());
+    expect(result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec.managed.roles).toContainEqual({ name: "old-export", ensure: "absent" });
+    expect(result.one("kubernetes:batch/v1:Job", "etl-postgres-grants").inputs.spec.template.spec.containers[0].command[4]).toContain("'old-export'");
+  });
+
   it("gives Argo's archive a role of its own, in a schema of its own, and no client the owner's credentials", async () => {
-    const result = await plan("staging", withConfig(stackSettings("staging"), { argo: { archive: true } }));
+    const result = await plan("staging", archiveAndRetiredRole());
     const cluster = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
     expect(cluster.managed.roles).toContainEqual(expect.objectContaining({ name: "argo_archive", login: true, superuser: false, createrole: false, passwordSecret: { name: "argo-archive-credentials" } }));
     // Its password is mirrored into Argo's namespace only; the owner's `-app` Secret is mirrored nowhere (the

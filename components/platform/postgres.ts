@@ -74,7 +74,7 @@ export function postgresCluster(args: Pick<PostgresArgs, "config"> & { target: C
       // The owner's credentials (the `-app` Secret) are mirrored nowhere: every client has a role of its own.
       plugins: config.backup.enabled ? [{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: OBJECT_STORE_NAME } }] : [],
       // A role per client (postgresRoles.ts), instead of every client sharing the owner's credentials.
-      ...(args.roles && args.roles.length > 0 ? { managed: { roles: managedRoles(args.roles) } } : {}),
+      ...((args.roles?.length ?? 0) + config.retiredRoles.length > 0 ? { managed: { roles: managedRoles(args.roles ?? [], config.retiredRoles) } } : {}),
     },
   };
 }
@@ -222,8 +222,8 @@ export class Postgres extends pulumi.ComponentResource {
     const cluster = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
       apiVersion: CNPG_API_VERSION, kind: "Cluster", metadata: { name: PG_CLUSTER_NAME, namespace: config.namespace }, spec,
     }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : []), ...roleSecrets], protect });
-    if (args.roles.length > 0) {
-      const sql = grantsSql(args.roles, config.database, config.owner);
+    if (args.roles.length > 0 || config.retiredRoles.length > 0) {
+      const sql = grantsSql(args.roles, config.database, config.owner, config.retiredRoles);
       const job = grantsJob({ namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database, ownerSecret: APP_SECRET_NAME });
       new k8s.batch.v1.Job(`${name}-grants`, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: [cluster] });
     }

@@ -47,9 +47,13 @@ export function argoArchiveRole(argoNamespace: string): PostgresRole {
   return { name: ARGO_ARCHIVE_ROLE, read: [], write: [ARGO_ARCHIVE_ROLE], secret: ARGO_ARCHIVE_SECRET, secretNamespace: argoNamespace };
 }
 
-/** The Cluster's `spec.managed.roles`: a login role each, no superuser, no role or database creation. */
-export function managedRoles(roles: PostgresRole[]) {
-  return roles.map((role) => ({
+/**
+ * The Cluster's `spec.managed.roles`: a login role each, no superuser, no role or database creation; each retired
+ * role `ensure: absent` (CloudNativePG drops it once nothing it owns or was granted is left: the grants Job revokes
+ * the grants first).
+ */
+export function managedRoles(roles: PostgresRole[], retired: string[] = []) {
+  return [...roles.map((role) => ({
     name: role.name,
     ensure: "present",
     login: true,
@@ -59,18 +63,50 @@ export function managedRoles(roles: PostgresRole[]) {
     inherit: true,
     connectionLimit: 20,
     passwordSecret: { name: role.secret },
-  }));
+  })), ...retired.map((name) => ({ name, ensure: "absent" }))];
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
 /**
- * The grants, idempotent: each write schema exists (owned by the owner), each role may connect, read its read
- * schemas and read and write its write schemas, today's tables and those the owner creates later (default
- * privileges). Grants a declaration no longer names are not revoked: revoke them by hand (README).
+ * Revokes, from each role, everything the owner granted it, in every schema of the database and on the database:
+ * a PL/pgSQL block, since the schemas a role was once granted are known only to the database. Schemas are read
+ * from pg_namespace without the system ones (pg_catalog, pg_toast and the other pg_*, information_schema). A
+ * role that does not exist (not yet created, or already dropped) is skipped. The owner can revoke only what it
+ * granted: privileges on a table another role created stay that role's to give (PostgreSQL answers a REVOKE of
+ * them with a warning, not an error).
  */
-export function grantsSql(roles: Pick<PostgresRole, "name" | "read" | "write">[], database: string, owner: string): string {
-  const statements: string[] = [];
+export function revokeAllSql(roles: string[], owner: string): string {
+  const body = [
+    "DECLARE grantee text; schema_name text;",
+    "BEGIN",
+    `FOREACH grantee IN ARRAY ARRAY[${roles.map(literal).join(", ")}]::text[] LOOP`,
+    "CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = grantee);",
+    "EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', current_database(), grantee);",
+    "FOR schema_name IN SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP",
+    "EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', schema_name, grantee);",
+    "EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', schema_name, grantee);",
+    "EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', schema_name, grantee);",
+    `EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I', ${literal(owner)}, schema_name, grantee);`,
+    `EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I', ${literal(owner)}, schema_name, grantee);`,
+    "END LOOP;",
+    "END LOOP;",
+    "END",
+  ];
+  return `DO $revoke$ ${body.join(" ")} $revoke$;`;
+}
+
+/**
+ * The grants, converging on the declaration: first every privilege the owner granted the declared and the
+ * retired roles is revoked (revokeAllSql), then each write schema exists (owned by the owner), each role may
+ * connect, read its read schemas and read and write its write schemas, today's tables and those the owner creates
+ * later (default privileges). psql runs one `-c` string as one transaction, so a client never sees its grants
+ * missing, and a schema, table or role dropped from the declaration loses its grants on the next run.
+ */
+export function grantsSql(roles: Pick<PostgresRole, "name" | "read" | "write">[], database: string, owner: string, retired: string[] = []): string {
+  const statements: string[] = [revokeAllSql([...roles.map((role) => role.name), ...retired], owner)];
   for (const schema of [...new Set(roles.flatMap((role) => role.write))].sort()) statements.push(`CREATE SCHEMA IF NOT EXISTS ${quote(schema)} AUTHORIZATION ${quote(owner)};`);
   for (const role of roles) {
     const r = quote(role.name);
