@@ -45,17 +45,57 @@ const PROMETHEUS_OPERATOR_CRDS = [
   "scrapeconfigs", "servicemonitors", "thanosrulers",
 ];
 
+/** A file the program applies at deploy, and the sha256 its content must have. */
+export interface PinnedFile {
+  url: string;
+  sha256: string;
+}
+
+/**
+ * The sha256 of each CRD file below, of the file as its repository holds it at the pinned tag (the bytes
+ * raw.githubusercontent.com serves): `git show <tag>:<path> | sha256sum`. `npm run refresh-crds` rewrites them
+ * after a chart bump (it downloads each file); `pulumi up` refuses a file whose content differs.
+ */
+const crdSha256: Record<string, string> = {
+  "040-Crd-kafka.yaml": "c03fc9679a6edb13f3826cd3b5505183a21bb436ada484c7ed93f55f6a010aa8",
+  "041-Crd-kafkaconnect.yaml": "4da4a4b2d58bc07edcd0d92b5f459faf15b0de98e98765a4883fdcda8e202859",
+  "042-Crd-strimzipodset.yaml": "10c7a92e5262de11a46dc8ac69d2581ed5410f6cb60109ef037fe702b20d4cae",
+  "043-Crd-kafkatopic.yaml": "4f2849dc0c8ddde306074648df5fb631fd43d042c4827f4391e97861596899a3",
+  "044-Crd-kafkauser.yaml": "e4b6aa159bbeac133b254903b12759cd5fa64ff391c8c5f92a4b189a8154b0f0",
+  "045-Crd-kafkanodepool.yaml": "f900373d08f199ef5bfa8eb22d6396326aac6a65403b115481655310d6b48696",
+  "046-Crd-kafkabridge.yaml": "c0d4e308e69a3803fd089c37045c23f629c951411631d090392595e66d948be6",
+  "047-Crd-kafkaconnector.yaml": "1bac2691433f55f3c5aaf1306ff1a31eb4a9c4257f3ffc56a0b32bcb168075eb",
+  "048-Crd-kafkamirrormaker2.yaml": "76b0358edcb7fa3e04189cec72690b1d849a362ac2bfc24ccb2b09fd9a235521",
+  "049-Crd-kafkarebalance.yaml": "ae3fc33d7431b1d333916fe54ad0564afced0967a50134f977f138f7eff160b3",
+  "crd-alertmanagerconfigs.yaml": "8b99c40209fe22cf825ac86aca786d4864f627fde51b1eb5316bda78cd4080d0",
+  "crd-alertmanagers.yaml": "afe1da0b7be024c656a7ae387576caac97c3f057b953e169ffa9fee854417496",
+  "crd-podmonitors.yaml": "41de2587baafa31240438654a3ae5dc19ef40296c31cb186855fa4ce85b03fb9",
+  "crd-probes.yaml": "ecdd35902462d861ea824669008546563c5c0b3308e58622865c83d5b0475262",
+  "crd-prometheusagents.yaml": "62f6cdac08e5c188d9ed3873f252708b91d4cc984996948566402c02c89e5ddf",
+  "crd-prometheuses.yaml": "69e7ba4f57570bf1181f7f63aab42fd916caccf6a9c5bc8519ff55b64a9ac147",
+  "crd-prometheusrules.yaml": "72b1e5f9959e67990d1598eb31b24ca4415007e31df3916356ef216316b2bf40",
+  "crd-scrapeconfigs.yaml": "64d41ae0db231a1db450b3b268bc99a29cdc8b5f11f3cb62be140e91e0a36838",
+  "crd-servicemonitors.yaml": "3322d612f23bf144c887c94bf247b0b4a69189adf37c0d482d2c6267ffe906ab",
+  "crd-thanosrulers.yaml": "5c4e7bad31aedf4f5d77a1c30d4ea4b288bedf86fa2e77588d068057d5b00628",
+};
+
+const pinned = (base: string, files: string[]): PinnedFile[] => files.map((file) => ({ url: `${base}/${file}`, sha256: crdSha256[file] ?? "" }));
+
 /**
  * CRDs of the charts that keep them in `crds/`, which Helm installs once and never upgrades: the program applies
- * them itself (server-side) from the upstream release of the pinned version, so a chart bump upgrades its CRDs.
- * These are the files each project's upgrade guide applies: strimzi-kafka-operator README ("kubectl apply -f
- * .../strimzi-crds-<version>.yaml") and kube-prometheus-stack UPGRADE.md (one file per CRD at the operator's tag).
- * The other charts render their CRDs as templates, which Helm upgrades with the chart.
+ * them itself (server-side), each chart's own files at its release tag, so a chart bump upgrades its CRDs.
+ * Strimzi's chart (`packaging/helm-charts/helm3/strimzi-kafka-operator/crds/`, the release's strimzi-crds asset
+ * split per CRD) and kube-prometheus-stack's `charts/crds/crds/` (the Prometheus Operator's CRDs at the chart's
+ * appVersion, each file naming its upstream URL in its first line). The other charts render their CRDs as
+ * templates, which Helm upgrades with the chart.
  */
 export const chartCrdFiles = {
-  strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
-  kubePrometheusStack: PROMETHEUS_OPERATOR_CRDS.map((crd) =>
-    `https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${prometheusOperatorVersion}/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml`),
+  strimzi: pinned(`https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/${charts.strimzi.version}/packaging/helm-charts/helm3/strimzi-kafka-operator/crds`, [
+    "040-Crd-kafka.yaml", "041-Crd-kafkaconnect.yaml", "042-Crd-strimzipodset.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml",
+    "045-Crd-kafkanodepool.yaml", "046-Crd-kafkabridge.yaml", "047-Crd-kafkaconnector.yaml", "048-Crd-kafkamirrormaker2.yaml", "049-Crd-kafkarebalance.yaml",
+  ]),
+  kubePrometheusStack: pinned(`https://raw.githubusercontent.com/prometheus-community/helm-charts/kube-prometheus-stack-${charts.kubePrometheusStack.version}/charts/kube-prometheus-stack/charts/crds/crds`,
+    PROMETHEUS_OPERATOR_CRDS.map((crd) => `crd-${crd}.yaml`)),
 };
 
 /**

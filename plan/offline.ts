@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
+import { setOfflineRun } from "../lib/pinnedFiles";
 import { ConfigError } from "../config/load";
 import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
 // The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
@@ -266,6 +267,7 @@ export async function runOffline(
   mode: Mode,
 ): Promise<OfflineRun> {
   const region = settings.config["aws:region"] ?? "us-east-1";
+  setOfflineRun(true);
   const recorder = mocks(mode, region);
   await pulumi.runtime.setMocks(recorder, PROJECT, stack, mode === "plan");
   const monitor = new RecordingMonitor(recorder);

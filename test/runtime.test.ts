@@ -2,6 +2,7 @@
  * What the cluster and AWS will do with what we declare, each fact taken from the upstream source of the pinned
  * version (cited at each table). Schema checks say whether an object is stored; these say whether it works.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -372,14 +373,34 @@ describe("versions: what moves with a chart or Kubernetes bump", () => {
   it("applies the CRDs of charts that keep them in crds/ at the pinned version, and has Helm skip them", async () => {
     const chartYaml = parseYaml(fs.readFileSync(path.join(UPSTREAM, "kube-prometheus-stack-88.5.3", "Chart.yaml"), "utf8"));
     expect(prometheusOperatorVersion).toBe(chartYaml.appVersion);
-    expect(chartCrdFiles.strimzi).toEqual([`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`]);
+    // Each chart's own CRD files at its release tag, with a sha256 each; where a fixture holds the same file (a copy
+    // of the chart at that tag), its bytes hash to the pinned sha256.
+    const tags = { strimzi: `/strimzi-kafka-operator/${charts.strimzi.version}/`, kubePrometheusStack: `/helm-charts/kube-prometheus-stack-${charts.kubePrometheusStack.version}/` };
+    const fixtureDirs = { strimzi: "strimzi-kafka-operator-1.2.0/crds", kubePrometheusStack: "kube-prometheus-stack-88.5.3/crds" };
+    let checkedAgainstFixtures = 0;
+    for (const chart of ["strimzi", "kubePrometheusStack"] as const) {
+      expect(chartCrdFiles[chart]).toHaveLength(10);
+      for (const file of chartCrdFiles[chart]) {
+        expect(file.url).toContain(tags[chart]);
+        expect(file.url).toMatch(/^https:\/\/raw\.githubusercontent\.com\//);
+        expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+        const fixture = path.join(UPSTREAM, fixtureDirs[chart], path.basename(file.url));
+        if (!fs.existsSync(fixture)) continue;
+        expect({ file: file.url, sha256: createHash("sha256").update(fs.readFileSync(fixture)).digest("hex") }).toEqual({ file: file.url, sha256: file.sha256 });
+        checkedAgainstFixtures++;
+      }
+    }
+    expect(checkedAgainstFixtures).toBe(7);
+    // Each kube-prometheus-stack file names the Prometheus Operator file it copies, at the chart's appVersion.
+    expect(fs.readFileSync(path.join(UPSTREAM, "kube-prometheus-stack-88.5.3/crds/crd-prometheusrules.yaml"), "utf8").split("\n")[0])
+      .toBe(`# https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${prometheusOperatorVersion}/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml`);
     const result = await plan("prod");
     const groups = result.ofType("kubernetes:yaml/v2:ConfigGroup");
     expect(groups.map((g) => g.name).sort()).toEqual(["etl-kafka-crds", "etl-monitoring-crds"]);
     for (const [releaseName, groupName, files] of [["etl-kafka-operator", "etl-kafka-crds", chartCrdFiles.strimzi], ["etl-monitoring", "etl-monitoring-crds", chartCrdFiles.kubePrometheusStack]] as const) {
       const release = result.one(RELEASE, releaseName);
       const group = result.one("kubernetes:yaml/v2:ConfigGroup", groupName);
-      expect(group.inputs.files).toEqual(files);
+      expect(group.inputs.files).toEqual(files.map((file) => file.url));
       expect(release.inputs.skipCrds).toBe(true);
       expect(release.dependsOn).toContain(group.urn);
     }

@@ -6,6 +6,7 @@ import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
 import { allowIngress, defaultDenyIngress } from "./networkPolicies";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
+import { crdConfigGroup } from "./crdFiles";
 import { mirrorSourceAnnotations } from "./secretMirror";
 
 import { KAFKA_CLUSTER_NAME } from "./kafkaAlerts";
@@ -201,7 +202,7 @@ export class Kafka extends pulumi.ComponentResource {
     const namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: config.namespace, labels: restrictedNamespaceLabels } }, { ...k8sOpts, protect });
 
     // Applied by the program, not the chart, so that a chart bump upgrades them (versions.ts, chartCrdFiles).
-    const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.strimzi }, k8sOpts);
+    const crds = crdConfigGroup(`${name}-crds`, chartCrdFiles.strimzi, k8sOpts);
     const operator = new k8s.helm.v3.Release(`${name}-operator`,
       { ...pinnedRelease("strimzi", charts.strimzi, operatorNamespace.metadata.name, strimziValues(config.namespace, args.usersNamespace, target.placement)), skipCrds: true },
       { ...k8sOpts, dependsOn: [namespace, crds] });

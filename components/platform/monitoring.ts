@@ -12,6 +12,7 @@ import { DATA_PRIORITY_CLASS, type Placements } from "../../lib/placement";
 import type { PlatformTarget } from "./target";
 import { chartCrdFiles, charts, pinnedRelease } from "../../versions";
 import { allowIngress, defaultDenyIngress } from "./networkPolicies";
+import { crdConfigGroup } from "./crdFiles";
 
 /** Names the Prometheus Operator derives from the release's fullname. */
 export const FULLNAME = "kube-prometheus";
@@ -230,7 +231,7 @@ export class Monitoring extends pulumi.ComponentResource {
       stringData: { "alertmanager.yaml": pulumi.secret(args.secrets.apply((values) => alertmanagerConfig(config.receivers, values))) },
     }, { ...k8sOpts, dependsOn: [namespace] });
 
-    const crds = new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { files: chartCrdFiles.kubePrometheusStack }, k8sOpts);
+    const crds = crdConfigGroup(`${name}-crds`, chartCrdFiles.kubePrometheusStack, k8sOpts);
     const release = new k8s.helm.v3.Release(name, { ...pinnedRelease("kube-prometheus-stack", charts.kubePrometheusStack, config.namespace, monitoringValues(args)), skipCrds: true }, {
       ...k8sOpts,
       dependsOn: [namespace, nodeExporterNamespace, grafanaSecret, alertmanagerSecret, crds, ...(args.cloudWatchLogs?.ready ?? [])],
