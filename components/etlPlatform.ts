@@ -30,9 +30,9 @@ export class EtlPlatform extends pulumi.ComponentResource {
     const { config } = args;
 
     if (config.target === "kubernetes") {
-      const { target, store, settings } = kubernetesTarget(name, { config, kubernetes: args.kubernetes }, this);
+      const { target, inClusterStore, settings } = kubernetesTarget(name, { config, secrets: args.secrets, kubernetes: args.kubernetes }, this);
       this.platform = new Platform(name, { config, target, secrets: args.secrets }, { parent: this });
-      store.install(`${name}-object-store`, {
+      inClusterStore?.install(`${name}-object-store`, {
         storageClassName: settings.storageClassName,
         size: settings.objectStoreSize,
         readers: [config.argo.namespace],

@@ -27,7 +27,7 @@ const ALL_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerMana
 
 /** What the rules below check, for the generated reference (docs/config.md). */
 export const CROSS_FIELD_RULES = [
-  "`target`: on `kubernetes`, none of the AWS-only sections (`network`, `cluster`, `logging`, `nodePools`, `autoscaler`) nor a pipeline's `s3`; `kubernetesTarget` only on `kubernetes`.",
+  "`target`: on `kubernetes`, none of the AWS-only sections (`network`, `cluster`, `logging`, `nodePools`, `autoscaler`) nor a pipeline's `s3`; `kubernetesTarget` only on `kubernetes`; in prod `kubernetesTarget.externalObjectStore` is set, on https, and the secrets it names exist.",
   "`network`: prod spreads over at least 3 zones with a NAT gateway per zone; the VPC range is /20 or larger; subnets, one per zone, lie inside it and do not overlap.",
   "`cluster`: the Kubernetes version is still supported by EKS on the day of the plan, and in standard support with `upgradePolicy: STANDARD` (the plan warns 60 days before it ends); prod has all five control-plane log types and no endpoint CIDR open to the world.",
   "`nodePools`: min <= desired <= max; known instance types; batch pools scale to zero, have unique names; spot pools take at least 4 types of one vCPU/memory shape from at least 2 families.",
@@ -45,6 +45,7 @@ const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkNodePools, ["nodePools"]],
   [checkKafka, ["environment", "kafka"]],
   [checkPostgres, ["environment", "postgres", "pipelines", "argo"]],
+  [checkKubernetesTarget, ["environment", "target", "kubernetesTarget", "secrets"]],
   [checkObservability, ["environment", "argo", "monitoring", "secrets"]],
   [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets", "pipelineLimits", "postgres"]],
   [checkResources, ["autoscaler", "kafka", "postgres", "monitoring", "pipelines"]],
@@ -235,6 +236,19 @@ function checkKafka({ environment, kafka }: PlatformConfig, report: Report): voi
  * (components/platform/postgresRoles.ts): the owner may not take the name, and no pipeline may be granted it.
  */
 export const ARGO_ARCHIVE_ROLE = "argo_archive";
+
+function checkKubernetesTarget({ environment, target, kubernetesTarget, secrets }: PlatformConfig, report: Report): void {
+  if (target !== "kubernetes") return;
+  const store = kubernetesTarget?.externalObjectStore;
+  if (!store) {
+    if (environment === "prod") report(["kubernetesTarget", "externalObjectStore"], "expected an S3-compatible store outside the cluster in prod (the in-cluster store would lose the backups with the cluster), got nothing");
+    return;
+  }
+  if (environment === "prod" && !store.endpoint.startsWith("https://")) report(["kubernetesTarget", "externalObjectStore", "endpoint"], `expected an https URL in prod (the backups and the keys cross the network), got "${store.endpoint}"`);
+  for (const key of ["accessKeyIdSecret", "secretAccessKeySecret"] as const) {
+    if (!(store[key] in secrets)) report(["kubernetesTarget", "externalObjectStore", key], `expected an entry of etl-platform:secrets, got "${store[key]}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${store[key]}' <value>)`);
+  }
+}
 
 function checkPostgres({ environment, postgres, pipelines, argo }: PlatformConfig, report: Report): void {
   if (postgres.owner === ARGO_ARCHIVE_ROLE) report(["postgres", "owner"], `expected a role other than "${ARGO_ARCHIVE_ROLE}" (Argo's workflow archive's own role), got "${postgres.owner}"`);

@@ -317,6 +317,17 @@ const kubernetesTargetSection = z.strictObject({
   objectStoreSize: storageQuantity.default("10Gi").register(z.globalRegistry, { description: "Volume of the in-cluster S3-compatible object store (SeaweedFS) that holds backups and step logs." }),
   apiServerCidrs: z.array(cidrBlock).min(1).default(["0.0.0.0/0"]).register(z.globalRegistry, { description: "Where pods reach the API server once its Service address is translated (kind: the control-plane node's address), and where its calls to admission webhooks come from, for NetworkPolicies." }),
   apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]).register(z.globalRegistry, { description: "The API server's ports as pods reach it (443 through the Service, 6443 on a kubeadm control-plane node)." }),
+  externalObjectStore: z.strictObject({
+    endpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL, e.g. https://s3.eu-central-1.amazonaws.com" }).register(z.globalRegistry, { description: "The S3-compatible endpoint's URL (https in prod); buckets are addressed by path." }),
+    region: z.string().min(1).default("us-east-1").register(z.globalRegistry, { description: "The region the endpoint signs requests for." }),
+    buckets: z.strictObject({
+      postgresBackups: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name").register(z.globalRegistry, { description: "Bucket of the Postgres backups (WAL and base backups); versioning and object lock are its owner's to set." }),
+      argoArtifacts: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name").register(z.globalRegistry, { description: "Bucket of the steps pipelines' artifacts and logs; expire them with its lifecycle rules." }),
+    }).register(z.globalRegistry, { description: "Existing buckets, one per purpose: the program creates none on an external store." }),
+    cidrs: z.array(cidrBlock).min(1).register(z.globalRegistry, { description: "Where pods reach the endpoint, for the NetworkPolicies of pipelines and the restore drill." }),
+    accessKeyIdSecret: secretName.describe("The etl-platform:secrets entry holding the access key id (a key allowed only these buckets)."),
+    secretAccessKeySecret: secretName.describe("The etl-platform:secrets entry holding its secret access key."),
+  }).optional().register(z.globalRegistry, { description: "An S3-compatible store outside the cluster, instead of the in-cluster SeaweedFS (required in prod: a store in the cluster shares its fate)." }),
 });
 
 /** The kubernetesTarget section with every default, for a stack that sets target: kubernetes and nothing else. */

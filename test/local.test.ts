@@ -120,8 +120,69 @@ describe("the local stack", () => {
   });
 });
 
+describe("target: kubernetes with an external object store", () => {
+  const external = {
+    endpoint: "https://minio.backup.example.com:9000",
+    region: "eu-central-1",
+    buckets: { postgresBackups: "acme-etl-backups", argoArtifacts: "acme-etl-artifacts" },
+    cidrs: ["198.51.100.0/28"],
+    accessKeyIdSecret: "storeKeyId",
+    secretAccessKeySecret: "storeSecret",
+  };
+  let result: Plan;
+  beforeAll(async () => {
+    const base = stackSettings("local");
+    result = await plan("local", withConfig(base, {
+      // The control plane's address named (kind's Docker network), so the API server's rule opens no public address.
+      kubernetesTarget: { ...JSON.parse(base.config["etl-platform:kubernetesTarget"]), apiServerCidrs: ["172.18.0.0/16"], externalObjectStore: external },
+      secrets: { storeKeyId: "AKIAEXAMPLEKEYID0000", storeSecret: "external-store-secret-key" },
+    }, ["etl-platform:secrets"]));
+  });
+
+  it("installs no in-cluster store and creates no bucket", () => {
+    expect(result.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("seaweedfs");
+    expect(result.ofType("kubernetes:core/v1:Namespace").map((ns) => ns.inputs.metadata.name)).not.toContain("objectstore");
+  });
+
+  it("backs Postgres up to the configured bucket at the endpoint, with the given keys in a Secret", () => {
+    const store = result.one("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "etl-postgres-object-store").inputs.spec;
+    expect(store.configuration).toMatchObject({
+      destinationPath: "s3://acme-etl-backups/etl",
+      endpointURL: "https://minio.backup.example.com:9000",
+      s3Credentials: { accessKeyId: { name: "etl-object-store", key: "ACCESS_KEY_ID" }, secretAccessKey: { name: "etl-object-store", key: "ACCESS_SECRET_KEY" } },
+    });
+    const secret = result.one("kubernetes:core/v1:Secret", "etl-postgres-backup-object-store");
+    expect(secret.inputs.stringData).toEqual({ ACCESS_KEY_ID: "AKIAEXAMPLEKEYID0000", ACCESS_SECRET_KEY: "external-store-secret-key" });
+    // Kept secret: the engine gets the values marked secret (Pulumi's signature key), so state and previews hold them encrypted.
+    expect((secret.rawInputs.stringData as Record<string, unknown>)["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+  });
+
+  it("lets the drill's instances and the pipelines that use the store reach it on its port, nothing else", () => {
+    const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+    const endpoint = { namespace: "", labels: {}, ip: "198.51.100.5" };
+    const drillInstance = { namespace: "postgres-drill", labels: { "cnpg.io/cluster": "etl-drill", "cnpg.io/podRole": "instance" } };
+    expect(allowed(policies, { from: drillInstance, to: endpoint, port: 9000 })).toBe(true);
+    expect(allowed(policies, { from: drillInstance, to: endpoint, port: 443 })).toBe(false);
+    expect(allowed(policies, { from: drillInstance, to: { namespace: "", labels: {}, ip: "203.0.113.9" }, port: 9000 })).toBe(false);
+  });
+});
+
 describe("target: kubernetes in config", () => {
   const problemsOf = configProblems;
+  it("requires an external store on https in prod, and the secrets it names", () => {
+    const store = { endpoint: "http://minio.example.com", buckets: { postgresBackups: "b1x", argoArtifacts: "b2x" }, cidrs: ["198.51.100.0/28"], accessKeyIdSecret: "id", secretAccessKeySecret: "key" };
+    const prod = (kubernetesTarget: Record<string, unknown>, secrets: Record<string, string> = {}) =>
+      problemsOf({ environment: "prod", target: "kubernetes", kubernetesTarget, secrets }).filter((line) => line.startsWith("etl-platform:kubernetesTarget"));
+    expect(prod({})).toEqual(["etl-platform:kubernetesTarget.externalObjectStore: expected an S3-compatible store outside the cluster in prod (the in-cluster store would lose the backups with the cluster), got nothing"]);
+    expect(prod({ externalObjectStore: store }, { id: "x" })).toEqual([
+      "etl-platform:kubernetesTarget.externalObjectStore.endpoint: expected an https URL in prod (the backups and the keys cross the network), got \"http://minio.example.com\"",
+      "etl-platform:kubernetesTarget.externalObjectStore.secretAccessKeySecret: expected an entry of etl-platform:secrets, got \"key\" (set it with pulumi config set --secret --path 'etl-platform:secrets.key' <value>)",
+    ]);
+    expect(prod({ externalObjectStore: { ...store, endpoint: "https://minio.example.com" } }, { id: "x", key: "y" })).toEqual([]);
+    expect(problemsOf({ environment: "staging", target: "kubernetes", kubernetesTarget: { externalObjectStore: { ...store, endpoint: "s3.example.com" } }, secrets: { id: "x", key: "y" } }))
+      .toEqual([expect.stringMatching(/^etl-platform:kubernetesTarget\.externalObjectStore\.endpoint: expected an http\(s\) URL/)]);
+  });
+
   it("refuses the AWS layer's keys and a pipeline's S3 access, naming the key", () => {
     expect(problemsOf({ environment: "staging", target: "kubernetes", network: { cidr: "10.0.0.0/16" }, pipelines: [{ s3: { read: [] } }] })).toEqual([
       "etl-platform:network: expected nothing on target: kubernetes (AWS only: it configures the EKS cluster, its VPC, node pools, log groups or the AWS cost budget); remove it, or set target: aws",

@@ -27,14 +27,14 @@ type Blocks = pulumi.Input<{ cidr: string; except?: string[] }[]>;
 const ipBlocks = (blocks: { cidr: string; except?: string[] }[]) => blocks.map((block) => ({ ipBlock: block }));
 
 /** HTTPS to address blocks (known once the cloud answers, for S3's prefix list: then the rule's peers are an Output). */
-export function httpsEgress(blocks: Blocks) {
-  return { to: Array.isArray(blocks) ? ipBlocks(blocks) : pulumi.output(blocks).apply(ipBlocks), ports: [{ protocol: "TCP", port: 443 }] };
+export function httpsEgress(blocks: Blocks, port = 443) {
+  return { to: Array.isArray(blocks) ? ipBlocks(blocks) : pulumi.output(blocks).apply(ipBlocks), ports: [{ protocol: "TCP", port }] };
 }
 
-/** Egress to the object store: its pods when it runs in the cluster, else its public HTTPS addresses. */
-export function objectStoreEgress(outside: Blocks, inCluster?: { namespace: string; podLabels: Record<string, string>; port: number }) {
+/** Egress to the object store: its pods when it runs in the cluster, else its addresses (on 443 unless `port`). */
+export function objectStoreEgress(outside: Blocks, inCluster?: { namespace: string; podLabels: Record<string, string>; port: number }, port = 443) {
   if (inCluster) return { to: [{ ...inNamespace(inCluster.namespace), podSelector: { matchLabels: inCluster.podLabels } }], ports: [{ protocol: "TCP", port: inCluster.port }] };
-  return httpsEgress(outside);
+  return httpsEgress(outside, port);
 }
 
 export function defaultDenyIngress(namespace: string) {

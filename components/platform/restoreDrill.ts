@@ -145,7 +145,7 @@ export function drillNetworkPolicies(target: Pick<PlatformTarget, "egress" | "ob
         policyTypes: ["Egress"],
         egress: [
           apiServerEgress(target.egress.apiServer),
-          objectStoreEgress(target.egress.objectStore, target.objectStore.inCluster),
+          objectStoreEgress(target.egress.objectStore, target.objectStore.inCluster, target.egress.objectStorePort),
           ...(target.egress.identity ? [httpsEgress(target.egress.identity)] : []),
         ],
       },

@@ -56,8 +56,8 @@ export interface BucketSpec {
 }
 
 export interface ObjectStore {
-  /** `aws` (S3 with IAM roles) or `in-cluster` (an S3-compatible store with generated keys). */
-  kind: "aws" | "in-cluster";
+  /** `aws` (S3 with IAM roles), `in-cluster` (an S3-compatible store with generated keys) or `external` (an S3-compatible endpoint outside the cluster, with given keys). */
+  kind: "aws" | "in-cluster" | "external";
   /** Host (and port) of the S3 endpoint, as Argo takes it. */
   endpoint: pulumi.Input<string>;
   /** The endpoint as a URL, as boto3 (Barman Cloud) takes it. */
@@ -84,6 +84,8 @@ export interface EgressTargets {
   apiServer: { cidrs: pulumi.Input<string>[]; ports: number[] };
   /** The object store's public addresses, when outside the cluster (S3's prefix list on AWS). */
   objectStore: pulumi.Input<{ cidr: string; except?: string[] }[]>;
+  /** The port pods reach it on (443 unless the store says otherwise). */
+  objectStorePort?: number;
   /** Where workloads exchange their identity for credentials, on 443 (STS's interface endpoint in the VPC on AWS); none with static keys. */
   identity?: pulumi.Input<{ cidr: string; except?: string[] }[]>;
 }

@@ -23,7 +23,7 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
   if (pipeline.s3 || pipeline.steps) {
     // The store (S3's addresses on AWS, the store's pods in the cluster) and the identity exchange (STS in the
     // VPC): named even with `internet`, whose rule leaves the private ranges out.
-    egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore));
+    egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore, wiring.egress.objectStorePort));
     if (wiring.egress.identity) egress.push(httpsEgress(wiring.egress.identity));
   }
   if (wiring.telemetry) {
