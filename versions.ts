@@ -112,6 +112,35 @@ export const images = {
   otelCollectorContrib: { repository: "otel/opentelemetry-collector-contrib", tag: "0.158.0", command: "otelcol-contrib" },
 } as const;
 
+/** The cluster autoscaler chart's image (cluster-autoscaler chart 9.59.0 values.yaml `image.repository`). */
+export const CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler";
+
+/**
+ * Digests of the images the program names itself, keyed by `repository:tag`: written by `npm run refresh-digests`,
+ * which asks each image's registry for the manifest digest of its tag (needs network; never typed by hand).
+ * `pinnedImage` appends a known digest; in prod the policy pack's platform-images-pinned-by-digest rule becomes
+ * mandatory once every one of them has one (policy/workloadRules.ts).
+ */
+export const imageDigests: Record<string, string> = {
+};
+
+/** The pinned digest of `repository:tag`, for charts that take the digest apart from the tag. */
+export function digestOf(repository: string, tag: string): string | undefined {
+  return imageDigests[`${repository}:${tag}`];
+}
+
+/** `{ digest }` for a chart's image values when `image`'s digest is pinned, else nothing. */
+export function withDigest(image: { repository: string; tag: string }): { digest?: string } {
+  const digest = digestOf(image.repository, image.tag);
+  return digest ? { digest } : {};
+}
+
+/** `image`, with `@sha256:...` when its digest is pinned. */
+export function pinnedImage(image: string): string {
+  const digest = imageDigests[image];
+  return digest ? `${image}@${digest}` : image;
+}
+
 /** Postgres images by major version (CloudNativePG's operand images). */
 export const postgresImages = {
   "16": "ghcr.io/cloudnative-pg/postgresql:16.10",
@@ -154,4 +183,14 @@ export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [K
 /** The arguments of a Helm release of a pinned chart: the chart's name, version and repository come from here. */
 export function pinnedRelease(releaseName: string, chart: ChartVersion, namespace: Input<string>, values: Record<string, unknown>) {
   return { name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values };
+}
+
+/** Every image the program names itself (not a chart's defaults), as `repository:tag`: what refresh-digests pins. */
+export function platformImages(): string[] {
+  return [...new Set([
+    ...Object.values(postgresImages),
+    `${images.fluentBit.repository}:${images.fluentBit.tag}`,
+    `${images.otelCollectorContrib.repository}:${images.otelCollectorContrib.tag}`,
+    ...Object.values(kubernetesVersions).map((version) => `${CLUSTER_AUTOSCALER_REPOSITORY}:${version.clusterAutoscalerImageTag}`),
+  ])].sort();
 }

@@ -1,5 +1,25 @@
 /** Guard rails for the workloads we write ourselves: the pipelines' CronJobs and CronWorkflows. */
-import { both, CRONJOB, CRONWORKFLOW, forTypes, prodOnly, type Resource, type Rule } from "./rule";
+import { imageDigests, platformImages } from "../versions";
+import { both, CRONJOB, CRONWORKFLOW, forTypes, PG_CLUSTER, prodOnly, type Resource, type Rule } from "./rule";
+
+const DIGEST = /@sha256:[a-f0-9]{64}$/;
+const JOB = "kubernetes:batch/v1:Job";
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Every image a chart's values set (`{ repository, tag }`, or an `image` with a tag only), with the path to it. */
+export function valuesImages(values: unknown, at = "values"): { path: string; image: Record<string, any> }[] {
+  if (!values || typeof values !== "object") return [];
+  const node = values as Record<string, any>;
+  const here = typeof node.tag === "string" && (typeof node.repository === "string" || at.endsWith(".image")) ? [{ path: at, image: node }] : [];
+  return [...here, ...Object.entries(node).flatMap(([key, child]) => valuesImages(child, `${at}.${key}`))];
+}
+
+/**
+ * Mandatory in prod once `npm run refresh-digests` has pinned every image the program names (versions.ts,
+ * imageDigests): until then the registries were not asked (no network where the digests would be written), and
+ * the rule only reports.
+ */
+export const platformDigestsPinned = (): boolean => platformImages().every((image) => imageDigests[image]);
 
 interface PodView {
   pod: Record<string, any>;
@@ -85,6 +105,20 @@ export const workloadRules: Rule[] = [
     description: "In prod, images are also pinned by digest (repo:tag@sha256:...): a tag can be moved, a digest cannot.",
     level: prodOnly,
     resource: eachContainer((c) => [!/@sha256:[a-f0-9]{64}$/.test(String(c.image ?? "")) && `image ${c.image} has no digest`]),
+  },
+  {
+    name: "platform-images-pinned-by-digest",
+    description: "In prod, the images the program names itself are pinned by digest: the Postgres image of the Cluster, its Jobs', and the images set in Helm values (a chart's `digest`/`sha` key, or the digest on the tag). Run npm run refresh-digests to write them (versions.ts, imageDigests).",
+    level: { staging: "advisory", prod: platformDigestsPinned() ? "mandatory" : "advisory" },
+    resource: (resource) => {
+      if (resource.type === PG_CLUSTER) return DIGEST.test(String(resource.props.spec?.imageName ?? "")) ? [] : [`imageName ${resource.props.spec?.imageName} has no digest`];
+      if (resource.type === JOB) return (resource.props.spec?.template?.spec?.containers ?? []).filter((c: any) => !DIGEST.test(String(c.image ?? ""))).map((c: any) => `${c.name}: image ${c.image} has no digest`);
+      if (resource.type === HELM_RELEASE) {
+        return valuesImages(resource.props.values).filter(({ image }) => !image.digest && !image.sha && !DIGEST.test(String(image.tag)))
+          .map(({ path, image }) => `${path}: image ${image.repository ?? "(the chart's repository)"}:${image.tag} has no digest`);
+      }
+      return [];
+    },
   },
   {
     name: "service-account-token-not-mounted",

@@ -98,6 +98,7 @@ const badCases: [string, Resource[], RegExp][] = [
   ["workload-restricted-security", [cronJob({ ...goodContainer, securityContext: { runAsNonRoot: true } })], /allows privilege escalation/],
   ["workload-no-host-access", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { hostNetwork: true, containers: [], volumes: [{ name: "docker", hostPath: { path: "/" } }] } } } } } })], /volume docker is a hostPath/],
   ["image-pinned", [cronJob({ ...goodContainer, image: "x:latest" })], /not pinned by tag/],
+  ["platform-images-pinned-by-digest", [r("kubernetes:postgresql.cnpg.io/v1:Cluster", { spec: { imageName: "ghcr.io/cloudnative-pg/postgresql:17.6" } })], /has no digest/],
   ["image-pinned-by-digest", [cronJob({ ...goodContainer, image: "x:1.0" })], /has no digest/],
   ["service-account-token-not-mounted", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { containers: [] } } } } } })], /mounts a service account token/],
   ["no-plaintext-secret-env", [cronJob({ ...goodContainer, env: [{ name: "DB_PASSWORD", value: "hunter2" }] })], /DB_PASSWORD has a literal value/],
@@ -120,5 +121,79 @@ describe("every rule fires on a bad resource", () => {
   it.each(badCases)("%s", (name, resources, message) => {
     const found = violations(ruleByName(name), resources);
     expect(found.join("\n")).toMatch(message);
+  });
+});
+
+describe("platform images pinned by digest", () => {
+  const digest = `sha256:${"c".repeat(64)}`;
+  const rule = rules.find((candidate) => candidate.name === "platform-images-pinned-by-digest")!;
+
+  it("flags the Postgres image, a Job's and the images set in Helm values without a digest, and passes each pinned", () => {
+    const cluster = (imageName: string) => r("kubernetes:postgresql.cnpg.io/v1:Cluster", { spec: { imageName } });
+    expect(violations(rule, [cluster("ghcr.io/cloudnative-pg/postgresql:17.6")])).toEqual([expect.stringContaining("imageName ghcr.io/cloudnative-pg/postgresql:17.6 has no digest")]);
+    expect(violations(rule, [cluster(`ghcr.io/cloudnative-pg/postgresql:17.6@${digest}`)])).toEqual([]);
+    const job = (image: string) => r("kubernetes:batch/v1:Job", { spec: { template: { spec: { containers: [{ name: "grants", image }] } } } });
+    expect(violations(rule, [job("x:1")])).toHaveLength(1);
+    expect(violations(rule, [job(`x:1@${digest}`)])).toEqual([]);
+    const release = (values: object) => r("kubernetes:helm.sh/v3:Release", { values });
+    expect(violations(rule, [release({ image: { repository: "otel/c", tag: "1" }, sub: { image: { tag: "v1.35.1" } } })]).map((v) => v.replace(/^[^:]*: /, "")))
+      .toEqual(["values.image: image otel/c:1 has no digest", "values.sub.image: image (the chart's repository):v1.35.1 has no digest"]);
+    expect(violations(rule, [release({ image: { repository: "otel/c", tag: "1", digest }, a: { image: { repository: "g", tag: "2", sha: "c".repeat(64) } }, b: { image: { tag: `v1@${digest}` } } })])).toEqual([]);
+  });
+
+  it("is mandatory in prod exactly when every image the program names has a pinned digest (today none: no registry was reachable)", () => {
+    const { imageDigests, platformImages } = require("../versions") as typeof import("../versions");
+    const { platformDigestsPinned } = require("../policy/workloadRules") as typeof import("../policy/workloadRules");
+    const images = platformImages();
+    expect(images).toEqual(expect.arrayContaining(["ghcr.io/cloudnative-pg/postgresql:17.6", "cr.fluentbit.io/fluent/fluent-bit:5.1.1", "otel/opentelemetry-collector-contrib:0.158.0"]));
+    expect(platformDigestsPinned()).toBe(images.every((image) => imageDigests[image] !== undefined));
+    expect(rule.level.prod).toBe(platformDigestsPinned() ? "mandatory" : "advisory");
+  });
+
+  it("reach the charts and the Postgres image once pinned", () => {
+    const versions = require("../versions") as typeof import("../versions");
+    const { collectorValues } = require("../components/platform/telemetry") as typeof import("../components/platform/telemetry");
+    const { nodePoolPlacements } = require("../lib/placement") as typeof import("../lib/placement");
+    const image = `${versions.images.otelCollectorContrib.repository}:${versions.images.otelCollectorContrib.tag}`;
+    versions.imageDigests[image] = digest;
+    versions.imageDigests[versions.postgresImages["17"]] = digest;
+    try {
+      expect(versions.pinnedImage(versions.postgresImages["17"])).toBe(`${versions.postgresImages["17"]}@${digest}`);
+      // opentelemetry-collector 0.170.0 values.yaml: "When digest is set to a non-empty value, images will be pulled by digest".
+      const values = collectorValues({ config: { enabled: true, collectorReplicas: 1 } as any, environment: "prod", placement: nodePoolPlacements });
+      expect(values.image).toEqual({ repository: versions.images.otelCollectorContrib.repository, tag: versions.images.otelCollectorContrib.tag, digest });
+    } finally {
+      delete versions.imageDigests[image];
+      delete versions.imageDigests[versions.postgresImages["17"]];
+    }
+    expect(versions.pinnedImage(versions.postgresImages["17"])).toBe(versions.postgresImages["17"]);
+  });
+
+  it("are read from each registry by npm run refresh-digests, with an anonymous pull token where asked", async () => {
+    const { manifestDigest, parseReference, rewriteImageDigests } = require("../scripts/refreshImageDigests") as typeof import("../scripts/refreshImageDigests");
+    expect(parseReference("otel/opentelemetry-collector-contrib:0.158.0")).toEqual({ host: "registry-1.docker.io", repository: "otel/opentelemetry-collector-contrib", tag: "0.158.0" });
+    expect(parseReference("busybox:1.37.0")).toEqual({ host: "registry-1.docker.io", repository: "library/busybox", tag: "1.37.0" });
+    expect(parseReference("ghcr.io/cloudnative-pg/postgresql:17.6")).toEqual({ host: "ghcr.io", repository: "cloudnative-pg/postgresql", tag: "17.6" });
+    expect(parseReference("localhost:5000/x")).toEqual({ host: "localhost:5000", repository: "x", tag: "latest" });
+    // A registry as the distribution spec has it: 401 with a Bearer challenge, a token endpoint, then the digest.
+    const calls: string[] = [];
+    const registry = (async (url: string, init?: RequestInit) => {
+      calls.push(`${init?.method ?? "GET"} ${url}`);
+      if (url.startsWith("https://auth.example/token")) return Response.json({ token: "t0k" });
+      const authorized = (init?.headers as Record<string, string>)?.Authorization === "Bearer t0k";
+      return authorized
+        ? new Response(null, { status: 200, headers: { "Docker-Content-Digest": digest } })
+        : new Response(null, { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="https://auth.example/token",service="ghcr.io",scope="repository:cloudnative-pg/postgresql:pull"' } });
+    }) as typeof fetch;
+    await expect(manifestDigest("ghcr.io/cloudnative-pg/postgresql:17.6", registry)).resolves.toBe(digest);
+    expect(calls).toEqual([
+      "HEAD https://ghcr.io/v2/cloudnative-pg/postgresql/manifests/17.6",
+      "GET https://auth.example/token?service=ghcr.io&scope=repository%3Acloudnative-pg%2Fpostgresql%3Apull",
+      "HEAD https://ghcr.io/v2/cloudnative-pg/postgresql/manifests/17.6",
+    ]);
+    const noDigest = (async () => new Response(null, { status: 200 })) as typeof fetch;
+    await expect(manifestDigest("x:1", noDigest)).rejects.toThrow("gave no sha256 digest");
+    const source = "export const imageDigests: Record<string, string> = {\n};\nrest";
+    expect(rewriteImageDigests(source, { "b:1": digest, "a:1": digest })).toBe(`export const imageDigests: Record<string, string> = {\n  "a:1": "${digest}",\n  "b:1": "${digest}",\n};\nrest`);
   });
 });

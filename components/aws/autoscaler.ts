@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalerConfig } from "../../config/schema";
 import type { PolicyDocument } from "../../lib/iam";
 import { systemPlacement } from "../../lib/placement";
-import { charts, kubernetesVersions, pinnedRelease, type KubernetesVersion } from "../../versions";
+import { charts, CLUSTER_AUTOSCALER_REPOSITORY, kubernetesVersions, pinnedImage, pinnedRelease, type KubernetesVersion } from "../../versions";
 import { WorkloadRole, type OidcProvider } from "./workloadRole";
 
 export const AUTOSCALER_SERVICE_ACCOUNT = { namespace: "kube-system", name: "cluster-autoscaler" };
@@ -83,7 +83,8 @@ export function autoscalerValues(args: AutoscalerArgs, roleArn: pulumi.Input<str
     awsRegion: args.region,
     autoDiscovery: { clusterName: args.clusterName },
     fullnameOverride: AUTOSCALER_SERVICE_ACCOUNT.name,
-    image: { tag: kubernetesVersions[args.kubernetesVersion].clusterAutoscalerImageTag },
+    // The chart (9.59.0 templates/deployment.yaml) renders `repository:tag` and has no digest key: the digest rides on the tag.
+    image: { tag: pinnedImage(`${CLUSTER_AUTOSCALER_REPOSITORY}:${kubernetesVersions[args.kubernetesVersion].clusterAutoscalerImageTag}`).slice(CLUSTER_AUTOSCALER_REPOSITORY.length + 1) },
     rbac: {
       serviceAccount: { create: true, name: AUTOSCALER_SERVICE_ACCOUNT.name, annotations: { "eks.amazonaws.com/role-arn": roleArn } },
     },

@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { GRANTS_JOB_LABELS, grantsJob, grantsSql, managedRoles, type PostgresRole } from "./postgresRoles";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
-import { charts, pinnedRelease, postgresImages } from "../../versions";
+import { charts, pinnedImage, pinnedRelease, postgresImages } from "../../versions";
 import { mirrorSourceAnnotations } from "./secretMirror";
 import type { ObjectStore, Placements, PlatformTarget, StoreBucket, StoreCredentials } from "./target";
 
@@ -46,7 +46,7 @@ export function postgresCluster(args: Pick<PostgresArgs, "config"> & { target: C
     metadata: { name: PG_CLUSTER_NAME },
     spec: {
       instances: config.instances,
-      imageName: postgresImages[config.majorVersion],
+      imageName: pinnedImage(postgresImages[config.majorVersion]),
       primaryUpdateStrategy: "unsupervised",
       bootstrap: { initdb: { database: config.database, owner: config.owner } },
       storage: { size: config.storageSize, storageClass: target.storageClassName },
@@ -224,7 +224,7 @@ export class Postgres extends pulumi.ComponentResource {
     }, { ...crOpts, dependsOn: [operator, plugin, namespace, ...(objectStore ? [objectStore] : []), ...roleSecrets], protect });
     if (args.roles.length > 0 || config.retiredRoles.length > 0) {
       const sql = grantsSql(args.roles, config.database, config.owner, config.retiredRoles);
-      const job = grantsJob({ namespace: config.namespace, sql, image: postgresImages[config.majorVersion], host: `${PG_CLUSTER_NAME}-rw`, database: config.database, ownerSecret: APP_SECRET_NAME });
+      const job = grantsJob({ namespace: config.namespace, sql, image: pinnedImage(postgresImages[config.majorVersion]), host: `${PG_CLUSTER_NAME}-rw`, database: config.database, ownerSecret: APP_SECRET_NAME });
       new k8s.batch.v1.Job(`${name}-grants`, { metadata: job.metadata, spec: job.spec }, { ...k8sOpts, dependsOn: [cluster] });
     }
 

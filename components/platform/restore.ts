@@ -6,7 +6,7 @@ import { stringify as toYaml } from "yaml";
 import type { PostgresConfig } from "../../config/schema";
 import type { Placement } from "../../lib/placement";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/podSecurity";
-import { postgresImages } from "../../versions";
+import { pinnedImage, postgresImages } from "../../versions";
 import { BARMAN_PLUGIN, CNPG_API_VERSION, OBJECT_STORE_NAME, PG_CLUSTER_NAME } from "./postgres";
 
 export interface RestoreArgs {
@@ -42,7 +42,7 @@ export function restoredCluster(args: RestoreArgs) {
     spec: {
       instances: 1,
       // The backup's major version: a restore cannot change it.
-      imageName: postgresImages[config.majorVersion],
+      imageName: pinnedImage(postgresImages[config.majorVersion]),
       storage: { size: args.storageSize ?? config.storageSize, storageClass: args.storageClassName },
       walStorage: { size: config.walStorageSize, storageClass: args.storageClassName },
       resources: args.resources ?? config.resources,
@@ -99,7 +99,7 @@ export function restoreCheckJob(namespace: string, clusterName: string, config: 
           securityContext: restrictedPodSecurityContext,
           containers: [{
             name: "check",
-            image: postgresImages[config.majorVersion],
+            image: pinnedImage(postgresImages[config.majorVersion]),
             command: ["/bin/sh", "-c", 'test -n "$(psql -v ON_ERROR_STOP=1 -tAc "$CHECK_QUERY")"'],
             env: [
               { name: "PGHOST", value: `${clusterName}-rw` },

@@ -9,7 +9,7 @@ import type { Environment, TelemetryConfig } from "../../config/schema";
 import type { Placements } from "../../lib/placement";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../lib/podSecurity";
 import type { TraceAccess, TraceSink } from "./target";
-import { charts, images, pinnedRelease } from "../../versions";
+import { charts, images, pinnedRelease, withDigest } from "../../versions";
 import { allowIngress } from "./networkPolicies";
 
 export const COLLECTOR_NAME = "otel-collector";
@@ -70,7 +70,8 @@ export function collectorValues(args: { config: TelemetryConfig; environment: En
     fullnameOverride: COLLECTOR_NAME,
     mode: "deployment",
     replicaCount: config.collectorReplicas,
-    image: { repository: images.otelCollectorContrib.repository, tag: images.otelCollectorContrib.tag },
+    // opentelemetry-collector chart 0.170.0 values.yaml `image.digest`: "pulled by digest (regardless of tag value)".
+    image: { repository: images.otelCollectorContrib.repository, tag: images.otelCollectorContrib.tag, ...withDigest(images.otelCollectorContrib) },
     command: { name: images.otelCollectorContrib.command },
     alternateConfig: collectorConfig(args.traces),
     serviceAccount: { create: true, annotations: args.traces?.serviceAccountAnnotations ?? {} },

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { counterIncrease, type RuleGroup } from "../../../lib/alerts";
 import { allowIngress, defaultDenyIngress } from "../networkPolicies";
 import type { LogGroups } from "../target";
-import { charts, images, pinnedRelease } from "../../../versions";
+import { charts, images, pinnedRelease, withDigest } from "../../../versions";
 import { fluentBitConfig, METRICS_PORT, routingScript, STATE_DIR, type FluentBitSettings, type LogRouting } from "./fluentBit";
 
 export { logGroupNames, otherGroup, pipelineGroup, routingScript, type LogRouting } from "./fluentBit";
@@ -22,7 +22,8 @@ export const AGENT_IDENTITY = { namespace: LOGGING_NAMESPACE, serviceAccounts: [
 export function fluentBitValues(settings: FluentBitSettings, sink: { region: pulumi.Input<string>; serviceAccountAnnotations: Record<string, pulumi.Input<string>> }) {
   return {
     fullnameOverride: AGENT_NAME,
-    image: { repository: images.fluentBit.repository, tag: images.fluentBit.tag },
+    // fluent-bit chart 0.58.1 values.yaml `image.digest`, set once the digest is pinned (versions.ts, imageDigests).
+    image: { repository: images.fluentBit.repository, tag: images.fluentBit.tag, ...withDigest(images.fluentBit) },
     testFramework: { enabled: false },
     serviceAccount: { create: true, annotations: sink.serviceAccountAnnotations },
     env: [{ name: "AWS_REGION", value: sink.region }],
