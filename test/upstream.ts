@@ -83,26 +83,6 @@ const goRegExp = Object.assign((pattern: string, flags: string) =>
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp, source: true, optimize: false } });
 const VALIDATOR_CACHE = path.join(__dirname, "..", "node_modules", ".cache", "etl-platform-crd-validators");
 
-/**
- * A CRD schema's validator, compiled once and kept as Ajv standalone code (a CRD such as Argo's CronWorkflow
- * takes seconds to compile, and each jest worker would compile it again), keyed by the schema and Ajv's version.
- */
-function cachedValidator(schema: unknown): ValidateFunction {
-  const text = JSON.stringify(schema);
-  const key = crypto.createHash("sha256").update(require("ajv/package.json").version).update(text).digest("hex");
-  const file = path.join(VALIDATOR_CACHE, `${key}.js`);
-  try {
-    return require(file) as ValidateFunction;
-  } catch {
-    const validate = ajv.compile(schema as object);
-    const standaloneCode = require("ajv/dist/standalone").default as (ajv: Ajv, validate: ValidateFunction) => string;
-    fs.mkdirSync(VALIDATOR_CACHE, { recursive: true });
-    const partial = `${file}.${process.pid}`;
-    fs.writeFileSync(partial, standaloneCode(ajv, validate));
-    fs.renameSync(partial, file);
-    return validate;
-  }
-}
 const crdValidators = new Map<string, ValidateFunction>();
 
 /**
@@ -132,20 +112,66 @@ function crdFiles(): string[] {
 
 let crdIndex: Map<string, any> | undefined;
 
+/** Each CRD version's openAPIV3Schema by group/version/kind, parsed once per fixture set (kept as JSON: see crdFixturesKey). */
 function crdSchema(apiVersion: string, kind: string): any {
   if (!crdIndex) {
-    crdIndex = new Map();
-    for (const file of crdFiles()) {
-      for (const document of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
-        const crd = document.toJS();
-        if (crd?.kind !== "CustomResourceDefinition") continue;
-        for (const version of crd.spec.versions ?? []) {
-          crdIndex.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema?.openAPIV3Schema);
+    const cached = path.join(VALIDATOR_CACHE, `${crdFixturesKey().slice(0, 32)}-index.json`);
+    try {
+      crdIndex = new Map(Object.entries(JSON.parse(fs.readFileSync(cached, "utf8"))));
+    } catch {
+      crdIndex = new Map();
+      for (const file of crdFiles()) {
+        for (const document of parseAllDocuments(fs.readFileSync(file, "utf8"))) {
+          const crd = document.toJS();
+          if (crd?.kind !== "CustomResourceDefinition") continue;
+          for (const version of crd.spec.versions ?? []) {
+            crdIndex.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema?.openAPIV3Schema);
+          }
         }
       }
+      fs.mkdirSync(VALIDATOR_CACHE, { recursive: true });
+      const partial = `${cached}.${process.pid}`;
+      fs.writeFileSync(partial, JSON.stringify(Object.fromEntries(crdIndex)));
+      fs.renameSync(partial, cached);
     }
   }
   return crdIndex.get(`${apiVersion}/${kind}`);
+}
+
+let fixturesKey: string | undefined;
+
+/**
+ * A hash of what a kind's validator derives from: the CRD fixtures' bytes, this file (closeObjects, the Ajv
+ * options) and Ajv's version. Reading and hashing the fixtures takes milliseconds; parsing their YAML (7 MB, Argo's
+ * CRDs most of it) takes two seconds, which every test file that checks a custom resource would pay.
+ */
+function crdFixturesKey(): string {
+  if (fixturesKey) return fixturesKey;
+  const hash = crypto.createHash("sha256").update(require("ajv/package.json").version).update(fs.readFileSync(__filename));
+  for (const file of crdFiles().sort()) hash.update(file).update(fs.readFileSync(file));
+  fixturesKey = hash.digest("hex");
+  return fixturesKey;
+}
+
+/**
+ * The validator of a kind, compiled once and kept as Ajv standalone code (a CRD such as Argo's CronWorkflow takes
+ * seconds to compile, and each jest worker would compile it again), keyed by the fixtures (crdFixturesKey).
+ */
+function kindValidator(apiVersion: string, kind: string): ValidateFunction {
+  const file = path.join(VALIDATOR_CACHE, `${crdFixturesKey().slice(0, 32)}-${`${apiVersion}-${kind}`.replace(/[^A-Za-z0-9.-]/g, "_")}.js`);
+  try {
+    return require(file) as ValidateFunction;
+  } catch {
+    const schema = crdSchema(apiVersion, kind);
+    if (!schema) throw new Error(`no upstream CRD fixture for ${apiVersion}/${kind}`);
+    const validate = ajv.compile(closeObjects({ ...schema, properties: { ...schema.properties, metadata: { type: "object" } } }));
+    const standaloneCode = require("ajv/dist/standalone").default as (ajv: Ajv, validate: ValidateFunction) => string;
+    fs.mkdirSync(VALIDATOR_CACHE, { recursive: true });
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, standaloneCode(ajv, validate));
+    fs.renameSync(partial, file);
+    return validate;
+  }
 }
 
 /** Problems of a custom resource against its upstream CRD's openAPIV3Schema; throws if no fixture has the CRD. */
@@ -153,9 +179,7 @@ export function customResourceProblems(resource: { apiVersion: string; kind: str
   const key = `${resource.apiVersion}/${resource.kind}`;
   let validate = crdValidators.get(key);
   if (!validate) {
-    const schema = crdSchema(resource.apiVersion, resource.kind);
-    if (!schema) throw new Error(`no upstream CRD fixture for ${key}`);
-    validate = cachedValidator(closeObjects({ ...schema, properties: { ...schema.properties, metadata: { type: "object" } } }));
+    validate = kindValidator(resource.apiVersion, resource.kind);
     crdValidators.set(key, validate);
   }
   if (validate(resource)) return [];
