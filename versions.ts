@@ -182,12 +182,78 @@ export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [K
 
 /** The arguments of a Helm release of a pinned chart: the chart's name, version and repository come from here. */
 export function pinnedRelease(releaseName: string, chart: ChartVersion, namespace: Input<string>, values: Record<string, unknown>) {
-  return { name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values };
+  return { name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values: withChartDigests(chart, values) };
 }
 
-/** Every image the program names itself (not a chart's defaults), as `repository:tag`: what refresh-digests pins. */
+/**
+ * How a chart's values take an image's digest, read from each chart's templates at the pinned version:
+ * - `sha`: `sha: <hex>`, rendered `...:<tag>@sha256:<hex>` (kube-prometheus-stack 88.5.3 templates/prometheus/prometheus.yaml,
+ *   alertmanager/alertmanager.yaml, prometheus-operator/deployment.yaml and admission-webhooks/job-patch/*.yaml);
+ * - `shaWithAlgorithm`: `sha: sha256:<hex>`, rendered `...:<tag>@<sha>` (kube-state-metrics 8.4.0 templates/_helpers.tpl);
+ * - `digest`: `digest: sha256:<hex>` (prometheus-node-exporter 4.56.1 templates/_helpers.tpl; `sha` is refused there);
+ * - `tag`: the digest on the tag, `<tag>@sha256:<hex>`, for charts that render the tag as given (argo-workflows 1.0.18
+ *   templates/_helpers.tpl documents `image.tag = v3.4.4@sha256:...`; cloudnative-pg's templates/deployment.yaml).
+ */
+type DigestStyle = "sha" | "shaWithAlgorithm" | "digest" | "tag";
+
+export interface ChartImage {
+  /** The chart's name (charts[...].chart). */
+  chart: string;
+  /** Where the image block sits in the release's values (a subchart's under its name). */
+  path: string;
+  /** What the chart renders by default at the pinned version: its values' repository and tag, else its appVersion. */
+  image: string;
+  style: DigestStyle;
+}
+
+/**
+ * The images the charts pick themselves that the platform runs, each with the chart's default `repository:tag`
+ * (test/fixtures/upstream values.yaml and Chart.yaml; test/policy.test.ts checks them). Not here: Grafana and its
+ * sidecar, Strimzi's operator and Kafka images, cert-manager, the Barman Cloud plugin, reflector and SeaweedFS,
+ * whose templates were not read for a digest key (docs/operations.md).
+ */
+export const chartImages: ChartImage[] = [
+  { chart: "kube-prometheus-stack", path: "prometheusOperator.image", image: "quay.io/prometheus-operator/prometheus-operator:v0.93.1", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "prometheusOperator.prometheusConfigReloader.image", image: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "prometheusOperator.admissionWebhooks.patch.image", image: "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "prometheus.prometheusSpec.image", image: "quay.io/prometheus/prometheus:v3.14.0-distroless", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "alertmanager.alertmanagerSpec.image", image: "quay.io/prometheus/alertmanager:v0.34.0", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "kube-state-metrics.image", image: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0", style: "shaWithAlgorithm" },
+  { chart: "kube-prometheus-stack", path: "prometheus-node-exporter.image", image: "quay.io/prometheus/node-exporter:v1.12.1-distroless", style: "digest" },
+  { chart: "argo-workflows", path: "controller.image", image: "quay.io/argoproj/workflow-controller:v4.0.6", style: "tag" },
+  { chart: "argo-workflows", path: "server.image", image: "quay.io/argoproj/argocli:v4.0.6", style: "tag" },
+  { chart: "argo-workflows", path: "executor.image", image: "quay.io/argoproj/argoexec:v4.0.6", style: "tag" },
+  { chart: "cloudnative-pg", path: "image", image: "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0", style: "tag" },
+];
+
+/** The value a chart takes for an image's digest, in its style (chartImages). */
+function digestValue(image: ChartImage, digest: string): Record<string, string> {
+  switch (image.style) {
+    case "sha": return { sha: digest.replace(/^sha256:/, "") };
+    case "shaWithAlgorithm": return { sha: digest };
+    case "digest": return { digest };
+    case "tag": return { tag: `${image.image.slice(image.image.lastIndexOf(":") + 1)}@${digest}` };
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+function mergeInto(target: Record<string, unknown>, path: string[], leaf: Record<string, unknown>): Record<string, unknown> {
+  const [head, ...rest] = path;
+  const current = isPlainObject(target[head]) ? target[head] as Record<string, unknown> : {};
+  return { ...target, [head]: rest.length === 0 ? { ...current, ...leaf } : mergeInto(current, rest, leaf) };
+}
+
+/** A release's values with the digest of each of its chart's images that has one pinned (imageDigests). */
+export function withChartDigests(chart: ChartVersion, values: Record<string, unknown>): Record<string, unknown> {
+  return chartImages.filter((image) => image.chart === chart.chart && imageDigests[image.image])
+    .reduce((merged, image) => mergeInto(merged, image.path.split("."), digestValue(image, imageDigests[image.image])), values);
+}
+
+/** Every image the program names itself or runs from a chart's defaults (chartImages), as `repository:tag`: what refresh-digests pins. */
 export function platformImages(): string[] {
   return [...new Set([
+    ...chartImages.map((image) => image.image),
     ...Object.values(postgresImages),
     `${images.fluentBit.repository}:${images.fluentBit.tag}`,
     `${images.otelCollectorContrib.repository}:${images.otelCollectorContrib.tag}`,

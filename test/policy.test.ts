@@ -197,3 +197,55 @@ describe("platform images pinned by digest", () => {
     expect(rewriteImageDigests(source, { "b:1": digest, "a:1": digest })).toBe(`export const imageDigests: Record<string, string> = {\n  "a:1": "${digest}",\n  "b:1": "${digest}",\n};\nrest`);
   });
 });
+
+describe("chart images pinned by digest", () => {
+  const fs = require("fs") as typeof import("fs");
+  const path = require("path") as typeof import("path");
+  const { parse } = require("yaml") as typeof import("yaml");
+  const { UPSTREAM } = require("./upstream") as typeof import("./upstream");
+  const fixtures: Record<string, string> = {
+    "kube-prometheus-stack": "kube-prometheus-stack-88.5.3", "kube-state-metrics": "kube-state-metrics-8.4.0",
+    "prometheus-node-exporter": "prometheus-node-exporter-4.56.1", "argo-workflows": "argo-workflows-1.0.18", "cloudnative-pg": "cloudnative-pg-0.29.0",
+  };
+  const read = (chart: string, file: string) => parse(fs.readFileSync(path.join(UPSTREAM, fixtures[chart], file), "utf8"));
+  const at = (values: any, keys: string[]) => keys.reduce((node, key) => node?.[key], values);
+
+  it("name the image each chart runs by default at the pinned version, and a digest key its values have", () => {
+    const { chartImages } = require("../versions") as typeof import("../versions");
+    for (const entry of chartImages) {
+      // A subchart's block is under its name in the parent's values; its defaults are in its own fixture.
+      const [first, ...rest] = entry.path.split(".");
+      const chart = fixtures[first] ? first : entry.chart;
+      const keys = fixtures[first] ? rest : [first, ...rest];
+      const block = at(read(chart, "values.yaml"), keys);
+      const appVersion = String(read(chart, "Chart.yaml").appVersion);
+      // kube-state-metrics and node-exporter default the tag to "v" + appVersion (their templates/_helpers.tpl);
+      // kube-prometheus-stack turns on node-exporter's distroless variant (values.yaml prometheus-node-exporter.image.distroless).
+      const distroless = chart === "prometheus-node-exporter" && at(read("kube-prometheus-stack", "values.yaml"), ["prometheus-node-exporter", "image", "distroless"]) === true;
+      const tag = (block.tag || (["kube-state-metrics", "prometheus-node-exporter"].includes(chart) ? `v${appVersion}` : appVersion)) + (distroless ? "-distroless" : "");
+      const repository = block.registry ? `${block.registry}/${block.repository}` : block.repository;
+      expect({ path: entry.path, image: `${repository}:${tag}` }).toEqual({ path: entry.path, image: entry.image });
+      if (entry.style === "sha" || entry.style === "shaWithAlgorithm") expect({ path: entry.path, has: "sha" in block }).toEqual({ path: entry.path, has: true });
+      if (entry.style === "digest") expect({ path: entry.path, has: "digest" in block }).toEqual({ path: entry.path, has: true });
+    }
+  });
+
+  it("reach each release's values in the chart's own style once pinned", () => {
+    const versions = require("../versions") as typeof import("../versions");
+    const digest = `sha256:${"e".repeat(64)}`;
+    const pinned = ["quay.io/prometheus/prometheus:v3.14.0-distroless", "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0", "quay.io/prometheus/node-exporter:v1.12.1-distroless", "quay.io/argoproj/argoexec:v4.0.6"];
+    for (const image of pinned) versions.imageDigests[image] = digest;
+    try {
+      const monitoring = versions.pinnedRelease("m", versions.charts.kubePrometheusStack, "monitoring", { prometheus: { prometheusSpec: { retention: "7d" } }, "prometheus-node-exporter": { namespaceOverride: "node-exporter" } }).values as any;
+      expect(monitoring.prometheus.prometheusSpec).toEqual({ retention: "7d", image: { sha: "e".repeat(64) } });
+      expect(monitoring["kube-state-metrics"]).toEqual({ image: { sha: digest } });
+      expect(monitoring["prometheus-node-exporter"]).toEqual({ namespaceOverride: "node-exporter", image: { digest } });
+      expect(monitoring.prometheusOperator).toBeUndefined();
+      const argo = versions.pinnedRelease("a", versions.charts.argoWorkflows, "argo", {}).values as any;
+      expect(argo).toEqual({ executor: { image: { tag: `v4.0.6@${digest}` } } });
+    } finally {
+      for (const image of pinned) delete versions.imageDigests[image];
+    }
+    expect(versions.pinnedRelease("a", versions.charts.argoWorkflows, "argo", {}).values).toEqual({});
+  });
+});
