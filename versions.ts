@@ -208,9 +208,9 @@ export interface ChartImage {
 
 /**
  * The images the charts pick themselves that the platform runs, each with the chart's default `repository:tag`
- * (test/fixtures/upstream values.yaml and Chart.yaml; test/policy.test.ts checks them). Not here: Grafana and its
- * sidecar, Strimzi's operator and Kafka images, cert-manager, the Barman Cloud plugin, reflector and SeaweedFS,
- * whose templates were not read for a digest key (docs/operations.md).
+ * (test/fixtures/upstream values.yaml and Chart.yaml; test/policy.test.ts checks them). Not here: cert-manager
+ * and the Barman Cloud plugin, whose fixtures are of other versions than the pinned ones (../shared/upstream README),
+ * and SeaweedFS, which prod never runs (docs/operations.md).
  */
 export const chartImages: ChartImage[] = [
   { chart: "kube-prometheus-stack", path: "prometheusOperator.image", image: "quay.io/prometheus-operator/prometheus-operator:v0.93.1", style: "sha" },
@@ -224,6 +224,21 @@ export const chartImages: ChartImage[] = [
   { chart: "argo-workflows", path: "server.image", image: "quay.io/argoproj/argocli:v4.0.6", style: "tag" },
   { chart: "argo-workflows", path: "executor.image", image: "quay.io/argoproj/argoexec:v4.0.6", style: "tag" },
   { chart: "cloudnative-pg", path: "image", image: "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0", style: "tag" },
+  // grafana 12.11.1 templates/_pod.tpl: `...:<tag>@sha256:<sha>` for the server and each sidecar.
+  { chart: "kube-prometheus-stack", path: "grafana.image", image: "docker.io/grafana/grafana:13.2.0", style: "sha" },
+  { chart: "kube-prometheus-stack", path: "grafana.sidecar.image", image: "quay.io/kiwigrid/k8s-sidecar:2.10.1", style: "sha" },
+  // strimzi-kafka-operator 1.2.0 templates/_helpers.tpl `strimzi.image`: a `digest` replaces the tag (`<ref>@<digest>`).
+  // The Kafka and exporter images are those of the operator's default Kafka version (kafka-versions.yaml at 1.2.0:
+  // 4.3.1, `default: true`; the Kafka CR sets none), and `kafka.image.digest` applies to every version of
+  // STRIMZI_KAFKA_IMAGES (templates/_kafka_image_map.tpl): set spec.kafka.version with its own digest to run another.
+  { chart: "strimzi-kafka-operator", path: "image", image: "quay.io/strimzi/operator:1.2.0", style: "digest" },
+  { chart: "strimzi-kafka-operator", path: "topicOperator.image", image: "quay.io/strimzi/operator:1.2.0", style: "digest" },
+  { chart: "strimzi-kafka-operator", path: "userOperator.image", image: "quay.io/strimzi/operator:1.2.0", style: "digest" },
+  { chart: "strimzi-kafka-operator", path: "kafkaInit.image", image: "quay.io/strimzi/operator:1.2.0", style: "digest" },
+  { chart: "strimzi-kafka-operator", path: "kafka.image", image: "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", style: "digest" },
+  { chart: "strimzi-kafka-operator", path: "kafkaExporter.image", image: "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", style: "digest" },
+  // reflector 9.1.34 templates/deployment.yaml renders `<repository>:<tag | default appVersion>`.
+  { chart: "reflector", path: "image", image: "docker.io/emberstack/kubernetes-reflector:9.1.34", style: "tag" },
 ];
 
 /** The value a chart takes for an image's digest, in its style (chartImages). */
