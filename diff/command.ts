@@ -33,6 +33,9 @@ export function headResources(run: OfflineRun): HeadResource[] {
     protect: resource.protect,
     inputs: present(resource.rawInputs) as Record<string, any>,
     propertyDependencies: resource.propertyDependencies,
+    provider: resource.provider,
+    ignoreChanges: resource.ignoreChanges,
+    aliases: resource.aliases,
   }));
 }
 

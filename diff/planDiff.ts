@@ -11,9 +11,16 @@ import { apiFindings } from "./kubernetesApis";
 import { crdChanges, crdSchemas, fieldsNotInSchema, fixtureDir } from "./crdChanges";
 import { LAYER_TYPES } from "../plan/layers";
 import { forcesReplacement, replaceRule } from "./replaceRules";
+import type { AliasSpec } from "../plan/offline";
 
 export interface BaseResource extends Side {
+  /** The parent's URN, as the offline run names it (see engineUrns). */
   parent?: string;
+  /** The provider reference (`<provider URN>::<id>`), when not the default provider. */
+  provider?: string;
+  /** Input paths whose changes the engine ignores (the `ignoreChanges` option). */
+  ignoreChanges?: string[];
+  aliases?: AliasSpec[];
 }
 
 export interface HeadResource extends BaseResource {
@@ -39,7 +46,43 @@ export interface DiffOptions {
   headDir: string;
 }
 
-const key = (resource: { type: string; name: string }) => `${resource.type}::${resource.name}`;
+type Named = { type: string; name: string; parent?: string };
+
+/** `urn:pulumi:<stack>::<project>` of a URN. */
+const urnPrefix = (urn: string) => urn.split("::").slice(0, 2).join("::");
+const ROOT_STACK = "pulumi:pulumi:Stack";
+
+/**
+ * The URN the offline run gives a resource: its mock monitor qualifies the type with the parent's last type only,
+ * the root stack's included (@pulumi/pulumi runtime/mocks.js, newUrn). Parents are named by these.
+ */
+function offlineUrn(resource: Named): string | undefined {
+  if (!resource.parent) return undefined;
+  return `${urnPrefix(resource.parent)}::${resource.parent.split("::")[2].split("$").pop()}$${resource.type}::${resource.name}`;
+}
+
+/**
+ * The URNs the engine gives the resources, which identify them from one deployment to the next: the parent's whole
+ * type chain, without the root stack's type, then the type and the name (pulumi/pulumi sdk/go/common/resource/urn.go,
+ * NewURN: `parentType + "$" + type` unless the parent is the root stack; the parent type is the parent's qualified
+ * type). A resource moved under another component, or given another type, has a new URN: a new resource.
+ */
+export function engineUrns<T extends Named>(resources: T[]): Map<T, string> {
+  const byOfflineUrn = new Map(resources.map((resource) => [offlineUrn(resource), resource]));
+  const chains = new Map<T, string>();
+  const chain = (resource: T, seen = new Set<T>()): string => {
+    const known = chains.get(resource);
+    if (known) return known;
+    const parent = resource.parent ? byOfflineUrn.get(resource.parent) : undefined;
+    const parentType = resource.parent?.split("::")[2];
+    const result = !resource.parent || parentType?.split("$").pop() === ROOT_STACK ? resource.type
+      : parent && !seen.has(parent) ? `${chain(parent, new Set([...seen, resource]))}$${resource.type}`
+      : `${parentType}$${resource.type}`;
+    chains.set(resource, result);
+    return result;
+  };
+  return new Map(resources.map((resource) => [resource, `${resource.parent ? urnPrefix(resource.parent) : "urn:pulumi:stack::project"}::${chain(resource)}::${resource.name}`]));
+}
 
 /** The component a resource belongs to: the first type under the root and the two layers, from its parent's URN. */
 export function componentOf(resource: { type: string; parent?: string }): string {
@@ -77,28 +120,85 @@ function chartBump(base: Side, head: Side, resources: HeadResource[], options: D
   return `${what}: ${listed}${lost.length ? `; fields we set that the new schema lacks: ${lost.join(", ")}` : ""}`;
 }
 
+/** Whether `path` lies within an ignored input path (`ignoreChanges`: the engine drops those changes, processIgnoreChanges). */
+const ignored = (path: string, ignoreChanges: string[] = []) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+
+/** The URNs the head's `aliases` give the resource's past: each names what changed (name, type, parent) or a whole URN. */
+function aliasUrns(resource: HeadResource, urn: string, urnOfOffline: (offline: string) => string | undefined): string[] {
+  return (resource.aliases ?? []).map((alias) => {
+    if (alias.urn) return alias.urn;
+    const prefix = urnPrefix(urn);
+    const parentChain = alias.noParent ? "" : alias.parentUrn ? urnOfOffline(alias.parentUrn)?.split("::")[2] : urn.split("::")[2].split("$").slice(0, -1).join("$");
+    const chain = parentChain ? `${parentChain}$${alias.type ?? resource.type}` : alias.type ?? resource.type;
+    return `${prefix}::${chain}::${alias.name ?? resource.name}`;
+  });
+}
+
+/** What the engine does with a resource whose URN changed without an alias: a create of the new one and a delete of the old. */
+function moveReason(before: Side, after: { type: string }, oldUrn: string, newUrn: string): string {
+  const [was, now] = [oldUrn.split("::")[2], newUrn.split("::")[2]];
+  const what = was.split("$").pop() !== now.split("$").pop() ? `its type changed (${was.split("$").pop()} → ${now.split("$").pop()})` : `it moved (${was} → ${now})`;
+  const fix = "add an alias (the `aliases` option naming its old parent or type) so that the engine sees the same resource";
+  if (before.protect) return `${what}: a new URN is a new resource and the old one's delete; the engine refuses to delete a protected resource, so the preview and up stop ("marked for protection"); ${fix}`;
+  if (after.type.startsWith("kubernetes:") && before.inputs.metadata?.name) {
+    return `${what}: a new URN is a new resource, and creating it fails with AlreadyExists while the old object of the same name exists (pulumi-kubernetes creates client-side); up stops half-way; ${fix}`;
+  }
+  return `${what}: a new URN is a new resource: the engine creates it and deletes the old one${holdsDataNote(before)}; ${fix}`;
+}
+
+const holdsDataNote = (side: Side) => (assess("delete", side, undefined).risk === "danger" ? `, with what it holds (${assess("delete", side, undefined).reason.replace(/^deleted: /, "")})` : "");
+
 export function diffPlans(base: BaseResource[], head: HeadResource[], options: DiffOptions): Change[] {
-  const baseByKey = new Map(base.map((resource) => [key(resource), resource]));
-  const headByKey = new Map(head.map((resource) => [key(resource), resource]));
+  const baseUrns = engineUrns(base);
+  const headUrns = engineUrns(head);
+  const headByOfflineUrn = new Map(head.map((resource) => [resource.urn, resource]));
+  const urnOfOffline = (offline: string) => {
+    const resource = headByOfflineUrn.get(offline) ?? base.find((candidate) => offlineUrn(candidate) === offline);
+    return resource ? (headUrns.get(resource as HeadResource) ?? baseUrns.get(resource)) : undefined;
+  };
+  const baseByUrn = new Map(base.map((resource) => [baseUrns.get(resource)!, resource]));
+  // Each head resource's base: the one at its URN, else the one an alias names.
+  const matched = new Map<HeadResource, BaseResource>();
+  for (const resource of head) {
+    const urn = headUrns.get(resource)!;
+    const before = baseByUrn.get(urn) ?? aliasUrns(resource, urn, urnOfOffline).map((alias) => baseByUrn.get(alias)).find(Boolean);
+    if (before) matched.set(resource, before);
+  }
+  const matchedBase = new Set(matched.values());
+  const key = (resource: Named) => headUrns.get(resource as HeadResource) ?? baseUrns.get(resource as BaseResource) ?? `${resource.type}::${resource.name}`;
   const headByUrn = new Map(head.map((resource) => [resource.urn, resource]));
   const changes = new Map<string, Change>();
   const record = (resource: Side & { parent?: string }, action: Action, paths: string[], risk: Risk, reason: string) =>
     changes.set(key(resource), { type: resource.type, name: resource.name, component: componentOf(resource), action, risk, paths, reason });
+  // A resource whose URN changed without an alias: the same type and name on both sides, under another parent or type.
+  const moved = new Map<HeadResource, BaseResource>();
+  for (const resource of head) {
+    if (matched.has(resource)) continue;
+    const before = base.find((candidate) => !matchedBase.has(candidate) && candidate.name === resource.name && candidate.type.split(":")[0] === resource.type.split(":")[0]);
+    if (before) moved.set(resource, before);
+  }
+  const movedBase = new Map([...moved].map(([after, before]) => [before, after]));
 
   for (const resource of head) {
-    const before = baseByKey.get(key(resource));
+    const before = matched.get(resource);
     const rule = replaceRule(resource.type);
     if (!before) {
-      if (rule?.kind !== "component") record(resource, "create", [], "safe", "new");
+      const from = moved.get(resource);
+      if (from && rule?.kind !== "component") record(resource, "create", [], "danger", moveReason(from, resource, baseUrns.get(from)!, headUrns.get(resource)!));
+      else if (rule?.kind !== "component") record(resource, "create", [], "safe", "new");
+      continue;
+    }
+    if (rule?.kind === "component") continue;
+    const paths = changedPaths(before.inputs, resource.inputs).filter((path) => !ignored(path, resource.ignoreChanges));
+    // Lifting protection is a change of its own, whatever the inputs do (the engine compares the option too).
+    if (before.protect && !resource.protect) {
+      record(resource, "update", paths, "danger", "protection lifted (protect: true → false): a later change or a mistake can now delete it; lift it only in the change that deletes it on purpose");
       continue;
     }
     if (!rule) {
-      const paths = changedPaths(before.inputs, resource.inputs);
       if (paths.length) record(resource, "update", paths, "caution", `no replace rule for ${resource.type} in diff/replaceRules.ts: check by hand whether these inputs replace it`);
       continue;
     }
-    if (rule.kind === "component") continue;
-    const paths = changedPaths(before.inputs, resource.inputs);
     if (paths.length === 0) continue;
     const action: Action = paths.some((path) => forcesReplacement(rule, path)) ? "replace" : "update";
     const { risk, reason } = assess(action, before, resource);
@@ -111,22 +211,38 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
     } else record(resource, action, paths, risk, reason);
   }
   for (const resource of base) {
-    if (headByKey.has(key(resource)) || replaceRule(resource.type)?.kind === "component") continue;
+    if (matchedBase.has(resource) || replaceRule(resource.type)?.kind === "component") continue;
+    const movedTo = movedBase.get(resource);
+    if (movedTo) {
+      record(resource, "delete", [], "danger", moveReason(resource, movedTo, baseUrns.get(resource)!, headUrns.get(movedTo)!));
+      continue;
+    }
     const { risk, reason } = assess("delete", resource, undefined);
-    const renamed = head.find((candidate) => candidate.type === resource.type && !baseByKey.has(key(candidate)));
+    const renamed = head.find((candidate) => candidate.type === resource.type && !matched.has(candidate) && !moved.has(candidate));
     record(resource, "delete", [], risk, renamed ? `${reason} (renamed to ${renamed.name}? a rename is a delete and a create)` : reason);
   }
 
-  // Cascades: a new identity flows into the inputs that take it.
+  // Cascades: a new identity flows into the inputs that take it, and a replaced provider replaces what it manages.
   const newIdentity = (change: Change | undefined) => change?.action === "replace" || change?.action === "create";
   // A VPC takes no input from another resource, so whether it is new is settled before the cascades.
   const newVpc = head.some((candidate) => candidate.type === "aws:ec2/vpc:Vpc" && newIdentity(changes.get(key(candidate))));
+  const providerOf = (resource: HeadResource) => (resource.provider ? headByUrn.get(resource.provider.split("::").slice(0, -1).join("::")) : undefined);
   for (let changed = true; changed; ) {
     changed = false;
     for (const resource of head) {
       const existing = changes.get(key(resource));
       const rule = replaceRule(resource.type);
-      if (!baseByKey.has(key(resource)) || existing?.action === "replace" || !rule || rule.kind === "component") continue;
+      const before = matched.get(resource);
+      if (!before || existing?.action === "replace" || !rule || rule.kind === "component") continue;
+      // pulumi/pulumi pkg/resource/deploy/step_generator.go (providerChanged): a resource whose provider is replaced is
+      // replaced with it, a new provider being another cluster or account.
+      const provider = providerOf(resource);
+      if (provider && changes.get(key(provider))?.action === "replace") {
+        const { risk, reason } = assess("replace", before, resource, `its provider ${provider.name} is replaced (the engine replaces every resource a replaced provider manages)`);
+        record(resource, "replace", existing?.paths ?? [], risk, reason);
+        changed = true;
+        continue;
+      }
       for (const [input, urns] of Object.entries(resource.propertyDependencies)) {
         const source = urns.map((urn) => headByUrn.get(urn)).find((candidate) => candidate && newIdentity(changes.get(key(candidate))));
         if (!source) continue;
@@ -134,7 +250,7 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
         const because = `${input} comes from ${source.name}, which is ${sourceChange.action === "create" ? "new" : "replaced"}`;
         const paths = [...new Set([...(existing?.paths ?? []), input])];
         if (forcesReplacement(rule, input)) {
-          const { risk, reason } = assess("replace", baseByKey.get(key(resource)), resource, because);
+          const { risk, reason } = assess("replace", before, resource, because);
           record(resource, "replace", paths, risk, reason);
           changed = true;
           break;

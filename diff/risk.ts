@@ -31,6 +31,9 @@ const HOLDS_DATA_OR_IDENTITY: Record<string, string> = {
   "kubernetes:postgresql.cnpg.io/v1:Cluster": "the Postgres cluster: a new Cluster starts empty (restore it from backup instead)",
   "kubernetes:core/v1:PersistentVolumeClaim": "a volume claim: its data",
   "random:index/randomPassword:RandomPassword": "a generated password: whoever holds the old one is locked out",
+  // A log group's events go with it (CloudWatch Logs DeleteLogGroup): the audit trail, the control plane's and the
+  // containers' logs of its retention period.
+  "aws:cloudwatch/logGroup:LogGroup": "a log group: its retained events (audit trail, control-plane and container logs) are deleted with it",
 };
 
 function holdsData(side: Side): string | undefined {
@@ -99,6 +102,55 @@ function refusedUpdate(base: Side, head: Side): string | undefined {
   return undefined;
 }
 
+const days = (value: unknown) => (typeof value === "number" ? value : typeof value === "string" && /^\d+d$/.test(value) ? Number(value.slice(0, -1)) : undefined);
+const fewer = (was: unknown, now: unknown) => days(was) !== undefined && (days(now) === undefined || days(now)! < days(was)!);
+const byId = (rules: any[] | undefined) => new Map((rules ?? []).map((rule) => [rule.id, rule]));
+
+/**
+ * Updates that weaken what protects data: each goes through as an ordinary update, so nothing else would stop it.
+ * What each protects: README ("Backups survive a mistake"), docs/operations.md.
+ */
+function weakenedProtection(base: Side, head: Side): string | undefined {
+  const [before, after] = [base.inputs, head.inputs];
+  switch (head.type) {
+    case "aws:s3/bucketVersioning:BucketVersioning":
+      if (before.versioningConfiguration?.status === "Enabled" && after.versioningConfiguration?.status !== "Enabled") {
+        return `versioning leaves Enabled (→ ${after.versioningConfiguration?.status}): overwritten and deleted objects are no longer kept`;
+      }
+      return undefined;
+    case "aws:s3/bucket:Bucket":
+      return !before.forceDestroy && after.forceDestroy ? "forceDestroy turns true: deleting the bucket then deletes every object in it" : undefined;
+    case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+      const old = byId(before.rules);
+      for (const rule of after.rules ?? []) {
+        const was = old.get(rule.id)?.noncurrentVersionExpiration?.noncurrentDays;
+        if (fewer(was, rule.noncurrentVersionExpiration?.noncurrentDays)) return `rule ${rule.id} keeps old versions for less (${was} → ${rule.noncurrentVersionExpiration?.noncurrentDays ?? "not at all"} days)`;
+      }
+      return undefined;
+    }
+    case "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": {
+      const [was, now] = [before.rule?.defaultRetention?.days, after.rule?.defaultRetention?.days];
+      return fewer(was, now) ? `Object Lock keeps versions for less (${was} → ${now ?? "none"} days)` : undefined;
+    }
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return fewer(before.retentionInDays, after.retentionInDays) ? `retention shortened (${before.retentionInDays} → ${after.retentionInDays ?? "unset"} days): older events are deleted` : undefined;
+    case "eks:index:Cluster":
+      return before.deletionProtection && !after.deletionProtection ? "deletionProtection turns false: the cluster can then be deleted" : undefined;
+    case "kubernetes:barmancloud.cnpg.io/v1:ObjectStore":
+      return fewer(before.spec?.retentionPolicy, after.spec?.retentionPolicy) ? `backups kept for less (${before.spec?.retentionPolicy} → ${after.spec?.retentionPolicy ?? "forever"})` : undefined;
+    case "kubernetes:storage.k8s.io/v1:StorageClass":
+      return before.reclaimPolicy === "Retain" && after.reclaimPolicy !== "Retain" ? `reclaimPolicy leaves Retain (→ ${after.reclaimPolicy ?? "Delete"}): a deleted claim's volume would be deleted` : undefined;
+    case "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": {
+      const volumes = (inputs: any) => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
+      const was = new Map(volumes(before).map((volume: any) => [volume.id ?? 0, volume]));
+      const volume = volumes(after).find((v: any) => v.deleteClaim === true && (was.get(v.id ?? 0) as any)?.deleteClaim !== true);
+      return volume ? `deleteClaim turns true on volume ${volume.id ?? 0}: deleting the pool then deletes the brokers' data` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 const minor = (version: unknown) => (typeof version === "string" && /^1\.\d+$/.test(version) ? Number(version.split(".")[1]) : undefined);
 
 /** The EKS rule for version changes (UpdateClusterVersion): one minor at a time, never down. */
@@ -134,8 +186,16 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
   }
   const refused = refusedUpdate(base!, head!);
   if (refused) return { risk: "danger", reason: refused };
+  const weakened = weakenedProtection(base!, head!);
+  if (weakened) return { risk: "danger", reason: `protection weakened: ${weakened}` };
   const version = versionStep(base!, head!);
   if (version) return version;
+  const promStorage = (inputs: any) => sizeOf(get(inputs, "values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage"));
+  if (head!.type === "kubernetes:helm.sh/v3:Release" && head!.inputs.chart === "kube-prometheus-stack" && (promStorage(head!.inputs) ?? 0) > (promStorage(base!.inputs) ?? Infinity)) {
+    // prometheus-operator Documentation/platform/storage.md ("Resizing volumes"): the operator does not resize the
+    // existing claims of the StatefulSet; the new size applies to new pods' claims only.
+    return { risk: "caution", reason: "Prometheus's volume grows: prometheus-operator does not resize the existing claims; grow each PVC by hand (its \"Resizing volumes\" procedure), the new size otherwise only reaches new claims" };
+  }
   if (head!.type === "kubernetes:yaml/v2:ConfigGroup") {
     return { risk: "caution", reason: `applies other manifests (${(head!.inputs.files ?? []).join(", ")}): check the CRDs they change, as for a chart bump` };
   }

@@ -17,6 +17,11 @@ export function planDocument(run: OfflineRun) {
       inputs: present(resource.rawInputs),
       dependsOn: resource.dependsOn,
       protect: resource.protect,
+      // What the engine also reads to decide what changes (the diff, diff/planDiff.ts): the provider that manages
+      // it, the inputs whose changes it ignores, and what the resource was called before.
+      ...(resource.provider ? { provider: resource.provider } : {}),
+      ...(resource.ignoreChanges.length > 0 ? { ignoreChanges: resource.ignoreChanges } : {}),
+      ...(resource.aliases ? { aliases: resource.aliases } : {}),
     })),
     outputs: present(run.rawOutputs),
   };

@@ -46,6 +46,25 @@ export interface DeclaredResource {
   provider?: string;
   /** How many `transforms` the engine would apply to it and its children (those of a packaged component too). */
   transforms?: number;
+  /** The `aliases` option: what the resource was called before (an old URN, or the parts that changed). */
+  aliases?: AliasSpec[];
+}
+
+export interface AliasSpec {
+  urn?: string;
+  name?: string;
+  type?: string;
+  /** The old parent's URN (as the offline run names URNs); `noParent`: it had none. */
+  parentUrn?: string;
+  noParent?: boolean;
+}
+
+function aliasSpecs(req: any): AliasSpec[] {
+  return (req.getAliasesList?.() ?? []).map((alias: any) => {
+    if (alias.getUrn()) return { urn: alias.getUrn() };
+    const spec = alias.getSpec();
+    return Object.fromEntries(Object.entries({ name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() }).filter(([, value]) => value)) as AliasSpec;
+  });
 }
 
 export interface OfflineRun {
@@ -249,6 +268,7 @@ class RecordingMonitor extends MockMonitor {
       ignoreChanges: req.getIgnorechangesList(),
       provider: req.getProvider() || undefined,
       ...(req.getTransformsList().length > 0 ? { transforms: req.getTransformsList().length } : {}),
+      ...(aliasSpecs(req).length > 0 ? { aliases: aliasSpecs(req) } : {}),
     });
     return super.registerResource(req, callback);
   }

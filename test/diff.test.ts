@@ -114,6 +114,99 @@ describe("the diff of two plans", () => {
     // Node groups take the cluster's name (clusterName forces a new node group), the stateful one holds data.
     expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-stateful")).toMatchObject({ action: "replace", risk: "danger" });
     expect(find(changes, "aws:eks/addon:Addon", "etl-cluster-coredns")).toMatchObject({ action: "replace" });
+    // The Kubernetes provider takes the new cluster's kubeconfig and is replaced; the engine replaces every resource
+    // it manages with it (pulumi/pulumi pkg/resource/deploy/step_generator.go, providerChanged): the data services
+    // and protected namespaces included.
+    expect(find(changes, "pulumi:providers:kubernetes", "etl-cluster-k8s")).toMatchObject({ action: "replace" });
+    for (const [type, name] of [["kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster"], ["kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster"], ["kubernetes:core/v1:Namespace", "etl-pipelines-ns"]]) {
+      expect(find(changes, type, name)).toMatchObject({ action: "replace", risk: "danger", reason: expect.stringContaining("its provider etl-cluster-k8s is replaced") });
+    }
+    expect(changes.filter((change) => change.type.startsWith("kubernetes:") && change.action === "replace").length).toBeGreaterThan(80);
+  });
+
+  describe("identity is the URN, as the engine keys resources", () => {
+    /** The base as it was before `name` (of `type`) moved under `oldParent`'s component. */
+    const movedFrom = (type: string, name: string, oldParent: string) => baseOf(prod, (resource) => (resource.type === type && resource.name === name ? { ...resource, parent: oldParent } : resource));
+    const parentOf = (type: string, name: string) => prod.find((resource) => resource.type === type && resource.name === name)!.parent!;
+
+    it("a protected resource under another component is a new resource and a delete the engine refuses: danger", () => {
+      const oldParent = parentOf("kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster");
+      const changes = diffPlans(movedFrom("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster", oldParent), prod, { headDir: ROOT });
+      const moves = changes.filter((change) => change.name === "etl-postgres-cluster").sort((a, b) => a.action.localeCompare(b.action));
+      expect(moves.map((change) => [change.action, change.risk])).toEqual([["create", "danger"], ["delete", "danger"]]);
+      expect(moves[0].reason).toMatch(/it moved \(.*Kafka.* → .*Postgres.*\).*marked for protection.*add an alias/);
+      expect(changes).toHaveLength(2);
+    });
+
+    it("a named Kubernetes object under another component fails its create with AlreadyExists: danger", () => {
+      const oldParent = parentOf("kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster");
+      const changes = diffPlans(movedFrom("kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-postgres-allow-metrics", oldParent), prod, { headDir: ROOT });
+      expect(find(changes, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-postgres-allow-metrics")).toMatchObject({ risk: "danger", reason: expect.stringContaining("AlreadyExists") });
+    });
+
+    it("an alias naming the old parent keeps it the same resource", () => {
+      const oldParent = parentOf("kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster");
+      const aliased = prod.map((resource) => (resource.name === "etl-postgres-cluster" ? { ...resource, aliases: [{ parentUrn: oldParent }] } : resource));
+      expect(diffPlans(movedFrom("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster", oldParent), aliased, { headDir: ROOT })).toEqual([]);
+    });
+
+    it("derives the engine's URN: the parent's whole type chain, without the root stack (pulumi/pulumi resource/urn.go NewURN)", () => {
+      const { engineUrns } = require("../diff/planDiff") as typeof import("../diff/planDiff");
+      const urns = engineUrns(prod);
+      const cluster = prod.find((resource) => resource.name === "etl-postgres-cluster")!;
+      expect(urns.get(cluster)).toBe("urn:pulumi:prod::etl-platform::etl-platform:index:Platform$etl-platform:platform:Platform$etl-platform:data:Postgres$kubernetes:postgresql.cnpg.io/v1:Cluster::etl-postgres-cluster");
+      expect(urns.get(prod.find((resource) => resource.type === "etl-platform:index:Platform")!)).toBe("urn:pulumi:prod::etl-platform::etl-platform:index:Platform::etl");
+    });
+  });
+
+  it("ignores changes inside ignoreChanges, as the engine does (processIgnoreChanges): a node group's desiredSize", () => {
+    const base = baseOf(prod, (resource) => {
+      if (resource.type === "aws:eks/nodeGroup:NodeGroup") resource.inputs.scalingConfig.desiredSize += 1;
+      return resource;
+    });
+    expect(prod.find((resource) => resource.type === "aws:eks/nodeGroup:NodeGroup")!.ignoreChanges).toEqual(["scalingConfig.desiredSize"]);
+    expect(diffPlans(base, prod, { headDir: ROOT })).toEqual([]);
+  });
+
+  it("weakened protection is danger even when nothing is replaced", () => {
+    const headWith = (type: string, edit: (inputs: any) => void, name?: string) => prod.map((resource) => {
+      if (resource.type !== type || (name && resource.name !== name)) return resource;
+      const copy = JSON.parse(JSON.stringify(resource));
+      edit(copy.inputs);
+      return { ...resource, inputs: copy.inputs };
+    });
+    const weakened = (after: HeadResource[]) => diffPlans(baseOf(prod), after, { headDir: ROOT }).filter((change) => change.risk === "danger").map((change) => change.reason);
+    const cases: [string, (inputs: any) => void, RegExp][] = [
+      ["aws:s3/bucketVersioning:BucketVersioning", (inputs) => { inputs.versioningConfiguration.status = "Suspended"; }, /versioning leaves Enabled/],
+      ["aws:s3/bucket:Bucket", (inputs) => { inputs.forceDestroy = true; }, /forceDestroy turns true/],
+      ["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", (inputs) => { inputs.rule.defaultRetention.days = 7; }, /Object Lock keeps versions for less \(30 → 7 days\)/],
+      ["aws:cloudwatch/logGroup:LogGroup", (inputs) => { inputs.retentionInDays = 1; }, /retention shortened/],
+      ["eks:index:Cluster", (inputs) => { inputs.deletionProtection = false; }, /deletionProtection turns false/],
+      ["kubernetes:kafka.strimzi.io/v1:KafkaNodePool", (inputs) => { for (const volume of inputs.spec.storage.volumes ?? [inputs.spec.storage]) volume.deleteClaim = true; }, /deleteClaim turns true/],
+    ];
+    for (const [type, edit, message] of cases) {
+      expect({ type, reasons: weakened(headWith(type, edit)) }).toEqual({ type, reasons: expect.arrayContaining([expect.stringMatching(message)]) });
+    }
+    const lifecycle = prod.find((resource) => resource.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && resource.inputs.rules.some((rule: any) => rule.noncurrentVersionExpiration))!;
+    expect(weakened(headWith(lifecycle.type, (inputs) => { for (const rule of inputs.rules) if (rule.noncurrentVersionExpiration) rule.noncurrentVersionExpiration.noncurrentDays = 1; }, lifecycle.name))).toEqual([expect.stringMatching(/keeps old versions for less \(\d+ → 1 days\)/)]);
+    // The ObjectStore's spec is unknown offline (it names the bucket): a pair of its own.
+    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+    const store = (retentionPolicy: string) => ({ type: "kubernetes:barmancloud.cnpg.io/v1:ObjectStore", name: "store", parent: root, protect: false, inputs: { spec: { retentionPolicy } } });
+    expect(diffPlans([store("30d")], [{ ...store("1d"), urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })).toEqual([expect.objectContaining({ risk: "danger", reason: "protection weakened: backups kept for less (30d → 1d)" })]);
+    // Protection lifted, with no input changed: the engine compares the option too.
+    const unprotected = diffPlans(baseOf(prod, (resource) => (resource.name === "etl-postgres-allow-metrics" ? { ...resource, protect: true } : resource)), prod, { headDir: ROOT });
+    expect(unprotected).toEqual([expect.objectContaining({ name: "etl-postgres-allow-metrics", action: "update", risk: "danger", reason: expect.stringContaining("protection lifted") })]);
+  });
+
+  it("a deleted log group takes its events with it: danger; Prometheus's volume growth needs the claims grown by hand: caution", () => {
+    const group = prod.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup")!;
+    const changes = diffPlans([...baseOf(prod), { ...JSON.parse(JSON.stringify(group)), name: "etl-logs-pipelines-gone" }], prod, { headDir: ROOT });
+    expect(find(changes, "aws:cloudwatch/logGroup:LogGroup", "etl-logs-pipelines-gone")).toMatchObject({ action: "delete", risk: "danger", reason: expect.stringContaining("retained events") });
+    const smaller = baseOf(prod, (resource) => {
+      if (resource.type === "kubernetes:helm.sh/v3:Release" && resource.inputs.chart === "kube-prometheus-stack") resource.inputs.values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage = "10Gi";
+      return resource;
+    });
+    expect(diffPlans(smaller, prod, { headDir: ROOT })[0]).toMatchObject({ name: "etl-monitoring", risk: "caution", reason: expect.stringContaining("does not resize the existing claims") });
   });
 
   it("a new VPC CIDR replaces the VPC and subnets, and the cluster's update is refused: danger by cascade", async () => {
