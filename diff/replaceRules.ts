@@ -7,12 +7,14 @@
  * - AWS: the Terraform provider that @pulumi/aws bridges marks these arguments `ForceNew`
  *   (hashicorp/terraform-provider-aws, internal/service/<service>/<resource>.go); pulumi-aws turns them into
  *   replacements. One entry per resource type, input names as Pulumi spells them.
- * - Kubernetes: pulumi-kubernetes v4, provider/pkg/provider/diff.go (`forceNewProperties`): `.metadata.name` and
- *   `.metadata.namespace` for every kind, plus ConfigMap `.data`/`.binaryData`, Secret `.type`, StorageClass
- *   `.parameters`/`.provisioner`, PersistentVolumeClaim `.spec`; and fields the API server holds immutable
- *   (PriorityClass `.value`, RoleBinding `.roleRef`, StorageClass `.reclaimPolicy`/`.volumeBindingMode`), which the
- *   provider's server-side dry run reports and turns into a replacement. A spec change of a custom resource is
- *   an update: what its operator then does is in operatorRules.ts.
+ * - Kubernetes: pulumi-kubernetes v4, provider/pkg/provider/diff.go (`forceNewProperties`, read at v4.32.0):
+ *   `.metadata.name` and `.metadata.namespace` for every kind, plus ConfigMap `.data`/`.binaryData` and Secret
+ *   `.type`/`.data`/`.stringData` (unless the provider sets enableConfigMapMutable/enableSecretMutable; ours sets
+ *   neither), StorageClass `.parameters`/`.provisioner`, PersistentVolumeClaim `.spec.accessModes`/`.selector`/
+ *   `.storageClassName`/`.volumeName`, Job `.spec.completions`/`.parallelism`/`.selector`/`.template`, a
+ *   RoleBinding's `.roleRef`. Nothing else: a field the API server holds immutable (a PriorityClass's `value`, a
+ *   StorageClass's `reclaimPolicy`) is sent as an update, which the API server refuses (diff/risk.ts). A spec
+ *   change of a custom resource is an update: what its operator then does is in diff/risk.ts.
  * - random: every input of RandomPassword and RandomString forces a new value (pulumi/pulumi-random, schema).
  */
 
@@ -33,16 +35,16 @@ const kubernetes = (extra: string[] = [], source = K8S_DIFF): ReplaceRule => ({ 
 const component = (source: string): ReplaceRule => ({ kind: "component", source });
 
 export const REPLACE_RULES: Record<string, ReplaceRule> = {
-  "aws:autoscaling/tag:Tag": aws("aws_autoscaling_group_tag", ["autoscalingGroupName", "tag"]),
+  "aws:autoscaling/tag:Tag": aws("aws_autoscaling_group_tag", ["autoscalingGroupName", "tag.key"]),
   "aws:cloudwatch/logGroup:LogGroup": aws("aws_cloudwatch_log_group", ["name", "namePrefix", "logGroupClass"]),
-  "aws:ec2/eip:Eip": aws("aws_eip", ["address", "customerOwnedIpv4Pool", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"]),
-  "aws:ec2/flowLog:FlowLog": aws("aws_flow_log", ["deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination", "logDestinationType", "logFormat", "maxAggregationInterval", "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId"]),
+  "aws:ec2/eip:Eip": aws("aws_eip", ["address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"]),
+  "aws:ec2/flowLog:FlowLog": aws("aws_flow_log", ["deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination", "logDestinationType", "logFormat", "maxAggregationInterval", "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId", "regionalNatGatewayId"]),
   "aws:ec2/internetGateway:InternetGateway": aws("aws_internet_gateway", []),
   "aws:ec2/launchTemplate:LaunchTemplate": aws("aws_launch_template", ["name", "namePrefix"]),
-  "aws:ec2/natGateway:NatGateway": aws("aws_nat_gateway", ["allocationId", "connectivityType", "privateIp", "subnetId"]),
+  "aws:ec2/natGateway:NatGateway": aws("aws_nat_gateway", ["allocationId", "connectivityType", "privateIp", "subnetId", "secondaryPrivateIpAddressCount"]),
   "aws:ec2/routeTable:RouteTable": aws("aws_route_table", ["vpcId"]),
   "aws:ec2/routeTableAssociation:RouteTableAssociation": aws("aws_route_table_association", ["gatewayId", "subnetId"]),
-  "aws:ec2/subnet:Subnet": aws("aws_subnet", ["availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId"]),
+  "aws:ec2/subnet:Subnet": aws("aws_subnet", ["availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId", "ipv4IpamPoolId", "ipv4NetmaskLength", "ipv6IpamPoolId", "ipv6NetmaskLength"]),
   "aws:ec2/vpc:Vpc": aws("aws_vpc", ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"]),
   "aws:sns/topic:Topic": aws("aws_sns_topic", ["name", "namePrefix", "fifoTopic"]),
   "aws:sns/topicPolicy:TopicPolicy": aws("aws_sns_topic_policy", ["arn"]),
@@ -52,7 +54,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "aws:cloudwatch/eventApiDestination:EventApiDestination": aws("aws_cloudwatch_event_api_destination", ["name"]),
   "aws:iam/policy:Policy": aws("aws_iam_policy", ["name", "namePrefix", "path", "description"]),
   "aws:ec2/securityGroup:SecurityGroup": aws("aws_security_group", ["name", "namePrefix", "description", "vpcId"]),
-  "aws:ec2/vpcEndpoint:VpcEndpoint": aws("aws_vpc_endpoint", ["serviceName", "serviceRegion", "vpcEndpointType", "vpcId"]),
+  "aws:ec2/vpcEndpoint:VpcEndpoint": aws("aws_vpc_endpoint", ["serviceName", "serviceRegion", "vpcEndpointType", "vpcId", "resourceConfigurationArn", "serviceNetworkArn", "dnsOptions"]),
   "aws:eks/addon:Addon": aws("aws_eks_addon", ["addonName", "clusterName"]),
   "aws:eks/nodeGroup:NodeGroup": aws("aws_eks_node_group", ["amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"]),
   "aws:iam/role:Role": aws("aws_iam_role", ["name", "namePrefix", "path"]),
@@ -66,17 +68,20 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "aws:s3/bucketPolicy:BucketPolicy": aws("aws_s3_bucket_policy", ["bucket"]),
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": aws("aws_s3_bucket_public_access_block", ["bucket"]),
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": aws("aws_s3_bucket_server_side_encryption_configuration", ["bucket", "expectedBucketOwner"]),
-  "aws:s3/bucketVersioning:BucketVersioning": aws("aws_s3_bucket_versioning", ["bucket", "expectedBucketOwner", "mfa"]),
+  "aws:s3/bucketVersioning:BucketVersioning": aws("aws_s3_bucket_versioning", ["bucket", "expectedBucketOwner"]),
   "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": aws("aws_s3_bucket_object_lock_configuration", ["bucket", "expectedBucketOwner", "objectLockEnabled"]),
   // pulumi-eks's Cluster is a component, but its inputs map onto one aws.eks.Cluster whose name, encryption key and
   // service network force a new cluster (aws_eks_cluster: name, encryption_config, kubernetes_network_config are
   // ForceNew); its subnets and version update in place, within limits (operatorRules.ts).
-  "eks:index:Cluster": { kind: "resource", forceNew: ["name", "encryptionConfigKeyArn", "kubernetesServiceIpAddressRange", "ipFamily", "bootstrapSelfManagedAddons", "serviceRole"], source: `pulumi-eks Cluster over ${TF("aws_eks_cluster")}` },
+  // encryptionConfigKeyArn: EKS never changes a cluster's secrets key in place, and the provider does not replace
+  // the cluster for it (only removing encryption does): a refused change (diff/risk.ts). bootstrapSelfManagedAddons:
+  // pulumi-eks ignores its changes (nodejs/eks/cluster/cluster.ts, ignoreChanges).
+  "eks:index:Cluster": { kind: "resource", forceNew: ["name", "kubernetesServiceIpAddressRange", "ipFamily", "serviceRole"], source: `pulumi-eks Cluster over ${TF("aws_eks_cluster")}` },
   "kubernetes:argoproj.io/v1alpha1:CronWorkflow": kubernetes(),
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
   // A Job's template, selector and completions are immutable; pulumi-kubernetes' diff.go lists them as force-new.
-  "kubernetes:batch/v1:Job": kubernetes(["spec.template", "spec.selector", "spec.completions"]),
+  "kubernetes:batch/v1:Job": kubernetes(["spec.completions", "spec.parallelism", "spec.selector", "spec.template"]),
   "kubernetes:core/v1:ConfigMap": kubernetes(["data", "binaryData"]),
   "kubernetes:core/v1:LimitRange": kubernetes(),
   "kubernetes:core/v1:Namespace": kubernetes(),
@@ -84,9 +89,9 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:core/v1:NamespacePatch": kubernetes(),
   "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": kubernetes(),
   "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": kubernetes(),
-  "kubernetes:core/v1:PersistentVolumeClaim": kubernetes(["spec"]),
+  "kubernetes:core/v1:PersistentVolumeClaim": kubernetes(["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"]),
   "kubernetes:core/v1:ResourceQuota": kubernetes(["spec.scopes"]),
-  "kubernetes:core/v1:Secret": kubernetes(["type"]),
+  "kubernetes:core/v1:Secret": kubernetes(["type", "data", "stringData"]),
   "kubernetes:core/v1:ServiceAccount": kubernetes(),
   // A Helm release is known by its name and namespace; anything else is a `helm upgrade`.
   "kubernetes:helm.sh/v3:Release": { kind: "resource", forceNew: ["name", "namespace"], source: "pulumi-kubernetes helm.sh/v3 Release (provider/pkg/provider/helm_release.go)" },
@@ -101,8 +106,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": kubernetes(),
   "kubernetes:rbac.authorization.k8s.io/v1:Role": kubernetes(),
   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": kubernetes(["roleRef"], `${K8S_DIFF}; RoleBinding.roleRef is immutable (k8s.io/kubernetes pkg/apis/rbac/validation)`),
-  "kubernetes:scheduling.k8s.io/v1:PriorityClass": kubernetes(["value"], `${K8S_DIFF}; PriorityClass.value is immutable (k8s.io/kubernetes pkg/apis/scheduling/validation)`),
-  "kubernetes:storage.k8s.io/v1:StorageClass": kubernetes(["parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"], `${K8S_DIFF}; reclaimPolicy and volumeBindingMode are immutable (k8s.io/kubernetes pkg/apis/storage/validation)`),
+  "kubernetes:scheduling.k8s.io/v1:PriorityClass": kubernetes([], `${K8S_DIFF}; value and preemptionPolicy are updates the API server refuses (diff/risk.ts)`),
+  "kubernetes:storage.k8s.io/v1:StorageClass": kubernetes(["parameters", "provisioner"], `${K8S_DIFF}; reclaimPolicy and volumeBindingMode are updates the API server refuses (diff/risk.ts)`),
   "kubernetes:storage.k8s.io/v1:StorageClassPatch": kubernetes(),
   // A component over the objects of its files, which offline are not read (they are URLs): its own inputs are
   // what changes, and risk.ts names the files (the CRDs of a chart bump).

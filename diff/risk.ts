@@ -99,6 +99,31 @@ function refusedUpdate(base: Side, head: Side): string | undefined {
   if (head.type === "kubernetes:core/v1:PersistentVolumeClaim" && (sizeOf(get(after, "spec.resources.requests.storage")) ?? 0) < (sizeOf(get(before, "spec.resources.requests.storage")) ?? 0)) {
     return "the API server refuses shrinking a PersistentVolumeClaim";
   }
+  // kubernetes/kubernetes pkg/apis/scheduling/validation/validation.go (ValidatePriorityClassUpdate): value and
+  // preemptionPolicy are immutable; pulumi-kubernetes sends the change as an update, and up fails half-way.
+  if (head.type === "kubernetes:scheduling.k8s.io/v1:PriorityClass") {
+    for (const field of ["value", "preemptionPolicy"]) {
+      if (before[field] !== after[field]) return `the API server refuses changing a PriorityClass's ${field} (${before[field]} → ${after[field]}); a new PriorityClass under another name, then moving the pods to it, is the way`;
+    }
+  }
+  // kubernetes/kubernetes pkg/apis/storage/validation/validation.go (ValidateStorageClassUpdate): only parameters and
+  // provisioner force a replacement (pulumi-kubernetes diff.go); reclaimPolicy and volumeBindingMode are refused.
+  if (head.type === "kubernetes:storage.k8s.io/v1:StorageClass") {
+    for (const field of ["reclaimPolicy", "volumeBindingMode"]) {
+      if (before[field] !== after[field]) return `the API server refuses changing a StorageClass's ${field} (${before[field]} → ${after[field]}); create a StorageClass under another name`;
+    }
+  }
+  // terraform-provider-aws internal/service/s3/bucket_versioning.go (CustomizeDiff): a bucket whose versioning was
+  // ever enabled cannot go back to Disabled; the preview fails.
+  if (head.type === "aws:s3/bucketVersioning:BucketVersioning" && before.versioningConfiguration?.status !== "Disabled" && after.versioningConfiguration?.status === "Disabled") {
+    return "the AWS provider refuses versioning Disabled on a bucket that had it (only Suspended is possible), and the preview fails";
+  }
+  // EKS encrypts a cluster's Secrets with the key it was created with and offers no change of key
+  // (AssociateEncryptionConfig only adds encryption to a cluster without it); the provider does not replace the
+  // cluster for another key either. The old key keeps encrypting: replacing or deleting it makes them unreadable.
+  if (head.type === "eks:index:Cluster" && before.encryptionConfigKeyArn && after.encryptionConfigKeyArn !== before.encryptionConfigKeyArn) {
+    return "EKS never changes the key of a cluster's Secrets encryption: the old key keeps encrypting them, so replacing or deleting it makes them unreadable; keep the key";
+  }
   return undefined;
 }
 

@@ -198,6 +198,24 @@ describe("the diff of two plans", () => {
     expect(unprotected).toEqual([expect.objectContaining({ name: "etl-postgres-allow-metrics", action: "update", risk: "danger", reason: expect.stringContaining("protection lifted") })]);
   });
 
+  it("immutable fields the provider sends as updates are refused updates: danger, not replacements; its force-new fields replace", () => {
+    // pulumi-kubernetes provider/pkg/provider/diff.go (v4.32.0): StorageClass parameters/provisioner, a PVC's
+    // accessModes/selector/storageClassName/volumeName, Secret type/data/stringData force a replacement; nothing else.
+    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+    const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
+      diffPlans([{ type, name: "x", parent: root, protect: false, inputs: before }], [{ type, name: "x", parent: root, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })[0];
+    expect(pair("kubernetes:scheduling.k8s.io/v1:PriorityClass", { value: 100000 }, { value: 200000 })).toMatchObject({ action: "update", risk: "danger", reason: expect.stringContaining("refuses changing a PriorityClass's value") });
+    expect(pair("kubernetes:storage.k8s.io/v1:StorageClass", { reclaimPolicy: "Retain" }, { reclaimPolicy: "Delete" })).toMatchObject({ action: "update", risk: "danger", reason: expect.stringContaining("refuses changing a StorageClass's reclaimPolicy") });
+    expect(pair("kubernetes:storage.k8s.io/v1:StorageClass", { parameters: { type: "gp3" } }, { parameters: { type: "io2" } })).toMatchObject({ action: "replace" });
+    expect(pair("kubernetes:core/v1:PersistentVolumeClaim", { spec: { resources: { requests: { storage: "10Gi" } } } }, { spec: { resources: { requests: { storage: "20Gi" } } } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair("kubernetes:core/v1:PersistentVolumeClaim", { spec: { storageClassName: "gp2" } }, { spec: { storageClassName: "gp3" } })).toMatchObject({ action: "replace", risk: "danger" });
+    expect(pair("kubernetes:core/v1:Secret", { stringData: { a: "1" } }, { stringData: { a: "2" } })).toMatchObject({ action: "replace" });
+    expect(pair("aws:s3/bucketVersioning:BucketVersioning", { versioningConfiguration: { status: "Suspended" } }, { versioningConfiguration: { status: "Disabled" } })).toMatchObject({ risk: "danger", reason: expect.stringContaining("refuses versioning Disabled") });
+    expect(pair("eks:index:Cluster", { encryptionConfigKeyArn: "arn:a" }, { encryptionConfigKeyArn: "arn:b" })).toMatchObject({ action: "update", risk: "danger", reason: expect.stringContaining("never changes the key") });
+    expect(pair("aws:autoscaling/tag:Tag", { tag: { key: "k", value: "1" } }, { tag: { key: "k", value: "2" } })).toMatchObject({ action: "update" });
+    expect(pair("aws:autoscaling/tag:Tag", { tag: { key: "k", value: "1" } }, { tag: { key: "j", value: "1" } })).toMatchObject({ action: "replace" });
+  });
+
   it("a deleted log group takes its events with it: danger; Prometheus's volume growth needs the claims grown by hand: caution", () => {
     const group = prod.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup")!;
     const changes = diffPlans([...baseOf(prod), { ...JSON.parse(JSON.stringify(group)), name: "etl-logs-pipelines-gone" }], prod, { headDir: ROOT });
