@@ -47,6 +47,13 @@ function readPlanDocument(file: string): { resources: unknown[] } {
     throw new DiffInputError(`--diff ${file}: not JSON; give a plan written by npm run plan -- --json, or a git ref`);
   }
   if (!Array.isArray(document?.resources)) throw new DiffInputError(`--diff ${file}: not a plan (no resources); give a plan written by npm run plan -- --json, or a git ref`);
+  const malformed = (document.resources as unknown[]).findIndex((entry: any) => !entry || typeof entry !== "object" || typeof entry.type !== "string" || typeof entry.name !== "string"
+    || (entry.inputs !== undefined && (typeof entry.inputs !== "object" || entry.inputs === null)) || (entry.parent !== undefined && typeof entry.parent !== "string"));
+  if (malformed >= 0) throw new DiffInputError(`--diff ${file}: resources[${malformed}] is not a planned resource (a type and a name, inputs an object, parent a URN); give a plan written by npm run plan -- --json`);
+  for (const entry of document.resources as any[]) {
+    entry.inputs ??= {};
+    entry.protect = entry.protect === true;
+  }
   return document;
 }
 

@@ -35,9 +35,20 @@ export const EXIT = {
 } as const;
 
 
-/** 4 when the diff finds a danger, unless the reviewer accepts it knowingly with --allow-danger. */
-export function diffExitCode(danger: boolean, allowDanger: boolean): number {
-  return danger && !allowDanger ? EXIT.dangerousChange : EXIT.ok;
+/**
+ * 4 when the diff finds a danger, unless the reviewer accepts it knowingly with --allow-danger; else 5 when the
+ * head is over its cost budget, as a plain plan would exit (README, "Plan offline").
+ */
+export function diffExitCode(danger: boolean, allowDanger: boolean, overBudget = false): number {
+  if (danger && !allowDanger) return EXIT.dangerousChange;
+  return overBudget ? EXIT.overBudget : EXIT.ok;
+}
+
+/** The head's budget problem, when its estimate is over `costBudget` (none without a budget or with --no-cost). */
+export function headBudgetProblem(options: Options, settings: StackSettings, run: OfflineRun): string | undefined {
+  if (!options.cost) return undefined;
+  const cost = planCost(planDocument(run).resources as PlannedResource[], settings, options.date);
+  return cost ? budgetProblem(cost, settings) : undefined;
 }
 
 export interface PlanOutput {
@@ -100,7 +111,17 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     process.stdout.write(result.stdout);
-    return diffExitCode(result.danger, options.allowDanger);
+    let overBudget: string | undefined;
+    try {
+      overBudget = headBudgetProblem(options, settings, run);
+    } catch (error) {
+      if (!(error instanceof PriceError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.invalidConfig;
+    }
+    const code = diffExitCode(result.danger, options.allowDanger, overBudget !== undefined);
+    if (code === EXIT.overBudget) process.stderr.write(`${overBudget}\n`);
+    return code;
   }
   const output = planOutput(options, settings, run);
   process.stdout.write(output.stdout);

@@ -308,6 +308,10 @@ describe("the diff's output and exit status", () => {
     expect(diffExitCode(true, false)).toBe(EXIT.dangerousChange);
     expect(diffExitCode(true, true)).toBe(EXIT.ok);
     expect(diffExitCode(false, false)).toBe(EXIT.ok);
+    // The head over its cost budget exits 5 as a plain plan does, once nothing dangerous decides first.
+    expect(diffExitCode(false, false, true)).toBe(EXIT.overBudget);
+    expect(diffExitCode(true, false, true)).toBe(EXIT.dangerousChange);
+    expect(diffExitCode(true, true, true)).toBe(EXIT.overBudget);
     expect(parseArgs(["--stack", "prod", "--diff", "main", "--markdown", "--allow-danger"])).toMatchObject({ diff: "main", markdown: true, allowDanger: true });
     expect(() => parseArgs(["--stack", "prod", "--allow-danger"])).toThrow("--base-dir, --markdown and --allow-danger go with --diff");
   });
@@ -319,6 +323,10 @@ describe("the diff's output and exit status", () => {
     fs.writeFileSync(notPlan, "{}");
     expect(() => runDiff({ ...request, base: notPlan }, run, ROOT)).toThrow(new DiffInputError(`--diff ${notPlan}: not a plan (no resources); give a plan written by npm run plan -- --json, or a git ref`));
     expect(() => runDiff({ ...request, base: "no-such-ref-anywhere" }, run, ROOT)).toThrow(DiffInputError);
+    for (const resources of [[null], [{ type: "t" }], [{ type: "t", name: "n", inputs: "x" }], [{ type: "t", name: "n", parent: 3 }]]) {
+      fs.writeFileSync(notPlan, JSON.stringify({ resources }));
+      expect(() => runDiff({ ...request, base: notPlan }, run, ROOT)).toThrow(new DiffInputError(`--diff ${notPlan}: resources[0] is not a planned resource (a type and a name, inputs an object, parent a URN); give a plan written by npm run plan -- --json`));
+    }
     const planFile = path.join(path.dirname(notPlan), "plan.json");
     fs.writeFileSync(planFile, JSON.stringify({ resources: baseOf(headResources(run)) }));
     expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });

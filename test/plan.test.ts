@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-import { EXIT, planOutput } from "../scripts/plan";
+import { EXIT, headBudgetProblem, planOutput } from "../scripts/plan";
 import { parseArgs } from "../plan/options";
 import { writeManifests } from "../plan/document";
 import { plan, stackSettings, withConfig } from "./harness";
@@ -47,6 +47,10 @@ describe("npm run plan", () => {
     // A region the snapshot cannot price is refused like a bad config, naming the key.
     expect(planOutput(options, withConfig(settings, { "aws:region": "ap-south-2" }), run)).toMatchObject({ code: EXIT.invalidConfig, stdout: "" });
     expect(planOutput({ ...options, cost: false }, withConfig(settings, { "aws:region": "ap-south-2" }), run).code).toBe(EXIT.ok);
+    // --diff reads the head's budget the same way (scripts/plan.ts, diffExitCode).
+    expect(headBudgetProblem(options, withConfig(settings, { costBudget: { monthlyIdleFloor: 100 } }), run)).toBe(over.stderr.trim());
+    expect(headBudgetProblem(options, settings, run)).toBeUndefined();
+    expect(headBudgetProblem({ ...options, cost: false }, withConfig(settings, { costBudget: { monthlyIdleFloor: 100 } }), run)).toBeUndefined();
   });
 
   it("defers the SDK's TypeScript and npm's Arborist until a closure is serialized, which then still works", () => {
