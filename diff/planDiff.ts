@@ -12,6 +12,7 @@ import { crdChanges, crdSchemas, fieldsNotInSchema, fixtureDir } from "./crdChan
 import { LAYER_TYPES } from "../plan/layers";
 import { forcesReplacement, replaceRule } from "./replaceRules";
 import type { AliasSpec } from "../plan/offline";
+import { POOL_LABEL } from "../lib/placement";
 
 export interface BaseResource extends Side {
   /** The parent's URN, as the offline run names it (see engineUrns). */
@@ -242,6 +243,22 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
         record(resource, "replace", existing?.paths ?? [], risk, reason);
         changed = true;
         continue;
+      }
+      // An updated launch template gets a new version, unknown until applied (terraform-provider-aws
+      // internal/service/ec2/ec2_launch_template.go: latest_version is recomputed on every update), so the node
+      // group that names it updates too, which EKS performs by replacing each of its nodes (EKS User Guide,
+      // "Update a managed node group": new nodes first, the old ones drained, maxUnavailable at a time; a drain
+      // that a PodDisruptionBudget blocks for 15 minutes fails the update with PodEvictionFailure).
+      if (resource.type === "aws:eks/nodeGroup:NodeGroup" && !existing) {
+        const template = (resource.propertyDependencies.launchTemplate ?? []).map((urn) => headByUrn.get(urn)).find((candidate) => candidate && changes.get(key(candidate))?.action === "update");
+        if (template) {
+          const stateful = resource.inputs.labels?.[POOL_LABEL] === "stateful";
+          record(resource, "update", ["launchTemplate.version"], "caution", `launchTemplate.version comes from ${template.name}, which is updated: EKS replaces every node of the group, one at a time${stateful
+            ? "; a stateful group: its Kafka broker and Postgres instance move to a new node, and the program updates the stateful groups one zone after another (dependsOn), since Strimzi's PodDisruptionBudget lets one broker go at a time and parallel drains would fail with PodEvictionFailure after 15 minutes"
+            : ""}`);
+          changed = true;
+          continue;
+        }
       }
       for (const [input, urns] of Object.entries(resource.propertyDependencies)) {
         const source = urns.map((urn) => headByUrn.get(urn)).find((candidate) => candidate && newIdentity(changes.get(key(candidate))));

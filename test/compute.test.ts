@@ -254,3 +254,17 @@ describe("API endpoint without public CIDRs", () => {
     expect(cluster.inputs.accessEntries).toEqual({});
   });
 });
+
+describe("stateful node groups update one zone at a time", () => {
+  it("chains each zone's stateful group after the previous one (dependsOn), the other pools in parallel", async () => {
+    const result = await plan("prod");
+    const groups = result.ofType("aws:eks/nodeGroup:NodeGroup");
+    const stateful = groups.filter((group) => group.inputs.labels?.["etl-platform/pool"] === "stateful");
+    expect(stateful.map((group) => group.name)).toEqual(["etl-nodes-stateful-0", "etl-nodes-stateful-1", "etl-nodes-stateful-2"]);
+    const groupUrns = new Set(groups.map((group) => group.urn));
+    for (const [i, group] of stateful.entries()) {
+      expect({ group: group.name, after: group.dependsOn.filter((urn) => groupUrns.has(urn)) }).toEqual({ group: group.name, after: i === 0 ? [] : [stateful[i - 1].urn] });
+    }
+    for (const group of groups.filter((candidate) => !stateful.includes(candidate))) expect(group.dependsOn.filter((urn) => groupUrns.has(urn))).toEqual([]);
+  });
+});

@@ -216,6 +216,17 @@ describe("the diff of two plans", () => {
     expect(pair("aws:autoscaling/tag:Tag", { tag: { key: "k", value: "1" } }, { tag: { key: "j", value: "1" } })).toMatchObject({ action: "replace" });
   });
 
+  it("a node disk change updates the launch template, and EKS then replaces every node of the group: caution, zone after zone", () => {
+    const base = baseOf(prod, (resource) => {
+      if (resource.type === "aws:ec2/launchTemplate:LaunchTemplate" && resource.name === "etl-nodes-stateful-1") resource.inputs.blockDeviceMappings[0].ebs.volumeSize += 10;
+      return resource;
+    });
+    const changes = diffPlans(base, prod, { headDir: ROOT });
+    expect(find(changes, "aws:ec2/launchTemplate:LaunchTemplate", "etl-nodes-stateful-1")).toMatchObject({ action: "update" });
+    expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-stateful-1")).toMatchObject({ action: "update", risk: "caution", paths: ["launchTemplate.version"], reason: expect.stringContaining("EKS replaces every node of the group, one at a time; a stateful group") });
+    expect(changes).toHaveLength(2);
+  });
+
   it("a deleted log group takes its events with it: danger; Prometheus's volume growth needs the claims grown by hand: caution", () => {
     const group = prod.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup")!;
     const changes = diffPlans([...baseOf(prod), { ...JSON.parse(JSON.stringify(group)), name: "etl-logs-pipelines-gone" }], prod, { headDir: ROOT });

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodePoolConfig, NodePoolsConfig } from "../../config/schema";
 import { servicePrincipalTrustPolicy } from "../../lib/iam";
-import { poolLabels, poolTaints, type PoolRole, type Taint } from "../../lib/placement";
+import { POOL_LABEL, poolLabels, poolTaints, type PoolRole, type Taint } from "../../lib/placement";
 
 export interface NodePoolsArgs {
   config: NodePoolsConfig;
@@ -85,6 +85,10 @@ export class NodePools extends pulumi.ComponentResource {
     const attachments = nodePolicies.map(([id, policyArn]) =>
       new aws.iam.RolePolicyAttachment(`${name}-node-${id}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
+    // The stateful groups (one per zone) update one after the other: a launch template change rolls every node of a
+    // group, and Strimzi's PodDisruptionBudget lets one broker go at a time, so zones rolled in parallel would block
+    // each other's drains until EKS gives up (PodEvictionFailure after 15 minutes) and `up` stops half-way.
+    let previousStateful: aws.eks.NodeGroup | undefined;
     const groups = nodeGroupPlans(args.config, args.zoneCount, args.statefulGroupPerZone).map((plan) => {
       const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${plan.name}`, {
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
@@ -110,7 +114,8 @@ export class NodePools extends pulumi.ComponentResource {
         launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         updateConfig: { maxUnavailable: 1 },
         tags: { ...tags, ...nodeTemplateTags(plan.labels, plan.taints) },
-      }, { parent: this, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] });
+      }, { parent: this, dependsOn: [...attachments, ...(plan.labels[POOL_LABEL] === "stateful" && previousStateful ? [previousStateful] : [])], ignoreChanges: ["scalingConfig.desiredSize"] });
+      if (plan.labels[POOL_LABEL] === "stateful") previousStateful = nodeGroup;
 
       // EKS does not copy node group tags to its Auto Scaling group, where the autoscaler reads them. They matter
       // only for a group that can be at zero: otherwise the autoscaler copies a running node's labels and taints.
