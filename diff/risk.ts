@@ -178,14 +178,21 @@ function weakenedProtection(base: Side, head: Side): string | undefined {
 
 const minor = (version: unknown) => (typeof version === "string" && /^1\.\d+$/.test(version) ? Number(version.split(".")[1]) : undefined);
 
-/** The EKS rule for version changes (UpdateClusterVersion): one minor at a time, never down. */
+/**
+ * The EKS rules for version changes: up one minor at a time (UpdateClusterVersion); back by one minor only within
+ * 7 days after an in-place upgrade completes, the control plane alone, so managed node groups and add-ons must go
+ * back first (a node newer than the control plane is an unsupported skew): EKS User Guide, "Roll back a cluster to
+ * a previous Kubernetes version", and EKS Best Practices, "Cluster Version Rollback". Offline, the diff cannot
+ * know when the upgrade completed, so a step back stays danger, with that window named.
+ */
 function versionStep(base: Side, head: Side): { risk: Risk; reason: string } | undefined {
   if (head.type !== "eks:index:Cluster") return undefined;
   const [was, now] = [minor(base.inputs.version), minor(head.inputs.version)];
   if (was === undefined || now === undefined || was === now) return undefined;
-  if (now < was) return { risk: "danger", reason: `a Kubernetes downgrade (${base.inputs.version} → ${head.inputs.version}): EKS cannot downgrade a control plane` };
+  if (was - now === 1) return { risk: "danger", reason: `a Kubernetes rollback (${base.inputs.version} → ${head.inputs.version}): EKS rolls a control plane back one minor only within 7 days after the upgrade completed, and the node groups and add-ons must go back first (a node newer than the control plane is an unsupported skew); later it is refused` };
+  if (now < was) return { risk: "danger", reason: `a Kubernetes downgrade of ${was - now} minors (${base.inputs.version} → ${head.inputs.version}): EKS rolls back one minor at most (within 7 days of the upgrade), so this is refused` };
   if (now - was > 1) return { risk: "danger", reason: `a Kubernetes step of ${now - was} minors (${base.inputs.version} → ${head.inputs.version}): EKS upgrades one minor at a time; go through each version` };
-  return { risk: "caution", reason: `Kubernetes ${base.inputs.version} → ${head.inputs.version}: upgrade the node groups and add-ons after the control plane` };
+  return { risk: "caution", reason: `Kubernetes ${base.inputs.version} → ${head.inputs.version}: upgrade the node groups and add-ons after the control plane; within 7 days EKS can roll the control plane back one minor (node groups and add-ons first)` };
 }
 
 export interface Assessment {

@@ -254,9 +254,13 @@ describe("the diff of two plans", () => {
     const withVersion = (version: string) => baseOf(prod, (resource) => (resource.type === "eks:index:Cluster" ? { ...resource, inputs: { ...resource.inputs, version } } : resource));
     expect(diffPlans(withVersion("1.33"), prod, { headDir: ROOT })).toEqual([expect.objectContaining({ type: "eks:index:Cluster", action: "update", risk: "danger", paths: ["version"] })]);
     const headAt = (version: string) => prod.map((resource) => (resource.type === "eks:index:Cluster" ? { ...resource, inputs: { ...resource.inputs, version } } : resource));
-    expect(diffPlans(baseOf(prod), headAt("1.34"), { headDir: ROOT })[0]).toMatchObject({ risk: "danger", reason: expect.stringContaining("downgrade") });
+    // EKS version rollback (EKS User Guide, "Roll back a cluster to a previous Kubernetes version"): one minor,
+    // within 7 days of the upgrade, node groups and add-ons first; further down is refused.
+    expect(diffPlans(baseOf(prod), headAt("1.34"), { headDir: ROOT })[0]).toMatchObject({ risk: "danger", reason: expect.stringMatching(/rollback \(1\.35 → 1\.34\).*within 7 days.*node groups and add-ons must go back first/) });
+    expect(diffPlans(baseOf(prod), headAt("1.33"), { headDir: ROOT })[0]).toMatchObject({ risk: "danger", reason: expect.stringContaining("downgrade of 2 minors") });
     const oneMinor = diffPlans(withVersion("1.34"), prod, { headDir: ROOT })[0];
     expect(oneMinor).toMatchObject({ risk: "caution", reason: expect.stringContaining("no declared object uses an API removed or deprecated") });
+    expect(oneMinor.reason).toContain("within 7 days EKS can roll the control plane back one minor");
     // An object on an API removed on the way is named.
     const flowSchema = { type: "kubernetes:flowcontrol.apiserver.k8s.io/v1beta3:FlowSchema", name: "etl-flow", urn: "urn:x", inputs: {}, protect: false, propertyDependencies: {} };
     const withOld = [...prod, flowSchema];
