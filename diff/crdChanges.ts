@@ -61,3 +61,52 @@ export function crdChanges(before: Schemas, after: Schemas): CrdChange[] {
   }
   return changes.sort((a, b) => a.kind.localeCompare(b.kind));
 }
+
+const typeSchemas = new Map<string, unknown>();
+
+/**
+ * The openAPIV3Schema of a custom resource type (`kubernetes:<group>/<version>:<kind>`) from the CRD fixtures of a
+ * checkout. Only the files that name the group are parsed: the fixtures are megabytes of YAML, and a diff has a
+ * time budget.
+ */
+export function crdSchemaOf(root: string, type: string): any {
+  const match = /^kubernetes:([^/]+\.[^/]+)\/([^:]+):(.+)$/.exec(type);
+  if (!match) return undefined;
+  const [, group, version, kind] = match;
+  const cacheKey = `${root}\0${type}`;
+  if (typeSchemas.has(cacheKey)) return typeSchemas.get(cacheKey);
+  let found: unknown;
+  const fixtures = path.join(root, "test", "fixtures", "upstream");
+  for (const file of crdFiles(fixtures)) {
+    const text = fs.readFileSync(file, "utf8");
+    if (!text.includes(`group: ${group}`)) continue;
+    for (const document of parseAllDocuments(text)) {
+      const crd = document.toJS() as any;
+      if (crd?.kind !== "CustomResourceDefinition" || crd.spec?.group !== group || crd.spec?.names?.kind !== kind) continue;
+      found = (crd.spec.versions ?? []).find((candidate: any) => candidate.name === version)?.schema?.openAPIV3Schema;
+    }
+    if (found) break;
+  }
+  typeSchemas.set(cacheKey, found);
+  return found;
+}
+
+const IMMUTABLE = /^\s*(self\s*==\s*oldSelf|oldSelf\s*==\s*self)\s*$/;
+
+/**
+ * The first changed path that a CRD marks immutable with a transition rule (`x-kubernetes-validations` with
+ * `self == oldSelf` on the field or one of its parents): the API server refuses the update (Kubernetes
+ * documentation, "Transition rules"). Returns the path and the rule's message.
+ */
+export function immutableChange(schema: any, paths: string[]): { path: string; message: string } | undefined {
+  for (const changed of paths) {
+    let node = schema;
+    for (const segment of changed.split(/\.|(?=\[)/)) {
+      if (!node) break;
+      node = /^\[\d+\]$/.test(segment) ? node.items : node.properties?.[segment];
+      const rule = (node?.["x-kubernetes-validations"] ?? []).find((validation: any) => IMMUTABLE.test(validation.rule ?? ""));
+      if (rule) return { path: changed, message: rule.message ?? `${segment} is immutable` };
+    }
+  }
+  return undefined;
+}

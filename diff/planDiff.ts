@@ -8,7 +8,7 @@
  */
 import { assess, type Action, type Risk, type Side } from "./risk";
 import { apiFindings } from "./kubernetesApis";
-import { crdChanges, crdSchemas, fieldsNotInSchema, fixtureDir } from "./crdChanges";
+import { crdChanges, crdSchemaOf, crdSchemas, fieldsNotInSchema, fixtureDir, immutableChange } from "./crdChanges";
 import { LAYER_TYPES } from "../plan/layers";
 import { forcesReplacement, replaceRule } from "./replaceRules";
 import type { AliasSpec } from "../plan/offline";
@@ -202,6 +202,12 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
     }
     if (paths.length === 0) continue;
     const action: Action = paths.some((path) => forcesReplacement(rule, path)) ? "replace" : "update";
+    // A custom resource's field its CRD holds immutable: the provider sends the update, the API server refuses it.
+    const immutable = action === "update" && resource.type.startsWith("kubernetes:") ? immutableChange(crdSchemaOf(options.headDir, resource.type), paths) : undefined;
+    if (immutable) {
+      record(resource, "update", paths, "danger", `the API server refuses changing ${immutable.path}: "${immutable.message}" (a transition rule of the CRD, x-kubernetes-validations self == oldSelf); up fails half-way`);
+      continue;
+    }
     const { risk, reason } = assess(action, before, resource);
     const bump = action === "update" ? chartBump(before, resource, head, options) : undefined;
     if (bump) record(resource, action, paths, risk === "safe" ? "caution" : risk, bump);

@@ -227,6 +227,20 @@ describe("the diff of two plans", () => {
     expect(changes).toHaveLength(2);
   });
 
+  it("a custom resource field its CRD holds immutable (a transition rule) is a refused update: danger", () => {
+    // cloudnative-pg 0.29.0 crds.yaml: Cluster spec.serviceAccountName has `x-kubernetes-validations: [{ rule: self == oldSelf }]`.
+    const base = baseOf(prod, (resource) => {
+      if (resource.type === "kubernetes:postgresql.cnpg.io/v1:Cluster") resource.inputs.spec.serviceAccountName = "other";
+      return resource;
+    });
+    const withAccount = prod.map((resource) => (resource.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" ? { ...resource, inputs: { ...resource.inputs, spec: { ...resource.inputs.spec, serviceAccountName: "etl" } } } : resource));
+    expect(diffPlans(base, withAccount, { headDir: ROOT })).toEqual([expect.objectContaining({ name: "etl-postgres-cluster", action: "update", risk: "danger", reason: expect.stringContaining('changing spec.serviceAccountName: "serviceAccountName is immutable"') })]);
+    const { immutableChange } = require("../diff/crdChanges") as typeof import("../diff/crdChanges");
+    const schema = { properties: { spec: { properties: { a: { "x-kubernetes-validations": [{ rule: "oldSelf == self", message: "a is fixed" }], properties: { b: {} } }, c: { "x-kubernetes-validations": [{ rule: "self.x == oldSelf.x" }] } } } } };
+    expect(immutableChange(schema, ["spec.a.b"])).toEqual({ path: "spec.a.b", message: "a is fixed" });
+    expect(immutableChange(schema, ["spec.c"])).toBeUndefined();
+  });
+
   it("a deleted log group takes its events with it: danger; Prometheus's volume growth needs the claims grown by hand: caution", () => {
     const group = prod.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup")!;
     const changes = diffPlans([...baseOf(prod), { ...JSON.parse(JSON.stringify(group)), name: "etl-logs-pipelines-gone" }], prod, { headDir: ROOT });
