@@ -241,6 +241,63 @@ describe("the diff of two plans", () => {
     expect(immutableChange(schema, ["spec.c"])).toBeUndefined();
   });
 
+  describe("scenario suite: realistic prod changes, each with what the providers and the engine do", () => {
+    type Expected = [type: string, name: string, action: string, risk: string];
+    /** The base is what the older commit declared: `edit` turns the head's resource back into it. */
+    const olderWith = (type: string, name: string | undefined, edit: (resource: any) => any) => () =>
+      baseOf(prod, (resource) => (resource.type === type && (!name || resource.name === name) ? edit(resource) ?? resource : resource));
+    const set = (path: string, value: unknown) => (resource: any) => {
+      const keys = path.split(".");
+      const target = keys.slice(0, -1).reduce((node, key) => node[key], resource.inputs);
+      target[keys[keys.length - 1]] = value;
+    };
+    const NG = "aws:eks/nodeGroup:NodeGroup";
+    const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+    const scenarios: [string, () => BaseResource[], Expected[], string][] = [
+      ["stateful pool: other instance types", olderWith(NG, "etl-nodes-stateful-0", set("instanceTypes", ["r6i.2xlarge"])), [[NG, "etl-nodes-stateful-0", "replace", "danger"]], "terraform-provider-aws eks node group instance_types ForceNew"],
+      ["batch pool: other instance types", olderWith(NG, "etl-nodes-batch", set("instanceTypes", ["c6i.xlarge", "c5.xlarge", "c6a.xlarge", "c5a.xlarge"])), [[NG, "etl-nodes-batch", "replace", "caution"]], "same; a batch pool holds no data"],
+      ["batch pool: higher maximum", olderWith(NG, "etl-nodes-batch", (r) => { r.inputs.scalingConfig.maxSize -= 1; }), [[NG, "etl-nodes-batch", "update", "safe"]], "scaling_config updates in place"],
+      ["a node group's desired size (the autoscaler's)", olderWith(NG, "etl-nodes-system", (r) => { r.inputs.scalingConfig.desiredSize += 2; }), [], "ignoreChanges scalingConfig.desiredSize"],
+      ["system pool disk size", olderWith(LT, "etl-nodes-system", (r) => { r.inputs.blockDeviceMappings[0].ebs.volumeSize -= 10; }), [[LT, "etl-nodes-system", "update", "safe"], [NG, "etl-nodes-system", "update", "caution"]], "launch template latest_version recomputed; EKS rolls the nodes"],
+      ["IMDS hop limit", olderWith(LT, "etl-nodes-batch", set("metadataOptions.httpPutResponseHopLimit", 2)), [[LT, "etl-nodes-batch", "update", "safe"], [NG, "etl-nodes-batch", "update", "caution"]], "same"],
+      ["the VPC's range", olderWith("aws:ec2/vpc:Vpc", undefined, set("cidrBlock", "10.31.0.0/16")), [["aws:ec2/vpc:Vpc", "etl-network-vpc", "replace", "danger"]], "aws_vpc cidr_block ForceNew"],
+      ["the cluster's name", olderWith("eks:index:Cluster", undefined, set("name", "etl-prod-old")), [["eks:index:Cluster", "etl-cluster", "replace", "danger"], ["kubernetes:kafka.strimzi.io/v1:Kafka", "etl-kafka-cluster", "replace", "danger"]], "aws_eks_cluster name ForceNew; provider cascade"],
+      ["Kubernetes one minor up", olderWith("eks:index:Cluster", undefined, set("version", "1.34")), [["eks:index:Cluster", "etl-cluster", "update", "caution"]], "UpdateClusterVersion"],
+      ["Kubernetes two minors up", olderWith("eks:index:Cluster", undefined, set("version", "1.33")), [["eks:index:Cluster", "etl-cluster", "update", "danger"]], "one minor at a time"],
+      ["the backup bucket's name", olderWith("aws:s3/bucket:Bucket", "etl-postgres-backups", set("bucket", "postgres-backups-old")), [["aws:s3/bucket:Bucket", "etl-postgres-backups", "replace", "danger"]], "aws_s3_bucket bucket ForceNew"],
+      ["versioning enabled again", olderWith("aws:s3/bucketVersioning:BucketVersioning", undefined, (r) => { r.inputs.versioningConfiguration.status = "Suspended"; }), [["aws:s3/bucketVersioning:BucketVersioning", undefined as unknown as string, "update", "safe"]], "versioning_configuration updates in place"],
+      ["a KMS key's spec", olderWith("aws:kms/key:Key", "etl-postgres-backups", set("customerMasterKeySpec", "RSA_2048")), [["aws:kms/key:Key", "etl-postgres-backups", "replace", "danger"]], "aws_kms_key customer_master_key_spec ForceNew"],
+      ["Kafka storage grows", olderWith("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", (r) => { for (const v of r.inputs.spec.storage.volumes ?? [r.inputs.spec.storage]) v.size = "100Gi"; }), [["kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", "update", "safe"]], "Strimzi resizes a volume up (allowVolumeExpansion)"],
+      ["Kafka storage class", olderWith("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", (r) => { for (const v of r.inputs.spec.storage.volumes ?? [r.inputs.spec.storage]) v.class = "gp2"; }), [["kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", "update", "danger"]], "Strimzi ignores a class change"],
+      ["fewer brokers", olderWith("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", set("spec.replicas", 4)), [["kubernetes:kafka.strimzi.io/v1:KafkaNodePool", "etl-kafka-brokers", "update", "danger"]], "Strimzi's scale-down check"],
+      ["fewer partitions", olderWith("kubernetes:kafka.strimzi.io/v1:KafkaTopic", undefined, (r) => { r.inputs.spec.partitions += 6; }), [["kubernetes:kafka.strimzi.io/v1:KafkaTopic", "etl-kafka-topic-orders", "update", "danger"]], "Kafka cannot drop partitions"],
+      ["more partitions", olderWith("kubernetes:kafka.strimzi.io/v1:KafkaTopic", undefined, (r) => { r.inputs.spec.partitions -= 1; }), [["kubernetes:kafka.strimzi.io/v1:KafkaTopic", "etl-kafka-topic-orders", "update", "safe"]], "an update the topic operator applies"],
+      ["Postgres storage grows", olderWith("kubernetes:postgresql.cnpg.io/v1:Cluster", undefined, set("spec.storage.size", "10Gi")), [["kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster", "update", "safe"]], "CloudNativePG resizes up"],
+      ["Postgres storage shrinks", olderWith("kubernetes:postgresql.cnpg.io/v1:Cluster", undefined, set("spec.storage.size", "2000Gi")), [["kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster", "update", "danger"]], "CloudNativePG's webhook"],
+      ["Postgres major upgrade", olderWith("kubernetes:postgresql.cnpg.io/v1:Cluster", undefined, set("spec.imageName", "ghcr.io/cloudnative-pg/postgresql:16.10")), [["kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster", "update", "caution"]], "pg_upgrade in place"],
+      ["a chart bump", olderWith("kubernetes:helm.sh/v3:Release", "etl-argo", set("version", "1.0.17")), [["kubernetes:helm.sh/v3:Release", "etl-argo", "update", "caution"]], "a chart version change"],
+      ["a pipeline removed", () => [...baseOf(prod), ...baseOf(prod.filter((r) => r.name === "etl-pipelines-orders-shard-aggregate" && r.type === "kubernetes:batch/v1:CronJob")).map((r) => ({ ...r, name: "etl-pipelines-old-job" }))], [["kubernetes:batch/v1:CronJob", "etl-pipelines-old-job", "delete", "caution"]], "a CronJob holds no data"],
+      ["a namespace renamed", olderWith("kubernetes:core/v1:Namespace", "etl-pipelines-ns", set("metadata.name", "jobs")), [["kubernetes:core/v1:Namespace", "etl-pipelines-ns", "replace", "danger"]], "metadata.name force-new; a namespace's delete deletes its objects"],
+      ["log retention shortened", olderWith("aws:cloudwatch/logGroup:LogGroup", "etl-logs-kafka", (r) => { r.inputs.retentionInDays = 400; }), [["aws:cloudwatch/logGroup:LogGroup", "etl-logs-kafka", "update", "danger"]], "older events are deleted"],
+      ["log retention longer", olderWith("aws:cloudwatch/logGroup:LogGroup", "etl-logs-kafka", (r) => { r.inputs.retentionInDays = 1; }), [["aws:cloudwatch/logGroup:LogGroup", "etl-logs-kafka", "update", "safe"]], "an update"],
+      ["PriorityClass value", olderWith("kubernetes:scheduling.k8s.io/v1:PriorityClass", undefined, set("value", 1000)), [["kubernetes:scheduling.k8s.io/v1:PriorityClass", "etl-data-priority", "update", "danger"]], "ValidatePriorityClassUpdate"],
+      ["StorageClass parameters", olderWith("kubernetes:storage.k8s.io/v1:StorageClass", undefined, (r) => { r.inputs.parameters = { ...r.inputs.parameters, iops: "4000" }; }), [["kubernetes:storage.k8s.io/v1:StorageClass", undefined as unknown as string, "replace", "caution"]], "parameters force-new"],
+      ["a NetworkPolicy's rule", olderWith("kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-kafka-allow-metrics", (r) => { r.inputs.spec.ingress[0].ports[0].port = 9999; }), [["kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-kafka-allow-metrics", "update", "safe"]], "an update"],
+      ["the grants Job's SQL", olderWith("kubernetes:batch/v1:Job", "etl-postgres-grants", (r) => { r.inputs.spec.template.spec.containers[0].command[4] = "SELECT 1"; }), [["kubernetes:batch/v1:Job", "etl-postgres-grants", "replace", "caution"]], "Job spec.template force-new"],
+      ["protection lifted", () => baseOf(prod, (r) => (r.name === "etl-kafka-allow-metrics" ? { ...r, protect: true } : r)), [["kubernetes:networking.k8s.io/v1:NetworkPolicy", "etl-kafka-allow-metrics", "update", "danger"]], "protect compared even with equal inputs"],
+      ["EKS deletion protection turned on", olderWith("eks:index:Cluster", undefined, set("deletionProtection", false)), [["eks:index:Cluster", "etl-cluster", "update", "safe"]], "deletion_protection updates in place"],
+    ];
+    it.each(scenarios)("%s", (_name, base, expected) => {
+      const changes = diffPlans(base(), prod, { headDir: ROOT });
+      for (const [type, name, action, risk] of expected) {
+        const change = changes.find((candidate) => candidate.type === type && (name === undefined || candidate.name === name));
+        expect({ type, name, action: change?.action, risk: change?.risk }).toEqual({ type, name, action, risk });
+      }
+      if (expected.length === 0) expect(changes).toEqual([]);
+    });
+    it("has at least 30 scenarios", () => expect(scenarios.length).toBeGreaterThanOrEqual(30));
+  });
+
   it("a deleted log group takes its events with it: danger; Prometheus's volume growth needs the claims grown by hand: caution", () => {
     const group = prod.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup")!;
     const changes = diffPlans([...baseOf(prod), { ...JSON.parse(JSON.stringify(group)), name: "etl-logs-pipelines-gone" }], prod, { headDir: ROOT });
