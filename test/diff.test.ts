@@ -2,7 +2,7 @@
  * The upgrade-safety diff of two plans (diff/): a base and a head for each rule, with the expected action and
  * risk; every declared type has a replace rule; the JSON shape; the exit codes; the worktree mode on a real commit.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -418,13 +418,14 @@ describe("the diff's output and exit status", () => {
     expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });
   });
 
-  it("plans a git ref of this repository in a temporary worktree", () => {
+  it("plans a git ref of this repository in a temporary worktree", async () => {
     // The commit that added the cost estimate: a real commit, planned with its own program and stack file.
     const commit = execFileSync("git", ["log", "--format=%H", "-1", "--grep", "^Cost estimate of a plan"], { cwd: ROOT, encoding: "utf8" }).trim();
     expect(commit).toMatch(/^[0-9a-f]{40}$/);
-    const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "staging", "--diff", commit, "--json"], { cwd: ROOT, encoding: "utf8" });
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(EXIT.ok);
+    // In-process on the cached head: only the base is planned in a subprocess, in its worktree, as the command does.
+    const run = await plan("staging", stackSettings("staging"), "plan");
+    const result = runDiff({ stack: "staging", base: commit, format: "json", allowDanger: false }, run, ROOT);
+    expect(diffExitCode(result.danger, false)).toBe(EXIT.ok);
     const document = JSON.parse(result.stdout);
     expect(document).toMatchObject({ stack: "staging", base: commit, summary: { danger: 0 } });
     expect(execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
