@@ -121,6 +121,20 @@ function chartBump(base: Side, head: Side, resources: HeadResource[], options: D
   return `${what}: ${listed}${lost.length ? `; fields we set that the new schema lacks: ${lost.join(", ")}` : ""}`;
 }
 
+/**
+ * The replace rule of a resource, where it depends on its inputs on both sides: a Kubernetes provider that had a
+ * `clusterIdentifier` and keeps one is replaced only when it changes (pulumi-kubernetes provider/pkg/provider/
+ * provider.go, DiffConfig: `diff.Updated(clusterIdentifier)` replaces, `diff.Same(clusterIdentifier)` clears every
+ * other replacement). One set for the first time is an addition, neither: the other rules apply.
+ */
+function ruleFor(resource: Side, before: Side | undefined) {
+  const rule = replaceRule(resource.type);
+  if (resource.type === "pulumi:providers:kubernetes" && resource.inputs.clusterIdentifier !== undefined && before?.inputs.clusterIdentifier !== undefined && rule?.kind === "resource") {
+    return { ...rule, forceNew: ["clusterIdentifier"], source: `${rule.source}; with clusterIdentifier set, only its change replaces the provider` };
+  }
+  return rule;
+}
+
 /** Whether `path` lies within an ignored input path (`ignoreChanges`: the engine drops those changes, processIgnoreChanges). */
 const ignored = (path: string, ignoreChanges: string[] = []) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
 
@@ -182,7 +196,7 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
 
   for (const resource of head) {
     const before = matched.get(resource);
-    const rule = replaceRule(resource.type);
+    const rule = ruleFor(resource, before);
     if (!before) {
       const from = moved.get(resource);
       if (from && rule?.kind !== "component") record(resource, "create", [], "danger", moveReason(from, resource, baseUrns.get(from)!, headUrns.get(resource)!));
@@ -238,8 +252,8 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
     changed = false;
     for (const resource of head) {
       const existing = changes.get(key(resource));
-      const rule = replaceRule(resource.type);
       const before = matched.get(resource);
+      const rule = ruleFor(resource, before);
       if (!before || existing?.action === "replace" || !rule || rule.kind === "component") continue;
       // pulumi/pulumi pkg/resource/deploy/step_generator.go (providerChanged): a resource whose provider is replaced is
       // replaced with it, a new provider being another cluster or account.

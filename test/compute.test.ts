@@ -268,3 +268,11 @@ describe("stateful node groups update one zone at a time", () => {
     for (const group of groups.filter((candidate) => !stateful.includes(candidate))) expect(group.dependsOn.filter((urn) => groupUrns.has(urn))).toEqual([]);
   });
 });
+
+describe("the Kubernetes provider's identity", () => {
+  it("is the cluster's OIDC issuer, so a kubeconfig turning unknown in a preview never replaces it (pulumi-kubernetes DiffConfig)", async () => {
+    const result = await plan("prod");
+    const provider = result.one("pulumi:providers:kubernetes", "etl-cluster-k8s").inputs;
+    expect(provider.clusterIdentifier).toBe("https://oidc.eks.eu-west-1.amazonaws.com/id/MOCK");
+  });
+});

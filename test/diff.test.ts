@@ -241,6 +241,24 @@ describe("the diff of two plans", () => {
     expect(immutableChange(schema, ["spec.c"])).toBeUndefined();
   });
 
+  it("a Kubernetes provider with a clusterIdentifier is replaced only when that changes; setting it the first time replaces nothing", () => {
+    // pulumi-kubernetes provider/pkg/provider/provider.go (DiffConfig, v4.32.0).
+    const provider = prod.find((resource) => resource.type === "pulumi:providers:kubernetes")!;
+    // The cluster's OIDC issuer: known only once the cluster exists, so "[unknown]" in an offline plan.
+    expect(provider.inputs.clusterIdentifier).toBe("[unknown]");
+    expect(provider.propertyDependencies.clusterIdentifier).toEqual([prod.find((resource) => resource.type === "eks:index:Cluster")!.urn]);
+    const withProvider = (edit: (inputs: any) => void) => baseOf(prod, (resource) => {
+      if (resource.type === "pulumi:providers:kubernetes") edit(resource.inputs);
+      return resource;
+    });
+    const firstTime = diffPlans(withProvider((inputs) => { delete inputs.clusterIdentifier; }), prod, { headDir: ROOT });
+    expect(firstTime).toEqual([expect.objectContaining({ type: "pulumi:providers:kubernetes", action: "update", paths: ["clusterIdentifier"] })]);
+    expect(diffPlans(withProvider((inputs) => { inputs.kubeconfig = "another"; }), prod, { headDir: ROOT })).toEqual([expect.objectContaining({ type: "pulumi:providers:kubernetes", action: "update" })]);
+    const another = diffPlans(withProvider((inputs) => { inputs.clusterIdentifier = "https://oidc.eks.eu-west-1.amazonaws.com/id/OTHER"; }), prod, { headDir: ROOT });
+    expect(find(another, "pulumi:providers:kubernetes", provider.name)).toMatchObject({ action: "replace" });
+    expect(find(another, "kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster")).toMatchObject({ action: "replace", risk: "danger" });
+  });
+
   describe("scenario suite: realistic prod changes, each with what the providers and the engine do", () => {
     type Expected = [type: string, name: string, action: string, risk: string];
     /** The base is what the older commit declared: `edit` turns the head's resource back into it. */

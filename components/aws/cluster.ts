@@ -171,6 +171,11 @@ export class Cluster extends pulumi.ComponentResource {
     this.provider = new k8s.Provider(`${name}-k8s`, {
       kubeconfig: this.kubeconfig,
       enableServerSideApply: true,
+      // The provider is replaced (and with it every object it manages) only when this changes: pulumi-kubernetes
+      // provider/pkg/provider/provider.go (DiffConfig, v4.32.0) otherwise replaces it whenever the kubeconfig turns
+      // unknown in a preview. The OIDC issuer is the cluster's own: new only with a new cluster (unknown until then).
+      // Setting it on a provider that had none is an addition, which DiffConfig does not count as a replacement.
+      clusterIdentifier: this.oidcProviderUrl,
     }, { parent: this });
 
     const ebsDriverRole = new WorkloadRole(`${name}-ebs-csi`, {
