@@ -259,6 +259,26 @@ describe("the diff of two plans", () => {
     expect(find(another, "kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster")).toMatchObject({ action: "replace", risk: "danger" });
   });
 
+  it("every type that holds data or an identity is danger when deleted or replaced, and stateless ones caution", () => {
+    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+    const side = (type: string, inputs: Record<string, any> = {}) => ({ type, name: "x", parent: root, protect: false, inputs });
+    const holders: [string, Record<string, any>?][] = [
+      ["eks:index:Cluster"], ["aws:ec2/vpc:Vpc"], ["aws:ec2/subnet:Subnet"], ["aws:kms/key:Key"], ["aws:s3/bucket:Bucket"],
+      ["kubernetes:core/v1:Namespace"], ["kubernetes:kafka.strimzi.io/v1:Kafka"], ["kubernetes:kafka.strimzi.io/v1:KafkaNodePool"],
+      ["kubernetes:kafka.strimzi.io/v1:KafkaTopic"], ["kubernetes:postgresql.cnpg.io/v1:Cluster"], ["kubernetes:core/v1:PersistentVolumeClaim"],
+      ["random:index/randomPassword:RandomPassword"], ["aws:cloudwatch/logGroup:LogGroup"], ["aws:eks/nodeGroup:NodeGroup", { labels: { "etl-platform/pool": "stateful" } }],
+    ];
+    for (const [type, inputs] of holders) {
+      const deleted = diffPlans([side(type, inputs)], [], { headDir: ROOT });
+      expect({ type, action: deleted[0]?.action, risk: deleted[0]?.risk }).toEqual({ type, action: "delete", risk: "danger" });
+    }
+    for (const type of ["aws:eks/nodeGroup:NodeGroup", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:batch/v1:CronJob"]) {
+      expect(diffPlans([side(type, { labels: { "etl-platform/pool": "batch" } })], [], { headDir: ROOT })[0]).toMatchObject({ action: "delete", risk: "caution" });
+    }
+    // Anything protected is danger whatever its type: the engine refuses until protect is lifted.
+    expect(diffPlans([{ ...side("kubernetes:networking.k8s.io/v1:NetworkPolicy"), protect: true }], [], { headDir: ROOT })[0]).toMatchObject({ risk: "danger", reason: expect.stringContaining("protected") });
+  });
+
   describe("scenario suite: realistic prod changes, each with what the providers and the engine do", () => {
     type Expected = [type: string, name: string, action: string, risk: string];
     /** The base is what the older commit declared: `edit` turns the head's resource back into it. */
