@@ -259,7 +259,7 @@ describe("the diff of two plans", () => {
     expect(find(another, "kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster")).toMatchObject({ action: "replace", risk: "danger" });
   });
 
-  it("every type that holds data or an identity is danger when deleted or replaced, and stateless ones caution", () => {
+  it("every type that holds data or an identity is danger when deleted, stateless ones caution", () => {
     const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
     const side = (type: string, inputs: Record<string, any> = {}) => ({ type, name: "x", parent: root, protect: false, inputs });
     const holders: [string, Record<string, any>?][] = [
