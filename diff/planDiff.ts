@@ -135,6 +135,13 @@ function ruleFor(resource: Side, before: Side | undefined) {
   return rule;
 }
 
+/**
+ * Inputs a component passes to a resource that ignores their changes: pulumi-eks v4.3.0 nodejs/eks/cluster/cluster.ts
+ * creates its aws.eks.Cluster with `ignoreChanges: ["accessConfig.bootstrapClusterCreatorAdminPermissions",
+ * "bootstrapSelfManagedAddons"]`, so a change of those is no change.
+ */
+const IGNORED_INSIDE: Record<string, string[]> = { "eks:index:Cluster": ["bootstrapSelfManagedAddons"] };
+
 /** Whether `path` lies within an ignored input path (`ignoreChanges`: the engine drops those changes, processIgnoreChanges). */
 const ignored = (path: string, ignoreChanges: string[] = []) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
 
@@ -204,7 +211,7 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
       continue;
     }
     if (rule?.kind === "component") continue;
-    const paths = changedPaths(before.inputs, resource.inputs).filter((path) => !ignored(path, resource.ignoreChanges));
+    const paths = changedPaths(before.inputs, resource.inputs).filter((path) => !ignored(path, [...(resource.ignoreChanges ?? []), ...(IGNORED_INSIDE[resource.type] ?? [])]));
     // Lifting protection is a change of its own, whatever the inputs do (the engine compares the option too).
     if (before.protect && !resource.protect) {
       record(resource, "update", paths, "danger", "protection lifted (protect: true → false): a later change or a mistake can now delete it; lift it only in the change that deletes it on purpose");
