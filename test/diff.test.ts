@@ -259,6 +259,31 @@ describe("the diff of two plans", () => {
     expect(find(another, "kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster")).toMatchObject({ action: "replace", risk: "danger" });
   });
 
+  it("the operators' refusals, field by field (cloudnative-pg cluster_webhook.go, Strimzi StorageDiff, prometheus-operator, the API server)", () => {
+    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+    const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
+      diffPlans([{ type, name: "x", parent: root, protect: false, inputs: before }], [{ type, name: "x", parent: root, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })[0];
+    const PG = "kubernetes:postgresql.cnpg.io/v1:Cluster";
+    const wal = (walStorage: object | undefined) => ({ spec: { storage: { size: "10Gi", storageClass: "gp3" }, ...(walStorage ? { walStorage } : {}) } });
+    const cases: [string, Record<string, any>, Record<string, any>, string | RegExp][] = [
+      [PG, wal({ size: "5Gi", storageClass: "gp3" }), wal({ size: "5Gi", storageClass: "gp2" }), "refuses changing spec.walStorage.storageClass (gp3 → gp2)"],
+      [PG, wal({ size: "5Gi", storageClass: "gp3" }), wal({ size: "2Gi", storageClass: "gp3" }), "refuses shrinking spec.walStorage.size (5Gi → 2Gi)"],
+      [PG, wal({ size: "5Gi", storageClass: "gp3" }), wal(undefined), "refuses changing spec.walStorage.storageClass (gp3 → undefined)"],
+      [PG, { spec: { imageName: "x:17.6" } }, { spec: { imageName: "x:16.10" } }, "refuses a Postgres major downgrade (17 → 16)"],
+      ["kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, type: "persistent-claim", size: "10Gi" }] } } }, { spec: { roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, type: "ephemeral", size: "10Gi" }] } } }, "cannot turn volume 0 from persistent-claim into ephemeral"],
+      ["kubernetes:kafka.strimzi.io/v1:KafkaTopic", { spec: { partitions: 12 } }, { spec: { partitions: 6 } }, "cannot reduce a topic's partitions (12 → 6)"],
+      ["kubernetes:helm.sh/v3:Release", { chart: "kube-prometheus-stack", values: { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "gp3", resources: { requests: { storage: "50Gi" } } } } } } } } },
+        { chart: "kube-prometheus-stack", values: { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { storageClassName: "gp2", resources: { requests: { storage: "50Gi" } } } } } } } } }, "cannot move to another storage class (gp3 → gp2)"],
+      ["kubernetes:core/v1:PersistentVolumeClaim", { spec: { resources: { requests: { storage: "20Gi" } } } }, { spec: { resources: { requests: { storage: "10Gi" } } } }, "the API server refuses shrinking a PersistentVolumeClaim"],
+    ];
+    for (const [type, before, after, reason] of cases) {
+      expect({ type, change: pair(type, before, after) }).toEqual({ type, change: expect.objectContaining({ action: "update", risk: "danger", reason: expect.stringContaining(reason as string) }) });
+    }
+    // Fewer replicas of a controller-only pool is not the broker scale-down check; a new jbod volume is no refusal.
+    expect(pair("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { roles: ["controller"], replicas: 5 } }, { spec: { roles: ["controller"], replicas: 3 } })).toMatchObject({ risk: "safe" });
+    expect(pair("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, size: "10Gi" }] } } }, { spec: { roles: ["broker"], storage: { type: "jbod", volumes: [{ id: 0, size: "10Gi" }, { id: 1, size: "10Gi" }] } } })).toMatchObject({ risk: "safe" });
+  });
+
   it("every type that holds data or an identity is danger when deleted, stateless ones caution", () => {
     const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
     const side = (type: string, inputs: Record<string, any> = {}) => ({ type, name: "x", parent: root, protect: false, inputs });
