@@ -168,14 +168,18 @@ function moveReason(before: Side, after: { type: string }, oldUrn: string, newUr
   return `${what}: a new URN is a new resource: the engine creates it and deletes the old one${holdsDataNote(before)}; ${fix}`;
 }
 
-const holdsDataNote = (side: Side) => (assess("delete", side, undefined).risk === "danger" ? `, with what it holds (${assess("delete", side, undefined).reason.replace(/^deleted: /, "")})` : "");
+function holdsDataNote(side: Side): string {
+  const { risk, reason } = assess("delete", side, undefined);
+  return risk === "danger" ? `, with what it holds (${reason.replace(/^deleted: /, "")})` : "";
+}
 
 export function diffPlans(base: BaseResource[], head: HeadResource[], options: DiffOptions): Change[] {
   const baseUrns = engineUrns(base);
   const headUrns = engineUrns(head);
-  const headByOfflineUrn = new Map(head.map((resource) => [resource.urn, resource]));
+  // Head resources by the offline run's URN, the form their parent, provider and property dependencies name.
+  const headByUrn = new Map(head.map((resource) => [resource.urn, resource]));
   const urnOfOffline = (offline: string) => {
-    const resource = headByOfflineUrn.get(offline) ?? base.find((candidate) => offlineUrn(candidate) === offline);
+    const resource = headByUrn.get(offline) ?? base.find((candidate) => offlineUrn(candidate) === offline);
     return resource ? (headUrns.get(resource as HeadResource) ?? baseUrns.get(resource)) : undefined;
   };
   const baseByUrn = new Map(base.map((resource) => [baseUrns.get(resource)!, resource]));
@@ -188,7 +192,6 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
   }
   const matchedBase = new Set(matched.values());
   const key = (resource: Named) => headUrns.get(resource as HeadResource) ?? baseUrns.get(resource as BaseResource) ?? `${resource.type}::${resource.name}`;
-  const headByUrn = new Map(head.map((resource) => [resource.urn, resource]));
   const changes = new Map<string, Change>();
   const record = (resource: Side & { parent?: string }, action: Action, paths: string[], risk: Risk, reason: string) =>
     changes.set(key(resource), { type: resource.type, name: resource.name, component: componentOf(resource), action, risk, paths, reason });

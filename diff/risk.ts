@@ -43,6 +43,8 @@ function holdsData(side: Side): string | undefined {
   return HOLDS_DATA_OR_IDENTITY[side.type];
 }
 
+/** A KafkaNodePool's volumes: the JBOD's, or its single storage. */
+const poolVolumes = (inputs: any): any[] => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
 const sizeOf = (value: unknown) => (typeof value === "string" ? parseQuantity(value) : undefined);
 const get = (object: any, path: string) => path.split(".").reduce((value, key) => (value === undefined || value === null ? undefined : value[key]), object);
 
@@ -62,9 +64,8 @@ function refusedUpdate(base: Side, head: Side): string | undefined {
     }
   }
   if (head.type === "kubernetes:kafka.strimzi.io/v1:KafkaNodePool") {
-    const volumes = (inputs: any) => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
-    const was = new Map(volumes(before).map((volume: any) => [volume.id ?? 0, volume]));
-    for (const volume of volumes(after)) {
+    const was = new Map(poolVolumes(before).map((volume: any) => [volume.id ?? 0, volume]));
+    for (const volume of poolVolumes(after)) {
       const old: any = was.get(volume.id ?? 0);
       if (!old) continue;
       // Strimzi KafkaNodePool storage (documentation "Resizing persistent volumes", StorageDiff.java): a smaller
@@ -166,9 +167,8 @@ function weakenedProtection(base: Side, head: Side): string | undefined {
     case "kubernetes:storage.k8s.io/v1:StorageClass":
       return before.reclaimPolicy === "Retain" && after.reclaimPolicy !== "Retain" ? `reclaimPolicy leaves Retain (→ ${after.reclaimPolicy ?? "Delete"}): a deleted claim's volume would be deleted` : undefined;
     case "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": {
-      const volumes = (inputs: any) => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
-      const was = new Map(volumes(before).map((volume: any) => [volume.id ?? 0, volume]));
-      const volume = volumes(after).find((v: any) => v.deleteClaim === true && (was.get(v.id ?? 0) as any)?.deleteClaim !== true);
+      const was = new Map(poolVolumes(before).map((volume: any) => [volume.id ?? 0, volume]));
+      const volume = poolVolumes(after).find((v: any) => v.deleteClaim === true && (was.get(v.id ?? 0) as any)?.deleteClaim !== true);
       return volume ? `deleteClaim turns true on volume ${volume.id ?? 0}: deleting the pool then deletes the brokers' data` : undefined;
     }
     default:

@@ -25,6 +25,11 @@ async function head(stack: string, settings: StackSettings = stackSettings(stack
 const baseOf = (resources: HeadResource[], edit: (resource: BaseResource) => BaseResource = (r) => r): BaseResource[] =>
   resources.map(({ type, name, parent, inputs, protect }) => edit(JSON.parse(JSON.stringify({ type, name, parent, inputs, protect }))));
 
+/** A resource of the root stack, for diffs of one resource on its own. */
+const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+/** The one change of a resource of `type` whose inputs go from `before` to `after`. */
+const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
+  diffPlans([{ type, name: "x", parent: root, protect: false, inputs: before }], [{ type, name: "x", parent: root, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })[0];
 const find = (changes: Change[], type: string, name: string) => changes.find((change) => change.type === type && change.name === name);
 const risks = (changes: Change[]) => new Set(changes.map((change) => change.risk));
 
@@ -190,7 +195,6 @@ describe("the diff of two plans", () => {
     const lifecycle = prod.find((resource) => resource.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && resource.inputs.rules.some((rule: any) => rule.noncurrentVersionExpiration))!;
     expect(weakened(headWith(lifecycle.type, (inputs) => { for (const rule of inputs.rules) if (rule.noncurrentVersionExpiration) rule.noncurrentVersionExpiration.noncurrentDays = 1; }, lifecycle.name))).toEqual([expect.stringMatching(/keeps old versions for less \(\d+ → 1 days\)/)]);
     // The ObjectStore's spec is unknown offline (it names the bucket): a pair of its own.
-    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
     const store = (retentionPolicy: string) => ({ type: "kubernetes:barmancloud.cnpg.io/v1:ObjectStore", name: "store", parent: root, protect: false, inputs: { spec: { retentionPolicy } } });
     expect(diffPlans([store("30d")], [{ ...store("1d"), urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })).toEqual([expect.objectContaining({ risk: "danger", reason: "protection weakened: backups kept for less (30d → 1d)" })]);
     // Protection lifted, with no input changed: the engine compares the option too.
@@ -201,9 +205,6 @@ describe("the diff of two plans", () => {
   it("immutable fields the provider sends as updates are refused updates: danger, not replacements; its force-new fields replace", () => {
     // pulumi-kubernetes provider/pkg/provider/diff.go (v4.32.0): StorageClass parameters/provisioner, a PVC's
     // accessModes/selector/storageClassName/volumeName, Secret type/data/stringData force a replacement; nothing else.
-    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
-    const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
-      diffPlans([{ type, name: "x", parent: root, protect: false, inputs: before }], [{ type, name: "x", parent: root, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })[0];
     expect(pair("kubernetes:scheduling.k8s.io/v1:PriorityClass", { value: 100000 }, { value: 200000 })).toMatchObject({ action: "update", risk: "danger", reason: expect.stringContaining("refuses changing a PriorityClass's value") });
     expect(pair("kubernetes:storage.k8s.io/v1:StorageClass", { reclaimPolicy: "Retain" }, { reclaimPolicy: "Delete" })).toMatchObject({ action: "update", risk: "danger", reason: expect.stringContaining("refuses changing a StorageClass's reclaimPolicy") });
     expect(pair("kubernetes:storage.k8s.io/v1:StorageClass", { parameters: { type: "gp3" } }, { parameters: { type: "io2" } })).toMatchObject({ action: "replace" });
@@ -260,9 +261,6 @@ describe("the diff of two plans", () => {
   });
 
   it("the operators' refusals, field by field (cloudnative-pg cluster_webhook.go, Strimzi StorageDiff, prometheus-operator, the API server)", () => {
-    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
-    const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
-      diffPlans([{ type, name: "x", parent: root, protect: false, inputs: before }], [{ type, name: "x", parent: root, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: ROOT })[0];
     const PG = "kubernetes:postgresql.cnpg.io/v1:Cluster";
     const wal = (walStorage: object | undefined) => ({ spec: { storage: { size: "10Gi", storageClass: "gp3" }, ...(walStorage ? { walStorage } : {}) } });
     const cases: [string, Record<string, any>, Record<string, any>, string | RegExp][] = [
@@ -285,7 +283,6 @@ describe("the diff of two plans", () => {
   });
 
   it("every type that holds data or an identity is danger when deleted, stateless ones caution", () => {
-    const root = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
     const side = (type: string, inputs: Record<string, any> = {}) => ({ type, name: "x", parent: root, protect: false, inputs });
     const holders: [string, Record<string, any>?][] = [
       ["eks:index:Cluster"], ["aws:ec2/vpc:Vpc"], ["aws:ec2/subnet:Subnet"], ["aws:kms/key:Key"], ["aws:s3/bucket:Bucket"],
