@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from "./inClusterObjectStore";
+import { keysSecretCredentials } from "./inClusterObjectStore";
 import type { BucketSpec, ObjectStore, StoreBucket, StoreCredentials, StoreGrant, WorkloadIdentity } from "./target";
 
 export type ExternalStoreConfig = NonNullable<NonNullable<PlatformConfig["kubernetesTarget"]>["externalObjectStore"]>;
@@ -47,12 +47,7 @@ export class ExternalObjectStore implements ObjectStore {
   }
 
   grant(name: string, identity: WorkloadIdentity, _grants: StoreGrant[], parent: pulumi.Resource, after: pulumi.Resource[] = []): StoreCredentials {
-    const secretName = `${identity.serviceAccounts[0]}-object-store`;
     const value = (key: string) => pulumi.secret(this.secrets.apply((values) => values[key]));
-    const secret = new k8s.core.v1.Secret(`${name}-object-store`, {
-      metadata: { name: secretName, namespace: identity.namespace },
-      stringData: { [ACCESS_KEY_ID]: value(this.config.accessKeyIdSecret), [SECRET_ACCESS_KEY]: value(this.config.secretAccessKeySecret) },
-    }, { parent, provider: this.provider, dependsOn: after });
-    return { serviceAccountAnnotations: {}, secret: { name: secretName, accessKeyIdKey: ACCESS_KEY_ID, secretAccessKeyKey: SECRET_ACCESS_KEY }, ready: [secret] };
+    return keysSecretCredentials(name, identity, { accessKeyId: value(this.config.accessKeyIdSecret), secretAccessKey: value(this.config.secretAccessKeySecret) }, { parent, provider: this.provider, after });
   }
 }

@@ -37,6 +37,20 @@ export function seaweedS3Config(identities: { name: string; accessKey: string; s
   return JSON.stringify({ identities: identities.map((i) => ({ name: i.name, credentials: [{ accessKey: i.accessKey, secretKey: i.secretKey }], actions: i.actions })) });
 }
 
+/**
+ * A workload's S3 keys as a Secret of its namespace (`<first service account>-object-store`), as Barman Cloud and
+ * Argo reference them: the credentials of a store whose workloads hold static keys.
+ */
+export function keysSecretCredentials(name: string, identity: WorkloadIdentity, keys: { accessKeyId: pulumi.Input<string>; secretAccessKey: pulumi.Input<string> },
+  opts: { parent: pulumi.Resource; provider: k8s.Provider; after: pulumi.Resource[] }): StoreCredentials {
+  const secretName = `${identity.serviceAccounts[0]}-object-store`;
+  const secret = new k8s.core.v1.Secret(`${name}-object-store`, {
+    metadata: { name: secretName, namespace: identity.namespace },
+    stringData: { [ACCESS_KEY_ID]: keys.accessKeyId, [SECRET_ACCESS_KEY]: keys.secretAccessKey },
+  }, { parent: opts.parent, provider: opts.provider, dependsOn: opts.after });
+  return { serviceAccountAnnotations: {}, secret: { name: secretName, accessKeyIdKey: ACCESS_KEY_ID, secretAccessKeyKey: SECRET_ACCESS_KEY }, ready: [secret] };
+}
+
 interface PendingIdentity {
   name: string;
   accessKey: pulumi.Output<string>;
@@ -82,12 +96,7 @@ export class InClusterObjectStore implements ObjectStore {
       .apply((bucket) => seaweedActions(bucket, grant)))).apply((lists) => lists.flat());
     this.identities.push({ name, accessKey: accessKey.result, secretKey: secretKey.result, actions });
     this.clientNamespaces.add(identity.namespace);
-    const secretName = `${identity.serviceAccounts[0]}-object-store`;
-    const secret = new k8s.core.v1.Secret(`${name}-object-store`, {
-      metadata: { name: secretName, namespace: identity.namespace },
-      stringData: { [ACCESS_KEY_ID]: accessKey.result, [SECRET_ACCESS_KEY]: secretKey.result },
-    }, { parent, provider: this.provider, dependsOn: after });
-    return { serviceAccountAnnotations: {}, secret: { name: secretName, accessKeyIdKey: ACCESS_KEY_ID, secretAccessKeyKey: SECRET_ACCESS_KEY }, ready: [secret] };
+    return keysSecretCredentials(name, identity, { accessKeyId: accessKey.result, secretAccessKey: secretKey.result }, { parent, provider: this.provider, after });
   }
 
   /** Namespaces of the workloads granted access: only they reach the S3 port. */

@@ -22,7 +22,7 @@ export const AGENT_IDENTITY = { namespace: LOGGING_NAMESPACE, serviceAccounts: [
 export function fluentBitValues(settings: FluentBitSettings, sink: { region: pulumi.Input<string>; serviceAccountAnnotations: Record<string, pulumi.Input<string>> }) {
   return {
     fullnameOverride: AGENT_NAME,
-    // fluent-bit chart 0.58.1 values.yaml `image.digest`, set once the digest is pinned (versions.ts, imageDigests).
+    // fluent-bit chart 0.58.1 templates/_helpers.tpl `fluent-bit.image`: `<repository>:<tag>@<digest>` once the digest is pinned (versions.ts, imageDigests).
     image: { repository: images.fluentBit.repository, tag: images.fluentBit.tag, ...withDigest(images.fluentBit) },
     testFramework: { enabled: false },
     serviceAccount: { create: true, annotations: sink.serviceAccountAnnotations },
