@@ -63,6 +63,17 @@ export function crdChanges(before: Schemas, after: Schemas): CrdChange[] {
 }
 
 const typeSchemas = new Map<string, unknown>();
+const fixtureTexts = new Map<string, [string, string][]>();
+
+/** The CRD fixture files of a checkout and their text, read once per diff. */
+function fixtureFiles(root: string): [string, string][] {
+  let files = fixtureTexts.get(root);
+  if (!files) {
+    files = crdFiles(path.join(root, "test", "fixtures", "upstream")).map((file) => [file, fs.readFileSync(file, "utf8")]);
+    fixtureTexts.set(root, files);
+  }
+  return files;
+}
 
 /**
  * The openAPIV3Schema of a custom resource type (`kubernetes:<group>/<version>:<kind>`) from the CRD fixtures of a
@@ -76,9 +87,7 @@ export function crdSchemaOf(root: string, type: string): any {
   const cacheKey = `${root}\0${type}`;
   if (typeSchemas.has(cacheKey)) return typeSchemas.get(cacheKey);
   let found: unknown;
-  const fixtures = path.join(root, "test", "fixtures", "upstream");
-  for (const file of crdFiles(fixtures)) {
-    const text = fs.readFileSync(file, "utf8");
+  for (const [, text] of fixtureFiles(root)) {
     if (!text.includes(`group: ${group}`)) continue;
     for (const document of parseAllDocuments(text)) {
       const crd = document.toJS() as any;
