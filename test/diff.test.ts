@@ -451,6 +451,54 @@ describe("the diff's output and exit status", () => {
     expect(fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8")).toMatch(/^## Change data safely$/m);
   });
 
+  it("prints each change's risk, action, first six paths and reason, grouped by sorted component; Markdown tables only what is not safe", () => {
+    const changes: Change[] = [
+      { type: "aws:s3/bucket:Bucket", name: "lake", component: "storage", action: "replace", risk: "danger", paths: ["a", "b", "c", "d", "e", "f", "g", "h"], reason: "holds | data" },
+      { type: "aws:eks/nodeGroup:NodeGroup", name: "batch", component: "compute", action: "update", risk: "caution", paths: ["x"], reason: "rolls nodes" },
+      { type: "kubernetes:core/v1:ConfigMap", name: "cm|1", component: "compute", action: "create", risk: "safe", paths: [], reason: "new" },
+    ];
+    expect(diffText("prod", "main", changes)).toBe(
+      [
+        'Offline diff of stack "prod" against main: 3 changes (1 danger, 1 caution, 1 safe).',
+        "",
+        "  compute",
+        "    CAUTION update  aws:eks/nodeGroup:NodeGroup batch [x]",
+        "            rolls nodes",
+        "    SAFE    create  kubernetes:core/v1:ConfigMap cm|1",
+        "            new",
+        "",
+        "  storage",
+        "    DANGER  replace aws:s3/bucket:Bucket lake [a, b, c, d, e, f, +2 more]",
+        "            holds | data",
+        "",
+        'Danger: docs/operations.md ("Change data safely") says how to make each of these changes without losing data; --allow-danger accepts them.',
+      ].join("\n"),
+    );
+    expect(diffText("prod", "main", changes.slice(1))).not.toContain("Danger:");
+    expect(diffText("staging", "x", [{ ...changes[0], paths: ["a", "b", "c", "d", "e", "f"] }])).toContain("lake [a, b, c, d, e, f]\n");
+    expect(diffMarkdown("prod", changes)).toBe(
+      [
+        "#### Upgrade safety of `prod`",
+        "",
+        "**1 danger**, 1 caution, 1 safe.",
+        "",
+        "| risk | action | resource | inputs | why |",
+        "|---|---|---|---|---|",
+        "| danger | replace | storage: lake | a, b, c, d, e, f | holds \\| data |",
+        "| caution | update | compute: batch | x | rolls nodes |",
+        "",
+        "<details><summary>1 safe changes</summary>",
+        "",
+        "- create cm\\|1 (kubernetes:core/v1:ConfigMap)",
+        "",
+        "</details>",
+      ].join("\n"),
+    );
+    expect(diffMarkdown("prod", changes.slice(2))).toBe(["#### Upgrade safety of `prod`", "", "0 danger, 0 caution, 1 safe.", "", "", "<details><summary>1 safe changes</summary>", "", "- create cm\\|1 (kubernetes:core/v1:ConfigMap)", "", "</details>"].join("\n"));
+    expect(diffMarkdown("prod", changes.slice(1, 2))).toBe(["#### Upgrade safety of `prod`", "", "0 danger, 1 caution, 0 safe.", "", "| risk | action | resource | inputs | why |", "|---|---|---|---|---|", "| caution | update | compute: batch | x | rolls nodes |"].join("\n"));
+    expect(diffMarkdown("prod", [])).toBe("#### Upgrade safety of `prod`\n\nNothing changes.");
+  });
+
   it("exits 4 on danger unless --allow-danger, and takes --diff's options only with --diff", () => {
     expect(diffExitCode(true, false)).toBe(EXIT.dangerousChange);
     expect(diffExitCode(true, true)).toBe(EXIT.ok);
