@@ -21,6 +21,13 @@ export const charts = {
   fluentBit: { chart: "fluent-bit", version: "0.58.1", repository: "https://fluent.github.io/helm-charts" },
   /** Receives the pipelines' OTLP (components/platform/telemetry.ts). open-telemetry/opentelemetry-helm-charts. */
   openTelemetryCollector: { chart: "opentelemetry-collector", version: "0.170.0", repository: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
+  /**
+   * Scales the streaming pipelines on their Kafka lag (components/platform/keda.ts). kedacore/charts. Kubernetes
+   * compatibility: the chart's Chart.yaml `kubeVersion: ">=v1.23.0-0"` admits every version in kubernetesVersions,
+   * and KEDA 2.20.2 is built against client-go v0.35.5 (kedacore/keda v2.20.2 go.mod `replace`), i.e. Kubernetes
+   * 1.35, the newest minor here: check both when adding a Kubernetes version.
+   */
+  keda: { chart: "keda", version: "2.20.2", repository: "https://kedacore.github.io/charts" },
   // The charts below have no upstream fixture in test/fixtures/upstream yet, so their values are kept minimal.
   /** The Barman Cloud plugin: CloudNativePG's recommended backup mechanism since 1.26. */
   barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.8.1", repository: "https://cloudnative-pg.github.io/charts" },
@@ -237,6 +244,10 @@ export const chartImages: ChartImage[] = [
   { chart: "strimzi-kafka-operator", path: "kafkaInit.image", image: "quay.io/strimzi/operator:1.2.0", style: "digest" },
   { chart: "strimzi-kafka-operator", path: "kafka.image", image: "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", style: "digest" },
   { chart: "strimzi-kafka-operator", path: "kafkaExporter.image", image: "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", style: "digest" },
+  // keda 2.20.2 templates/manager/deployment.yaml (and metrics-server/, webhooks/): `<registry>/<repository>:<tag | default appVersion>`.
+  { chart: "keda", path: "image.keda", image: "ghcr.io/kedacore/keda:2.20.2", style: "tag" },
+  { chart: "keda", path: "image.metricsApiServer", image: "ghcr.io/kedacore/keda-metrics-apiserver:2.20.2", style: "tag" },
+  { chart: "keda", path: "image.webhooks", image: "ghcr.io/kedacore/keda-admission-webhooks:2.20.2", style: "tag" },
   // reflector 9.1.34 templates/deployment.yaml renders `<repository>:<tag | default appVersion>`.
   { chart: "reflector", path: "image", image: "docker.io/emberstack/kubernetes-reflector:9.1.34", style: "tag" },
 ];

@@ -38,6 +38,8 @@ function container(resources: { requests: { cpu: string; memory: string }; limit
 /** One run of a pipeline at its peak (one run at a time: concurrencyPolicy is Forbid or Replace). */
 export function pipelineFootprint(pipeline: PipelineConfig): Footprint {
   const main = { ...container(pipeline.resources), pods: 1 };
+  // A streaming consumer at its most: KEDA may run maxReplicas of it at once.
+  if (pipeline.mode === "streaming") return times(main, pipeline.scaling.maxReplicas);
   if (pipeline.steps) return times(add(main, container(EXECUTOR_RESOURCES)), widestLevel(pipeline.steps));
   return times(main, pipeline.completions !== undefined ? pipeline.parallelism ?? 1 : 1);
 }

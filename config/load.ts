@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { platformConfigSchema, type PlatformConfig } from "./schema";
+import { BATCH_ONLY_KEYS, platformConfigSchema, STREAMING_ONLY_KEYS, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
 import { crossFieldProblems } from "./rules";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
@@ -43,11 +43,25 @@ export function configKey(path: readonly PropertyKey[]): string {
   return `${NAMESPACE}:${key}`;
 }
 
+/** A pipeline key that only the other mode takes: the key is right, the mode is not. */
+function modeOnlyKey(path: readonly PropertyKey[], key: string): string | undefined {
+  if (path.length !== 2 || path[0] !== "pipelines") return undefined;
+  if (BATCH_ONLY_KEYS.includes(key)) return `expected no ${key} on a streaming pipeline (mode: streaming runs continuously, scaled on its Kafka lag; ${key} is for batch pipelines)`;
+  if (STREAMING_ONLY_KEYS.includes(key)) return `expected no ${key} on a batch pipeline (${key} is for mode: streaming)`;
+  return undefined;
+}
+
 function issueLines(issue: z.core.$ZodIssue): string[] {
   const got = `got ${describe(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => `${configKey([...issue.path, key])}: unknown key (check its spelling against docs/config.md)`);
+      return issue.keys.map((key) => `${configKey([...issue.path, key])}: ${modeOnlyKey(issue.path, key) ?? "unknown key (check its spelling against docs/config.md)"}`);
+    case "invalid_union":
+      if ("discriminator" in issue && issue.discriminator === "mode") {
+        const input = issue.input as Record<string, unknown> | undefined;
+        return [`${configKey(issue.path)}: expected "batch" (the default) or "streaming", got ${describe(input && typeof input === "object" ? input.mode : input)}`];
+      }
+      return [`${configKey(issue.path)}: ${issue.message}, ${got}`];
     case "invalid_type":
       return [`${configKey(issue.path)}: ${issue.input === undefined ? `expected a value (${issue.expected}), got nothing: the key is required` : `expected ${issue.expected}, ${got}`}`];
     case "invalid_value":

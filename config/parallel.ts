@@ -2,14 +2,14 @@
  * Parallel batch pipelines: the combinations of an Indexed Job's fields the API server refuses
  * (k8s.io/kubernetes pkg/apis/batch/validation, validateJobSpec), and our own bound, refused at plan time.
  */
-import type { PipelineConfig } from "./schema";
+import type { BatchPipelineConfig } from "./schema";
 
 export interface ParallelProblem {
   key: string;
   message: string;
 }
 
-export function parallelProblems(pipeline: PipelineConfig, maxParallelism: number): ParallelProblem[] {
+export function parallelProblems(pipeline: BatchPipelineConfig, maxParallelism: number): ParallelProblem[] {
   const problems: ParallelProblem[] = [];
   const { completions, parallelism, backoffLimitPerIndex, maxFailedIndexes } = pipeline;
   const indexed = completions !== undefined;

@@ -3,7 +3,7 @@
  * it is about, says what was expected and what was found.
  */
 import { z } from "zod";
-import type { PlatformConfig } from "./schema";
+import { pipelineSteps, type BatchPipelineConfig, type PlatformConfig } from "./schema";
 import { cidrContains, cidrsOverlap, defaultSubnetLayout, parseCidr } from "../lib/cidr";
 import { cronProblem, scheduleGaps } from "../lib/cron";
 import { isValidTimeZone } from "./timeZones";
@@ -13,6 +13,7 @@ import { parseQuantity } from "../lib/quantity";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { findCycle } from "./steps";
 import { parallelProblems } from "./parallel";
+import { streamingProblems } from "./streaming";
 import { peakFootprint, quotaProblems } from "./footprint";
 
 type Path = (string | number)[];
@@ -339,14 +340,20 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     }
     const reserved = reservedPipelineName(pipeline.name);
     if (reserved) report(path("name"), `expected a name the platform does not use in the pipelines namespace, got "${pipeline.name}" (reserved: ${reserved})`);
-    const images = [pipeline.image, ...(pipeline.steps ?? []).map((step) => step.image)];
+    const images = [pipeline.image, ...(pipelineSteps(pipeline) ?? []).map((step) => step.image)];
     if (cfg.environment === "prod" && images.some((image) => image !== undefined && !parseImage(image).digest)) {
       report(path("image"), `expected images pinned by digest in prod (repo:tag@sha256:...), got ${images.filter((image) => image && !parseImage(image).digest).join(", ")}`);
     }
-    const scheduleIsValid = cronProblem(pipeline.schedule) === undefined && isValidTimeZone(pipeline.timeZone);
-    const minSeconds = scheduleIsValid ? scheduleGaps(pipeline.schedule, pipeline.timeZone).minSeconds : Infinity;
-    if (pipeline.startingDeadlineSeconds !== undefined && pipeline.startingDeadlineSeconds >= minSeconds) {
-      report(path("startingDeadlineSeconds"), `expected less than the shortest gap between runs (${minSeconds}s) so a late start never overlaps the next run, got ${pipeline.startingDeadlineSeconds}`);
+    if (pipeline.mode === "batch") {
+      const scheduleIsValid = cronProblem(pipeline.schedule) === undefined && isValidTimeZone(pipeline.timeZone);
+      const minSeconds = scheduleIsValid ? scheduleGaps(pipeline.schedule, pipeline.timeZone).minSeconds : Infinity;
+      if (pipeline.startingDeadlineSeconds !== undefined && pipeline.startingDeadlineSeconds >= minSeconds) {
+        report(path("startingDeadlineSeconds"), `expected less than the shortest gap between runs (${minSeconds}s) so a late start never overlaps the next run, got ${pipeline.startingDeadlineSeconds}`);
+      }
+      if (pipeline.steps) checkSteps(pipeline.steps, path("steps"), report);
+      for (const { key, message } of parallelProblems(pipeline, cfg.pipelineLimits.maxParallelism)) report(path(key), message);
+    } else {
+      for (const { key, message } of streamingProblems(pipeline, cfg.kafka.topics, cfg.pipelineLimits.maxParallelism)) report(path(...key), message);
     }
     for (const [direction, list] of Object.entries(pipeline.kafka ?? {})) {
       list.forEach((topic, t) => {
@@ -363,8 +370,6 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
         report(path("secretEnv", name), `expected an entry of etl-platform:secrets, got "${secret}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${secret}' <value>)`);
       }
     }
-    if (pipeline.steps) checkSteps(pipeline.steps, path("steps"), report);
-    for (const { key, message } of parallelProblems(pipeline, cfg.pipelineLimits.maxParallelism)) report(path(key), message);
   });
   const drillRuns = cfg.postgres.backup.enabled && cfg.postgres.restoreDrill.enabled;
   for (const { key, message } of quotaProblems(peakFootprint(cfg.pipelines, drillRuns), cfg.pipelineLimits.quota)) report(["pipelineLimits", "quota", key], message);
@@ -378,7 +383,7 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
   });
 }
 
-function checkSteps(steps: NonNullable<PlatformConfig["pipelines"][number]["steps"]>, path: Path, report: Report): void {
+function checkSteps(steps: NonNullable<BatchPipelineConfig["steps"]>, path: Path, report: Report): void {
   const names = steps.map((step) => step.name);
   steps.forEach((step, i) => {
     if (names.indexOf(step.name) !== i) report([...path, i, "name"], `expected a unique step name, got "${step.name}" twice`);

@@ -260,26 +260,16 @@ const pipelineStep = z.strictObject({
   dependsOn: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Steps that must succeed before this one runs." }),
 });
 
-const pipeline = z.strictObject({
+/** What every pipeline has, whatever runs it: its image and environment, identity, access and placement. */
+const pipelineCommon = {
   name: dnsLabel(52).register(z.globalRegistry, { description: "The CronJob's name: a DNS-1123 label of at most 52 characters (Kubernetes appends 11 for each Job)." }),
-  schedule: cronSchedule.describe("5-field cron, evaluated in timeZone."),
-  timeZone: timeZone.describe("An IANA time zone as the tz database spells it (case-sensitive, no abbreviations), e.g. Europe/Berlin."),
   image: imageReference.describe("The image, pinned by tag (never latest); in prod also by digest."),
   command: z.array(z.string()).optional().register(z.globalRegistry, { description: "Overrides the image's entrypoint." }),
   args: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Arguments." }),
   env: z.record(envVarName, z.string()).default({}).register(z.globalRegistry, { description: "Plain environment variables. A name that says it holds a secret (PASSWORD, TOKEN, ...) belongs in secretEnv." }),
   secretEnv: z.record(envVarName, secretName).default({}).register(z.globalRegistry, { description: "Environment variables whose values come from etl-platform:secrets entries, delivered as a Kubernetes Secret." }),
   resources: resources.describe("Requests and limits of the pipeline's container."),
-  suspend: z.boolean().default(false).register(z.globalRegistry, { description: "Stop scheduling runs." }),
   placement: z.enum(["spot", "on-demand"]).default("spot").register(z.globalRegistry, { description: "spot (default; interruptions are retried) or on-demand for jobs that must not be interrupted." }),
-  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").register(z.globalRegistry, { description: "What a run does when the previous one still runs: Forbid (skip) or Replace." }),
-  startingDeadlineSeconds: z.number().int().min(10).optional().register(z.globalRegistry, { description: "How late a run may start; defaults to the shorter of 10 minutes and half the shortest gap between runs." }),
-  backoffLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Retries of a failed run (CronJobs) or of a step on infrastructure failures (multi-step pipelines)." }),
-  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600).register(z.globalRegistry, { description: "How long a run may take, in seconds." }),
-  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).register(z.globalRegistry, { description: "How long a finished run is kept, in seconds." }),
-  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Successful runs kept." }),
-  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).register(z.globalRegistry, { description: "Failed runs kept." }),
-  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).register(z.globalRegistry, { description: "Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once." }),
   kafka: z.strictObject({
     read: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline reads (its consumer group is its name)." }),
     write: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline writes." }),
@@ -295,6 +285,23 @@ const pipeline = z.strictObject({
   }).optional().register(z.globalRegistry, { description: "S3 access: an IAM role for exactly these prefixes." }),
   internet: z.boolean().default(false).register(z.globalRegistry, { description: "Allow HTTPS to the internet, for extract jobs that call external APIs." }),
   kubernetesApi: z.boolean().default(false).register(z.globalRegistry, { description: "Mount a service account token (only for pipelines that call the Kubernetes API)." }),
+};
+
+/** A scheduled pipeline: a CronJob (an Indexed Job with completions) or, with steps, an Argo CronWorkflow. */
+const batchPipeline = z.strictObject({
+  mode: z.literal("batch").optional().default("batch").register(z.globalRegistry, { description: "batch (default): runs on a schedule; streaming: a long-running Kafka consumer scaled on its lag." }),
+  ...pipelineCommon,
+  schedule: cronSchedule.describe("5-field cron, evaluated in timeZone."),
+  timeZone: timeZone.describe("An IANA time zone as the tz database spells it (case-sensitive, no abbreviations), e.g. Europe/Berlin."),
+  suspend: z.boolean().default(false).register(z.globalRegistry, { description: "Stop scheduling runs." }),
+  concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").register(z.globalRegistry, { description: "What a run does when the previous one still runs: Forbid (skip) or Replace." }),
+  startingDeadlineSeconds: z.number().int().min(10).optional().register(z.globalRegistry, { description: "How late a run may start; defaults to the shorter of 10 minutes and half the shortest gap between runs." }),
+  backoffLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Retries of a failed run (CronJobs) or of a step on infrastructure failures (multi-step pipelines)." }),
+  activeDeadlineSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(3600).register(z.globalRegistry, { description: "How long a run may take, in seconds." }),
+  ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).register(z.globalRegistry, { description: "How long a finished run is kept, in seconds." }),
+  successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Successful runs kept." }),
+  failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).register(z.globalRegistry, { description: "Failed runs kept." }),
+  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).register(z.globalRegistry, { description: "Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once." }),
   steps: z.array(pipelineStep).min(1).optional().register(z.globalRegistry, { description: "Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG." }),
   completions: z.number().int().min(1).max(10000).optional().register(z.globalRegistry, { description: "Split a run into this many indexed tasks: an Indexed Job, each pod getting its index (0 to completions-1) in JOB_COMPLETION_INDEX." }),
   parallelism: z.number().int().min(1).max(1000).optional().register(z.globalRegistry, { description: "How many indexed tasks run at once (needs completions; at most pipelineLimits.maxParallelism). Default 1." }),
@@ -302,6 +309,37 @@ const pipeline = z.strictObject({
   maxFailedIndexes: z.number().int().min(0).max(10000).optional().register(z.globalRegistry, { description: "Fail the whole run once more indexes than this have failed (needs completions; at most completions). Unset: every index runs, the run fails at the end if any did." }),
 });
 
+/**
+ * A streaming pipeline: a long-running Kafka consumer (a Deployment) that KEDA scales on its consumer group's lag
+ * (components/platform/pipelines/streaming.ts).
+ */
+const streamingScaling = z.strictObject({
+  minReplicas: z.number().int().min(0).max(100).default(1).register(z.globalRegistry, { description: "Consumers kept when there is no lag; 0 scales to zero (the first message then waits for a pod to start)." }),
+  maxReplicas: z.number().int().min(1).max(1000).register(z.globalRegistry, { description: "The most consumers: at most the partitions of the topics it reads, summed (more sit idle)." }),
+  lagThreshold: z.number().int().min(1).max(1_000_000).default(100).register(z.globalRegistry, { description: "Target lag (messages) per consumer: KEDA adds a consumer for every lagThreshold messages behind." }),
+  activationLagThreshold: z.number().int().min(0).max(1_000_000).optional().register(z.globalRegistry, { description: "With minReplicas 0: the lag above which the first consumer starts (KEDA's default 0: any message)." }),
+  cooldownPeriodSeconds: z.number().int().min(30).max(24 * 3600).default(300).register(z.globalRegistry, { description: "With minReplicas 0: how long without lag before the last consumer stops." }),
+  scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300).register(z.globalRegistry, { description: "How long the lag must stay low before consumers are removed (each removal rebalances the group)." }),
+  fallbackReplicas: z.number().int().min(0).max(1000).optional().register(z.globalRegistry, { description: "Consumers kept, at least, while KEDA cannot read the lag (3 failed polls in a row); default max(1, minReplicas)." }),
+});
+
+const streamingPipeline = z.strictObject({
+  mode: z.literal("streaming").register(z.globalRegistry, { description: "streaming: a long-running Kafka consumer scaled on its lag." }),
+  ...pipelineCommon,
+  kafka: z.strictObject({
+    read: z.array(z.string()).min(1).register(z.globalRegistry, { description: "Topics the consumer reads (its consumer group is its name); its lag on them drives the scaling." }),
+    write: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline writes." }),
+  }).register(z.globalRegistry, { description: "Kafka access (required for streaming): its own KafkaUser with exactly these ACLs." }),
+  scaling: streamingScaling.register(z.globalRegistry, { description: "How KEDA scales the consumers on their lag." }),
+  startFrom: z.enum(["earliest", "latest"]).default("earliest").register(z.globalRegistry, { description: "Where a consumer group with no committed offset starts (KAFKA_AUTO_OFFSET_RESET, and KEDA's offsetResetPolicy so both count the same lag)." }),
+  terminationGracePeriodSeconds: z.number().int().min(5).max(3600).default(60).register(z.globalRegistry, { description: "Time to commit offsets and close after SIGTERM (a scale-down, a spot reclaim, a rollout): at least the consumer's commit-and-close time." }),
+});
+
+/** Keys only one mode takes: a key of the other mode is refused by name (config/load.ts). */
+export const BATCH_ONLY_KEYS: readonly string[] = Object.keys(batchPipeline.shape).filter((key) => key !== "mode" && !(key in pipelineCommon));
+export const STREAMING_ONLY_KEYS: readonly string[] = Object.keys(streamingPipeline.shape).filter((key) => key !== "mode" && !(key in pipelineCommon));
+
+const pipeline = z.discriminatedUnion("mode", [batchPipeline, streamingPipeline]);
 const pipelineLimitsSection = z.strictObject({
   maxParallelism: z.number().int().min(1).max(1000).default(20).register(z.globalRegistry, { description: "The most pods one pipeline's run may start at once (its parallelism): one runaway pipeline cannot take every batch node." }),
   quota: z.strictObject({
@@ -355,7 +393,7 @@ export const platformConfigSchema = z
     monitoring: monitoringSection.describe("kube-prometheus-stack."),
     telemetry: telemetrySection.describe("OpenTelemetry: the pipelines' traces and run metrics."),
     argo: argoSection.describe("Argo Workflows."),
-    pipelines: z.array(pipeline).register(z.globalRegistry, { description: "The data pipelines: a CronJob each (an Indexed Job with completions), or an Argo CronWorkflow with steps." }),
+    pipelines: z.array(pipeline).register(z.globalRegistry, { description: "The data pipelines: a CronJob each (an Indexed Job with completions), an Argo CronWorkflow with steps, or a streaming consumer (mode: streaming)." }),
     pipelineLimits: pipelineLimitsSection.prefault({}).register(z.globalRegistry, { description: "Bounds every pipeline stays within." }),
     costBudget: costBudgetSection.optional().register(z.globalRegistry, { description: "A guard rail on the plan's cost estimate (target aws only)." }),
     secrets: z.record(secretName, z.string()).default({}).register(z.globalRegistry, { description: "Secret values by name, set with pulumi config set --secret --path 'etl-platform:secrets.<name>' <value>." }),
@@ -375,5 +413,12 @@ export type MonitoringConfig = PlatformConfig["monitoring"];
 export type TelemetryConfig = PlatformConfig["telemetry"];
 export type ArgoConfig = PlatformConfig["argo"];
 export type PipelineConfig = PlatformConfig["pipelines"][number];
+export type BatchPipelineConfig = Extract<PipelineConfig, { mode: "batch" }>;
+export type StreamingPipelineConfig = Extract<PipelineConfig, { mode: "streaming" }>;
 export type ResourcesConfig = z.infer<typeof resources>;
 export type Environment = PlatformConfig["environment"];
+
+/** A multi-step pipeline's steps; undefined for one-container and streaming pipelines. */
+export function pipelineSteps(pipeline: PipelineConfig): BatchPipelineConfig["steps"] {
+  return pipeline.mode === "batch" ? pipeline.steps : undefined;
+}

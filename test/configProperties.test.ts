@@ -18,6 +18,7 @@ import { pipelineAlertRules } from "../components/platform/pipelines";
 import { pipelineNetworkPolicy } from "../components/platform/pipelines";
 import { readStackFile } from "../plan/offline";
 import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
+import { asBatch } from "./pipelineModes";
 
 const wiring: PipelineWiring = awsWiring;
 
@@ -88,7 +89,7 @@ function buildEverything(config: PlatformConfig): void {
   postgresAlertRules(config.postgres);
   monitoringValues({ config: config.monitoring, target });
   pipelineAlertRules(config.pipelines, "pipelines", config.monitoring.freshnessMarginMinutes);
-  for (const pipeline of config.pipelines) {
+  for (const pipeline of config.pipelines.filter((p) => p.mode === "batch").map(asBatch)) {
     if (pipeline.steps) cronWorkflow(pipeline, wiring);
     else cronJob(pipeline, wiring);
     pipelineNetworkPolicy(pipeline, wiring);

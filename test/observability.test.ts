@@ -10,6 +10,7 @@ import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesK
 import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
 import * as path from "path";
+import type { BatchPipelineConfig } from "../config/schema";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
@@ -156,7 +157,7 @@ describe("alert receivers", () => {
 
 describe("the freshness threshold", () => {
   const pipelineWith = (schedule: string, timeZone: string, activeDeadlineSeconds = 3600) =>
-    parsePlatformConfig({ environment: "staging", pipelines: [{ name: "p", schedule, timeZone, image: "x:1", activeDeadlineSeconds, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } }] }).pipelines[0];
+    parsePlatformConfig({ environment: "staging", pipelines: [{ name: "p", schedule, timeZone, image: "x:1", activeDeadlineSeconds, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } }] }).pipelines[0] as BatchPipelineConfig;
 
   it.each([
     ["hourly", "0 * * * *", "UTC", 3600],

@@ -7,6 +7,8 @@ import { planDocument } from "../plan/document";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { awsWiring, plan, AWS_STACKS, type Declared, type Plan , SECRET_VALUES, withSecrets } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
+import { asBatch } from "./pipelineModes";
+import type { BatchPipelineConfig } from "../config/schema";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
 const CRONWORKFLOW = "kubernetes:argoproj.io/v1alpha1:CronWorkflow";
@@ -192,7 +194,7 @@ describe("parallel batch pipelines (Indexed Jobs)", () => {
   };
 
   it("becomes an Indexed Job with per-index retries and no run-wide backoffLimit; non-retriable codes fail only their index", () => {
-    const pipeline = parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, completions: 40, parallelism: 8, maxFailedIndexes: 2 }] }).pipelines[0];
+    const pipeline = parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, completions: 40, parallelism: 8, maxFailedIndexes: 2 }] }).pipelines[0] as BatchPipelineConfig;
     const spec = (cronJob(pipeline, wiring) as any).spec.jobTemplate.spec;
     expect(spec).toMatchObject({ completionMode: "Indexed", completions: 40, parallelism: 8, backoffLimitPerIndex: 3, maxFailedIndexes: 2, activeDeadlineSeconds: 3600 });
     // With backoffLimitPerIndex the API server defaults backoffLimit to unlimited; the pipeline's 3 would count
@@ -245,7 +247,7 @@ describe("any valid pipeline config", () => {
     fc.assert(fc.property(pipelineArb, ({ indexed, ...raw }) => {
       const fields = Object.fromEntries(Object.entries(indexed ?? {}).filter(([, value]) => value !== undefined));
       const config = parsePlatformConfig({ environment: "staging", pipelines: [{ ...raw, ...fields }] });
-      const pipeline = config.pipelines[0];
+      const pipeline = asBatch(config.pipelines[0]);
       const job = cronJob(pipeline, wiring) as any;
       const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
       expect(job.spec.startingDeadlineSeconds).toBeLessThan(minSeconds);

@@ -11,9 +11,10 @@ import { CONTAINER_DEFAULTS, pipelineQuota } from "../components/platform/pipeli
 import { DRILL_FOOTPRINT, EXECUTOR_RESOURCES, peakFootprint, pipelineFootprint } from "../config/footprint";
 import { widestLevel } from "../lib/dag";
 import { AWS_STACKS, configProblems, plan, stackSettings } from "./harness";
+import { asBatch } from "./pipelineModes";
 
 const base = { name: "p", schedule: "0 2 * * *", timeZone: "UTC", image: "ghcr.io/acme/p:1.0.0", resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } } };
-const pipelineOf = (fields: Record<string, unknown>) => parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, ...fields }] }).pipelines[0];
+const pipelineOf = (fields: Record<string, unknown>) => asBatch(parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, ...fields }] }).pipelines[0]);
 const GI = 2 ** 30;
 const MI = 2 ** 20;
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/schema";
+import { pipelineSteps, type PlatformConfig } from "../../config/schema";
 import type { RuleGroup } from "../../lib/alerts";
 import { DATA_PRIORITY_CLASS } from "../../lib/placement";
 import { pipelineAlertRules } from "./pipelines";
@@ -8,7 +8,8 @@ import { peakFootprint } from "../../config/footprint";
 import { pipelineQuota } from "./pipelines";
 import { restrictedNamespaceLabels } from "../../lib/podSecurity";
 import { Argo } from "./argo";
-import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules } from "./kafka";
+import { Kafka, KAFKA_CLUSTER_NAME, kafkaAlertRules, TLS_PORT as KAFKA_TLS_PORT } from "./kafka";
+import { Keda } from "./keda";
 import { Monitoring } from "./monitoring";
 import { Pipelines } from "./pipelines";
 import { PG_CLUSTER_NAME, Postgres, postgresAlertRules } from "./postgres";
@@ -142,7 +143,7 @@ export class Platform extends pulumi.ComponentResource {
       secrets: args.secrets,
       postgres: { namespace: config.postgres.namespace, host: this.postgres.host, database: config.postgres.database, archiveSecretName: ARGO_ARCHIVE_SECRET },
       monitoringCrds,
-      workflowServiceAccounts: [...config.pipelines.filter((pipeline) => pipeline.steps).map((pipeline) => pipeline.name), ...(drillRuns ? [DRILL_SERVICE_ACCOUNT] : [])],
+      workflowServiceAccounts: [...config.pipelines.filter((pipeline) => pipelineSteps(pipeline)).map((pipeline) => pipeline.name), ...(drillRuns ? [DRILL_SERVICE_ACCOUNT] : [])],
       executorServiceAccount: EXECUTOR_SERVICE_ACCOUNT,
       workflowNamespaceReady: [pipelinesNamespace],
     }, { parent: this, dependsOn: [...dataReady, ...(config.argo.archive ? [this.postgres] : [])] });
@@ -157,6 +158,20 @@ export class Platform extends pulumi.ComponentResource {
         ready: [this.argo.release, this.postgres],
       }, { parent: this, dependsOn: [pipelinesNamespace] });
     }
+
+    // KEDA only where a streaming pipeline needs it.
+    const keda = config.pipelines.some((pipeline) => pipeline.mode === "streaming")
+      ? new Keda(`${name}-keda`, {
+        environment: config.environment,
+        provider,
+        placement: target.placement,
+        webhookCallers: target.webhookCallers,
+        apiServer: target.egress.apiServer,
+        monitoringNamespace: config.monitoring.namespace,
+        monitoringCrds,
+        kafka: { namespace: this.kafka.namespace, podLabels: { "strimzi.io/cluster": KAFKA_CLUSTER_NAME, "strimzi.io/kind": "Kafka" }, port: KAFKA_TLS_PORT },
+      }, { parent: this, dependsOn: clusterReady })
+      : undefined;
 
     new Pipelines(`${name}-pipelines`, {
       pipelines: config.pipelines,
@@ -178,6 +193,7 @@ export class Platform extends pulumi.ComponentResource {
       secrets: args.secrets,
       argoReady: [this.argo.release],
       kafkaReady: [this.kafka],
+      kedaReady: keda?.ready ?? [],
     }, { parent: this, dependsOn: [pipelinesNamespace, secretMirror] });
 
     this.registerOutputs({});

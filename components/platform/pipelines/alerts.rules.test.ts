@@ -6,6 +6,7 @@
 import { parsePlatformConfig } from "../../../config/load";
 import { testRules } from "../../../test/promtool";
 import { freshnessThresholdSeconds, pipelineAlertRules } from "./alerts";
+import { asBatch } from "../../../test/pipelineModes";
 
 const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };
 const config = parsePlatformConfig({
@@ -16,7 +17,7 @@ const config = parsePlatformConfig({
     { name: "batch", schedule: "0 * * * *", timeZone: "UTC", image: "x:1", activeDeadlineSeconds: 1800, resources },
   ],
 });
-const [steps] = config.pipelines;
+const steps = asBatch(config.pipelines[0]);
 const groups = pipelineAlertRules(config.pipelines, "pipelines", 30);
 
 // What Prometheus scrapes, with the labels the targets add (test/runtime/metrics.ts).

@@ -2,13 +2,13 @@
  * Per pipeline: a failed run, a last success older than its schedule allows, a run far slower than its recent
  * typical run, and its state metrics missing. Every rule is checked by promtool (alerts.rules.test.ts).
  */
-import type { PipelineConfig } from "../../../config/schema";
+import type { BatchPipelineConfig, PipelineConfig } from "../../../config/schema";
 import { counterIncrease, type AlertRule, type RuleGroup } from "../../../lib/alerts";
 import { scheduleGaps } from "../../../lib/cron";
 import { CRONWORKFLOW_METRICS as CWF, cronWorkflowSelector } from "../cronWorkflowMetrics";
 
 /** How stale a pipeline's last success may get: its longest gap between runs, plus its deadline, plus the margin. */
-export function freshnessThresholdSeconds(pipeline: PipelineConfig, marginMinutes: number): number {
+export function freshnessThresholdSeconds(pipeline: BatchPipelineConfig, marginMinutes: number): number {
   return scheduleGaps(pipeline.schedule, pipeline.timeZone).maxSeconds + pipeline.activeDeadlineSeconds + marginMinutes * 60;
 }
 
@@ -21,7 +21,8 @@ export type LogsHint = (pipeline: PipelineConfig) => Record<string, string>;
 
 /** Per pipeline: a failed run, and a last success older than its schedule allows. Suspended pipelines stay quiet. */
 export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: string, marginMinutes: number, logsHint: LogsHint = () => ({})): RuleGroup[] {
-  const rules = pipelines.flatMap((pipeline): AlertRule[] => {
+  const batch = pipelines.filter((pipeline): pipeline is BatchPipelineConfig => pipeline.mode === "batch");
+  const rules = batch.flatMap((pipeline): AlertRule[] => {
     const threshold = freshnessThresholdSeconds(pipeline, marginMinutes);
     const base = { severity: "warning" as const, labels: { pipeline: pipeline.name }, annotations: logsHint(pipeline) };
     const failed = { ...base, alert: "PipelineRunFailed", for: "0m", summary: `Pipeline ${pipeline.name} failed` };

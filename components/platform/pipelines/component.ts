@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KafkaConfig, PipelineConfig } from "../../../config/schema";
+import { pipelineSteps, type KafkaConfig, type PipelineConfig } from "../../../config/schema";
 import { stringify as toYaml } from "yaml";
 import { ARTIFACT_REPOSITORIES_CONFIGMAP, artifactRepository, EXECUTOR_RBAC_RULES, EXECUTOR_SERVICE_ACCOUNT, semaphoreConfigMap } from "./argoSupport";
 import { cronJob } from "./cronJob";
@@ -9,6 +9,7 @@ import { pipelineNetworkPolicy } from "./networkPolicy";
 import { envSecretName, PIPELINE_PRIORITY_CLASS, type PipelineWiring } from "./pod";
 import { CONTAINER_DEFAULTS, type QuotaHard } from "./quota";
 import { pipelineStoreGrants } from "./storeGrants";
+import { scaledObject, streamingDeployment, streamingDisruptionBudget, triggerAuthentication } from "./streaming";
 import { dnsEgress } from "../networkPolicies";
 import { kafkaUser } from "../kafka";
 import { mirrorTargetAnnotations } from "../secretMirror";
@@ -29,6 +30,8 @@ export interface PipelinesArgs {
   argoReady: pulumi.Resource[];
   /** Resources KafkaUsers wait for (the Kafka cluster and its User Operator). */
   kafkaReady: pulumi.Resource[];
+  /** Resources ScaledObjects and TriggerAuthentications wait for (KEDA's CRDs and webhooks). */
+  kedaReady: pulumi.Resource[];
 }
 
 /**
@@ -84,7 +87,7 @@ export class Pipelines extends pulumi.ComponentResource {
     for (const pipeline of pipelines.filter((p) => p.postgres)) mirror(roleSecretName(pipeline.name), wiring.postgres.namespace);
     if (pipelines.some((p) => p.kafka)) mirror(wiring.kafka.caSecret, wiring.kafka.namespace);
 
-    const stepsPipelines = pipelines.filter((p) => p.steps);
+    const stepsPipelines = pipelines.filter((p) => pipelineSteps(p));
     const executorReady = stepsPipelines.length > 0 ? this.argoExecutor(name, namespace, k8sOpts) : [];
 
     // Store access: every steps pipeline (its step logs), and pipelines that declare S3 prefixes.
@@ -127,12 +130,26 @@ export class Pipelines extends pulumi.ComponentResource {
       const policy = pipelineNetworkPolicy(pipeline, wiring);
       new k8s.networking.v1.NetworkPolicy(prefix, { metadata: policy.metadata, spec: policy.spec }, k8sOpts);
 
-      if (pipeline.steps) {
+      const steps = pipelineSteps(pipeline);
+      if (pipeline.mode === "streaming") {
+        const deployment = streamingDeployment(pipeline, wiring);
+        const consumer = new k8s.apps.v1.Deployment(prefix, { metadata: deployment.metadata, spec: deployment.spec }, { ...k8sOpts, dependsOn });
+        const budget = streamingDisruptionBudget(pipeline, namespace);
+        new k8s.policy.v1.PodDisruptionBudget(prefix, { metadata: budget.metadata, spec: budget.spec }, k8sOpts);
+        const auth = triggerAuthentication(pipeline, wiring);
+        const authentication = new k8s.apiextensions.CustomResource(`${prefix}-kafka-auth`, {
+          apiVersion: auth.apiVersion, kind: auth.kind, metadata: auth.metadata, spec: auth.spec,
+        }, { ...k8sOpts, dependsOn: [...dependsOn, ...args.kedaReady] });
+        const scaler = scaledObject(pipeline, wiring);
+        new k8s.apiextensions.CustomResource(`${prefix}-scaler`, {
+          apiVersion: scaler.apiVersion, kind: scaler.kind, metadata: scaler.metadata, spec: scaler.spec,
+        }, { ...k8sOpts, dependsOn: [consumer, authentication, ...args.kedaReady] });
+      } else if (steps) {
         // Its semaphore holds one run (the controller reads it: the chart's ClusterRole gives it configmaps
         // get/list/watch; argo-workflows v4.0.6 workflow/sync/lock_name.go).
         const semaphore = semaphoreConfigMap(pipeline);
         dependsOn.push(new k8s.core.v1.ConfigMap(`${prefix}-semaphore`, { metadata: { name: semaphore.name, namespace }, data: { [semaphore.key]: "1" } }, k8sOpts));
-        const workflow = cronWorkflow(pipeline, wiring);
+        const workflow = cronWorkflow({ ...pipeline, steps }, wiring);
         new k8s.apiextensions.CustomResource(prefix, {
           apiVersion: workflow.apiVersion, kind: workflow.kind, metadata: workflow.metadata, spec: workflow.spec,
         }, { ...k8sOpts, dependsOn: [...dependsOn, ...executorReady, ...artifactRepositories, ...args.argoReady] });

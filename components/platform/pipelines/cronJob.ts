@@ -3,7 +3,7 @@
  * retries spend themselves on infrastructure failures, never on a non-retriable exit code.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { PipelineConfig } from "../../../config/schema";
+import type { BatchPipelineConfig } from "../../../config/schema";
 import { container, kafkaVolumes, MAIN_CONTAINER, PIPELINE_LABEL, podSettings, startingDeadlineSeconds, TMP_VOLUME, type PipelineWiring } from "./pod";
 
 /**
@@ -12,7 +12,7 @@ import { container, kafkaVolumes, MAIN_CONTAINER, PIPELINE_LABEL, podSettings, s
  * Indexed Job only their index (`FailIndex`, valid only with backoffLimitPerIndex, which an Indexed pipeline
  * always has: k8s.io/kubernetes pkg/apis/batch/validation).
  */
-export function podFailurePolicy(pipeline: PipelineConfig) {
+export function podFailurePolicy(pipeline: BatchPipelineConfig) {
   return {
     rules: [
       { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
@@ -29,7 +29,7 @@ export function podFailurePolicy(pipeline: PipelineConfig) {
  * unset, which the API server then defaults to unlimited: carried over, the pipeline's 3 would fail the whole run
  * after three failures across all its indexes (Kubernetes documentation, "Backoff limit per index").
  */
-export function jobRetries(pipeline: PipelineConfig) {
+export function jobRetries(pipeline: BatchPipelineConfig) {
   if (pipeline.completions === undefined) return { backoffLimit: pipeline.backoffLimit };
   return {
     completionMode: "Indexed",
@@ -40,7 +40,7 @@ export function jobRetries(pipeline: PipelineConfig) {
   };
 }
 
-export function cronJob(pipeline: PipelineConfig, wiring: PipelineWiring): { apiVersion: string; kind: string; metadata: k8s.types.input.meta.v1.ObjectMeta; spec: k8s.types.input.batch.v1.CronJobSpec } {
+export function cronJob(pipeline: BatchPipelineConfig, wiring: PipelineWiring): { apiVersion: string; kind: string; metadata: k8s.types.input.meta.v1.ObjectMeta; spec: k8s.types.input.batch.v1.CronJobSpec } {
   const labels = { [PIPELINE_LABEL]: pipeline.name };
   return {
     apiVersion: "batch/v1",

@@ -1,5 +1,5 @@
 /** A multi-step pipeline as an Argo CronWorkflow. */
-import type { PipelineConfig } from "../../../config/schema";
+import type { BatchPipelineConfig } from "../../../config/schema";
 import { widestLevel } from "../../../lib/dag";
 import { argoMetric, ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, semaphoreConfigMap } from "./argoSupport";
 import { container, kafkaVolumes, PIPELINE_LABEL, PIPELINE_PRIORITY_CLASS, podSettings, startingDeadlineSeconds, TMP_VOLUME, type PipelineWiring } from "./pod";
@@ -17,7 +17,7 @@ import { restrictedPodSecurityContext } from "../../../lib/podSecurity";
  * (argoproj/argo-workflows v4.0.6 workflow/controller/workflowpod.go, createWorkflowPod and newExecContainer):
  * the executor can report step results, the pipeline's code gets no API token unless it asks (`kubernetesApi`).
  */
-export function cronWorkflow(pipeline: PipelineConfig, wiring: PipelineWiring) {
+export function cronWorkflow(pipeline: BatchPipelineConfig, wiring: PipelineWiring) {
   const steps = pipeline.steps ?? [];
   const labels = { [PIPELINE_LABEL]: pipeline.name };
   const metric = (name: string, help: string, when: string, value: Record<string, unknown>) => argoMetric(name, help, when, value, [{ key: "pipeline", value: pipeline.name }]);

@@ -1,5 +1,5 @@
 /** A pipeline's NetworkPolicy: DNS comes from the namespace's policy; this allows exactly what the pipeline uses. */
-import type { PipelineConfig } from "../../../config/schema";
+import { pipelineSteps, type PipelineConfig } from "../../../config/schema";
 import { apiServerEgress, CNPG_INSTANCE_LABELS, httpsEgress, inNamespace, objectStoreEgress, PRIVATE_RANGES } from "../networkPolicies";
 import { PIPELINE_LABEL, type PipelineWiring } from "./pod";
 
@@ -10,6 +10,7 @@ import { PIPELINE_LABEL, type PipelineWiring } from "./pod";
  */
 export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: PipelineWiring) {
   const egress: object[] = [];
+  const steps = pipelineSteps(pipeline);
   if (pipeline.kafka) {
     egress.push({ to: [{ ...inNamespace(wiring.kafka.namespace), podSelector: { matchLabels: { "strimzi.io/cluster": wiring.kafka.clusterName, "strimzi.io/kind": "Kafka" } } }], ports: [{ protocol: "TCP", port: 9093 }] });
   }
@@ -20,7 +21,7 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
   if (pipeline.internet) {
     egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] });
   }
-  if (pipeline.s3 || pipeline.steps) {
+  if (pipeline.s3 || steps) {
     // The store (S3's addresses on AWS, the store's pods in the cluster) and the identity exchange (STS in the
     // VPC): named even with `internet`, whose rule leaves the private ranges out.
     egress.push(objectStoreEgress(wiring.egress.objectStore, wiring.objectStore, wiring.egress.objectStorePort));
@@ -30,7 +31,7 @@ export function pipelineNetworkPolicy(pipeline: PipelineConfig, wiring: Pipeline
     // OTLP to the collector (gRPC and HTTP), nothing else of its namespace.
     egress.push({ to: [{ ...inNamespace(wiring.telemetry.namespace), podSelector: { matchLabels: wiring.telemetry.podLabels } }], ports: wiring.telemetry.ports.map((port) => ({ protocol: "TCP", port })) });
   }
-  if (pipeline.kubernetesApi || pipeline.steps) {
+  if (pipeline.kubernetesApi || steps) {
     // Argo's executor reports step results to the API server; on EKS its endpoints are the control plane's ENIs
     // (VPC addresses behind the `kubernetes` ClusterIP), on kind the control-plane node: no pod selector names them.
     egress.push(apiServerEgress(wiring.egress.apiServer));

@@ -4,7 +4,7 @@
  * starting deadline. Pure functions, so tests and property tests can check every pipeline config.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { PipelineConfig } from "../../../config/schema";
+import type { BatchPipelineConfig, PipelineConfig } from "../../../config/schema";
 import { scheduleGaps } from "../../../lib/cron";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../../../lib/podSecurity";
 import type { Placement } from "../../../lib/placement";
@@ -37,7 +37,7 @@ export interface PipelineWiring {
 }
 
 /** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
-export function startingDeadlineSeconds(pipeline: PipelineConfig): number {
+export function startingDeadlineSeconds(pipeline: BatchPipelineConfig): number {
   if (pipeline.startingDeadlineSeconds !== undefined) return pipeline.startingDeadlineSeconds;
   const { minSeconds } = scheduleGaps(pipeline.schedule, pipeline.timeZone);
   return Math.max(10, Math.min(MAX_DEFAULT_STARTING_DEADLINE, Math.floor(minSeconds / 2)));
@@ -57,9 +57,12 @@ type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name
  * expanded by the kubelet from the variable before it. The collector drops `etl.run` from metrics, so a run never
  * becomes a series (telemetry.ts PER_RUN_ATTRIBUTES); traces keep it.
  */
-export function telemetryEnv(pipeline: Pick<PipelineConfig, "name">, telemetry: NonNullable<PipelineWiring["telemetry"]>, step?: string): EnvVar[] {
+export function telemetryEnv(pipeline: Pick<PipelineConfig, "name" | "mode">, telemetry: NonNullable<PipelineWiring["telemetry"]>, step?: string): EnvVar[] {
+  // A streaming consumer has no run: its pod is the unit of work, named by the Deployment's ReplicaSet.
+  const run: EnvVar = pipeline.mode === "streaming" ? { name: "ETL_RUN", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }
+    : step ? { name: "ETL_RUN", value: "{{workflow.name}}" } : { name: "ETL_RUN", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } };
   return [
-    step ? { name: "ETL_RUN", value: "{{workflow.name}}" } : { name: "ETL_RUN", valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+    run,
     { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: telemetry.endpoint },
     { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
     { name: "OTEL_SERVICE_NAME", value: pipeline.name },
@@ -123,7 +126,7 @@ export function kafkaVolumes(pipeline: PipelineConfig, wiring: PipelineWiring): 
   return { volumes, mounts };
 }
 
-export function container(pipeline: PipelineConfig, wiring: PipelineWiring, step?: NonNullable<PipelineConfig["steps"]>[number]) {
+export function container(pipeline: PipelineConfig, wiring: PipelineWiring, step?: NonNullable<BatchPipelineConfig["steps"]>[number]) {
   return {
     name: MAIN_CONTAINER,
     image: step?.image ?? pipeline.image,

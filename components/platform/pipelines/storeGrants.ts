@@ -1,9 +1,9 @@
 /** What each pipeline may do in the object store. */
-import type { PipelineConfig } from "../../../config/schema";
+import { pipelineSteps, type PipelineConfig } from "../../../config/schema";
 import { artifactPrefix } from "./argoSupport";
 
 /** What a pipeline may do in the object store: its declared S3 prefixes, and its own prefix of the artifact bucket. */
-export function pipelineStoreGrants<B>(pipeline: Pick<PipelineConfig, "name" | "s3" | "steps">, artifacts: B): { bucket: B | string; prefix: string; actions: ("list" | "read" | "write")[] }[] {
+export function pipelineStoreGrants<B>(pipeline: PipelineConfig, artifacts: B): { bucket: B | string; prefix: string; actions: ("list" | "read" | "write")[] }[] {
   const parse = (uri: string) => {
     const [bucket, ...rest] = uri.replace(/^s3:\/\//, "").split("/");
     return { bucket, prefix: rest.join("/") };
@@ -12,7 +12,7 @@ export function pipelineStoreGrants<B>(pipeline: Pick<PipelineConfig, "name" | "
     ...(pipeline.s3?.read ?? []).map((uri) => ({ ...parse(uri), actions: ["list", "read"] as ("list" | "read" | "write")[] })),
     ...(pipeline.s3?.write ?? []).map((uri) => ({ ...parse(uri), actions: ["write"] as ("list" | "read" | "write")[] })),
     // Step logs: write-only, the pipeline's own prefix (neither another pipeline's nor reading back).
-    ...(pipeline.steps ? [{ bucket: artifacts, prefix: artifactPrefix(pipeline), actions: ["write"] as ("list" | "read" | "write")[] }] : []),
+    ...(pipelineSteps(pipeline) ? [{ bucket: artifacts, prefix: artifactPrefix(pipeline), actions: ["write"] as ("list" | "read" | "write")[] }] : []),
   ];
 }
 
