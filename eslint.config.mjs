@@ -12,7 +12,7 @@ const layer = (files, forbidden, extra = {}) => ({
 const ABOVE_COMPONENTS = ["index", "plan", "diff", "cost", "policy", "scripts"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "plan-out/**", "test/fixtures/**", "jest.config.js", "scripts/register.js"] },
+  { ignores: ["node_modules/**", "bin/**", "plan-out/**", "test/fixtures/**", ".stryker-tmp/**", "reports/**", "jest.config.js", "scripts/register.js"] },
   ...tseslint.configs.recommended,
   {
     rules: {

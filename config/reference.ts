@@ -18,7 +18,7 @@ interface Row {
 
 function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((value: unknown) => `\`${JSON.stringify(value)}\``).join(" \\| ");
-  if (schema.anyOf) return schema.anyOf.map(typeOf).join(" or ");
+  if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(" or ");
   switch (schema.type) {
     case "integer":
     case "number": {
@@ -63,9 +63,36 @@ function rows(schema: JsonSchema, path: string[], inList: boolean): Row[] {
   if (schema.type === "array" && schema.items?.type === "object" && schema.items.properties) {
     for (const [child, childSchema] of Object.entries(schema.items.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, "[]", child], true));
   }
+  if (schema.type === "array" && schema.items?.anyOf?.every((option: JsonSchema) => option.type === "object" && option.properties)) {
+    children.push(...variantRows(schema.items.anyOf, path));
+  }
   // Objects with children list their keys instead of a JSON default.
   if (children.length > 0 && self.type === "object") self.staging = self.prod = "";
   return [self, ...children];
+}
+
+/**
+ * A list item of several shapes told apart by a key (a pipeline's `mode`): each key once, in the order the shapes
+ * list them, and a key only some shapes take says which (`mode: streaming only.`).
+ */
+function variantRows(options: JsonSchema[], path: string[]): Row[] {
+  const modeOf = (option: JsonSchema) => option.properties.mode?.const as string | undefined;
+  const seen = new Set<string>();
+  const out: Row[] = [];
+  for (const option of options) {
+    for (const [child, childSchema] of Object.entries(option.properties as Record<string, JsonSchema>)) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      const takers = options.filter((candidate) => child in candidate.properties);
+      const only = takers.length < options.length ? `\`mode: ${takers.map(modeOf).join(", ")}\` only. ` : "";
+      const [first, ...rest] = rows(childSchema, [...path, "[]", child], true);
+      // The key that tells the shapes apart: its values across them.
+      const values = takers.map((taker) => taker.properties[child].const);
+      const type = values.every((value) => value !== undefined) ? values.map((value) => `\`${JSON.stringify(value)}\``).join(" \\| ") : first.type;
+      out.push({ ...first, type, description: `${only}${first.description}` }, ...rest);
+    }
+  }
+  return out;
 }
 
 export function configReference(): string {

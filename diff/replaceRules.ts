@@ -77,7 +77,15 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   // the cluster for it (only removing encryption does): a refused change (diff/risk.ts). bootstrapSelfManagedAddons:
   // pulumi-eks ignores its changes (nodejs/eks/cluster/cluster.ts, ignoreChanges).
   "eks:index:Cluster": { kind: "resource", forceNew: ["name", "kubernetesServiceIpAddressRange", "ipFamily", "serviceRole"], source: `pulumi-eks Cluster over ${TF("aws_eks_cluster")}` },
+  // A Deployment's selector is force-new (diff.go `deployment`): a streaming consumer replaced is an outage of its
+  // group until the new one runs; the rest of its spec rolls.
+  "kubernetes:apps/v1:Deployment": kubernetes(["spec.selector"]),
   "kubernetes:argoproj.io/v1alpha1:CronWorkflow": kubernetes(),
+  // KEDA's custom resources: metadata only, as every custom resource; KEDA reconciles spec changes in place.
+  "kubernetes:keda.sh/v1alpha1:ScaledObject": kubernetes(),
+  "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": kubernetes(),
+  // diff.go lists PodDisruptionBudget's `.spec` as force-new only for policy/v1beta1; a policy/v1 spec updates in place.
+  "kubernetes:policy/v1:PodDisruptionBudget": kubernetes(),
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
   // A Job's template, selector and completions are immutable; pulumi-kubernetes' diff.go lists them as force-new.

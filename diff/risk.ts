@@ -214,6 +214,11 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
     if (action === "replace" && side.type === "kubernetes:core/v1:ConfigMap" && side.inputs?.metadata?.labels?.grafana_dashboard === "1") {
       return { risk: "safe", reason: `${verb}: a Grafana dashboard, which the sidecar reloads` };
     }
+    // A named object is deleted before its replacement is created (the names would clash): a streaming
+    // consumer's group has no member in between, and its lag grows.
+    if (action === "replace" && side.type === "kubernetes:apps/v1:Deployment") {
+      return { risk: "caution", reason: `${verb}: its pods stop before the new Deployment's start, an outage of the consumer group (its lag grows meanwhile)` };
+    }
     return { risk: "caution", reason: `${verb} (it holds no data)` };
   }
   const refused = refusedUpdate(base!, head!);

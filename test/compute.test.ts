@@ -63,7 +63,7 @@ describe.each(AWS_STACKS)("compute layer of %s", (stack) => {
     // The control plane's, the flow logs', and the container logs' (components/platform/logShipping): per platform
     // namespace, per pipeline, and one for the rest.
     const containerGroups = ["argo", "cert-manager", "cnpg-system", "kafka", "kube-system", "monitoring", "other", "pipelines", "postgres", "postgres-drill", "strimzi",
-      ...result.ofType("kubernetes:batch/v1:CronJob").concat(result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow")).map((p) => `pipelines-${p.inputs.metadata.name}`).filter((n) => n !== "pipelines-postgres-restore-drill")];
+      ...result.ofType("kubernetes:batch/v1:CronJob").concat(result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow"), result.ofType("kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.namespace === "pipelines")).map((p) => `pipelines-${p.inputs.metadata.name}`).filter((n) => n !== "pipelines-postgres-restore-drill")];
     expect(groups.map((g) => g.name).sort()).toEqual(["etl-cluster-control-plane", "etl-network-flow-logs", ...containerGroups.map((group) => `etl-logs-${group}`)].sort());
     expect(result.one("aws:cloudwatch/logGroup:LogGroup", "etl-logs-pipelines").inputs.name).toBe(`/etl/etl-${stack}/pipelines`);
     for (const group of groups) expect(group.inputs).toMatchObject({ retentionInDays: prod ? 90 : 7, kmsKeyId: "arn:aws:mock:eu-west-1:123456789012:Key/etl-audit-logs" });

@@ -202,6 +202,18 @@ describe("the diff of two plans", () => {
     expect(unprotected).toEqual([expect.objectContaining({ name: "etl-postgres-allow-metrics", action: "update", risk: "danger", reason: expect.stringContaining("protection lifted") })]);
   });
 
+  it("a streaming consumer: a Deployment's selector replaces it (an outage: caution), its template rolls; KEDA's objects and a policy/v1 PDB update", () => {
+    // pulumi-kubernetes provider/pkg/provider/diff.go (v4.32.0): apps/v1 Deployment `.spec.selector` is force-new;
+    // PodDisruptionBudget's `.spec` only for policy/v1beta1.
+    const selector = (value: string) => ({ spec: { selector: { matchLabels: { "etl-platform/pipeline": value } }, template: {} } });
+    expect(pair("kubernetes:apps/v1:Deployment", selector("a"), selector("b"))).toMatchObject({ action: "replace", risk: "caution", reason: expect.stringContaining("an outage of the consumer group") });
+    expect(pair("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { terminationGracePeriodSeconds: 60 } } } }, { spec: { template: { spec: { terminationGracePeriodSeconds: 90 } } } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair("kubernetes:policy/v1:PodDisruptionBudget", { spec: { maxUnavailable: 1 } }, { spec: { maxUnavailable: 2 } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair("kubernetes:keda.sh/v1alpha1:ScaledObject", { spec: { maxReplicaCount: 3 } }, { spec: { maxReplicaCount: 6 } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair("kubernetes:keda.sh/v1alpha1:TriggerAuthentication", { spec: { secretTargetRef: [] } }, { spec: { env: [] } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair("kubernetes:keda.sh/v1alpha1:ScaledObject", { metadata: { name: "a" } }, { metadata: { name: "b" } })).toMatchObject({ action: "replace", risk: "caution" });
+  });
+
   it("immutable fields the provider sends as updates are refused updates: danger, not replacements; its force-new fields replace", () => {
     // pulumi-kubernetes provider/pkg/provider/diff.go (v4.32.0): StorageClass parameters/provisioner, a PVC's
     // accessModes/selector/storageClassName/volumeName, Secret type/data/stringData force a replacement; nothing else.

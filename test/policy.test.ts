@@ -206,7 +206,7 @@ describe("chart images pinned by digest", () => {
   const fixtures: Record<string, string> = {
     "kube-prometheus-stack": "kube-prometheus-stack-88.5.3", "kube-state-metrics": "kube-state-metrics-8.4.0",
     "prometheus-node-exporter": "prometheus-node-exporter-4.56.1", "argo-workflows": "argo-workflows-1.0.18", "cloudnative-pg": "cloudnative-pg-0.29.0",
-    grafana: "grafana-12.11.1", "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0", reflector: "reflector-9.1.34",
+    grafana: "grafana-12.11.1", "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0", reflector: "reflector-9.1.34", keda: "keda-2.20.2",
   };
   // Where a fixture's Chart.yaml does not say the app version the chart is released with: reflector's says 0.1.0 in
   // git, and CI packages it with the tag as its app version (../shared/upstream README); Strimzi's has none.

@@ -37,7 +37,7 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
 
   describe("admission: every pod in a restricted namespace passes the restricted Pod Security Standard", () => {
     it("the charts' own pods, rendered from upstream defaults merged with our values", () => {
-      const fixtures: Record<string, string> = { "argo-workflows": "argo-workflows-1.0.18", "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0" };
+      const fixtures: Record<string, string> = { "argo-workflows": "argo-workflows-1.0.18", "strimzi-kafka-operator": "strimzi-kafka-operator-1.2.0", keda: "keda-2.20.2" };
       const inRestricted = result.ofType(RELEASE).filter((release) => restrictedNamespaces().has(release.inputs.namespace));
       // A chart installed into a restricted namespace must have a model of its pods here, or this test fails.
       expect(inRestricted.map((release) => release.inputs.chart).sort()).toEqual(Object.keys(fixtures).sort());
@@ -62,6 +62,9 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       for (const job of result.ofType(CRONJOB)) {
         expect(restrictedViolations(job.inputs.spec.jobTemplate.spec.template.spec)).toEqual([]);
       }
+      const consumers = result.ofType("kubernetes:apps/v1:Deployment").filter((deployment) => deployment.inputs.metadata.namespace === "pipelines");
+      expect(consumers.length).toBeGreaterThan(0);
+      for (const consumer of consumers) expect(restrictedViolations(consumer.inputs.spec.template.spec)).toEqual([]);
       for (const workflow of result.ofType(CRONWORKFLOW)) {
         const spec = workflow.inputs.spec.workflowSpec;
         // Resource templates run argoexec in the `main` container with the executor's settings.

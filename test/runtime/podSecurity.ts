@@ -86,6 +86,18 @@ export const chartPods: Record<string, (values: Obj) => Obj[]> = {
     volumes: [{ name: "opentelemetry-collector-configmap", configMap: {} }, ...(v.presets?.logsCollection?.enabled ? [{ name: "varlogpods", hostPath: { path: "/var/log/pods" } }] : [])],
     hostNetwork: v.hostNetwork,
   }],
+  // keda 2.20.2 templates/{manager,metrics-server,webhooks}/deployment.yaml: securityContext from
+  // podSecurityContext.<component> (else podSecurityContext), the container's from securityContext.<component>
+  // (else securityContext), secret volumes of the certificates, hostNetwork from <component>.useHostNetwork.
+  keda: (v) => ([["keda-operator", "operator", "operator"], ["keda-operator-metrics-apiserver", "metricServer", "metricsServer"], ["keda-admission-webhooks", "webhooks", "webhooks"]] as const)
+    .filter(([, , component]) => component !== "webhooks" || v.webhooks.enabled)
+    .map(([name, key, component]) => ({
+      name,
+      securityContext: withValue(v.podSecurityContext[key] ?? v.podSecurityContext),
+      containers: [{ name, securityContext: withValue(v.securityContext[key] ?? v.securityContext) }],
+      volumes: [{ name: "certificates", secret: {} }],
+      hostNetwork: v[component].useHostNetwork,
+    })),
   // strimzi-kafka-operator 1.2.0 templates/060-Deployment-strimzi-cluster-operator.yaml: projected token, emptyDir, configMap
   "strimzi-kafka-operator": (v) => [{
     name: "strimzi-cluster-operator",
