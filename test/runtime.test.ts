@@ -227,6 +227,10 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
     const otherNetwork: Endpoint = { namespace: "", labels: {}, ip: "192.168.1.10" };
     const drillInstance: Endpoint = { namespace: "postgres-drill", labels: { "cnpg.io/cluster": "etl-drill", "cnpg.io/podRole": "instance" } };
     const drillCheck: Endpoint = { namespace: "postgres-drill", labels: { "etl-platform/restore-check": "true" } };
+    // keda 2.20.2 templates/{manager,metrics-server,webhooks}/deployment.yaml: `app: {{ .Values.<component>.name }}`.
+    const kedaOperator: Endpoint = { namespace: "keda", labels: { app: "keda-operator", name: "keda-operator", "app.kubernetes.io/name": "keda-operator" } };
+    const kedaMetricsServer: Endpoint = { namespace: "keda", labels: { app: "keda-operator-metrics-apiserver" } };
+    const kedaWebhooks: Endpoint = { namespace: "keda", labels: { app: "keda-admission-webhooks" } };
 
     /**
      * The policy Strimzi writes for the brokers (strimzi-kafka-operator 1.2.0 cluster-operator/.../model/KafkaCluster.java,
@@ -294,6 +298,25 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       ["Kafka's brokers to Prometheus", broker, prometheus, 9090, "TCP", false],
       ["the Strimzi operator to the collector's exporter", strimziOperator, collector, 8889, "TCP", false],
       ["an address outside the VPC to the operator's webhook", otherNetwork, prometheusOperator, 10250, "TCP", false],
+      ["a streaming consumer to the brokers' TLS listener", pipeline("orders-enrich"), broker, 9093, "TCP", true],
+      ["a streaming consumer to cluster DNS", pipeline("orders-enrich"), dns, 53, "UDP", true],
+      ["a streaming consumer sends OTLP to the collector", pipeline("orders-enrich"), collector, 4317, "TCP", true],
+      ["a streaming consumer to Postgres (it declares postgres)", pipeline("orders-enrich"), instance("etl"), 5432, "TCP", true],
+      ["a streaming consumer to the internet", pipeline("orders-enrich"), publicHost, 443, "TCP", false],
+      ["a streaming consumer to the API server", pipeline("orders-enrich"), kubernetesService, 443, "TCP", false],
+      ["a streaming consumer to KEDA", pipeline("orders-enrich"), kedaOperator, 8080, "TCP", false],
+      // KEDA's troubleshooting ("FailedDiscoveryCheck"): the API server must reach the metrics API and the webhooks.
+      ["the API server calls KEDA's metrics API (from the control plane's ENIs)", apiServer, kedaMetricsServer, 6443, "TCP", true],
+      ["the API server calls KEDA's admission webhooks", apiServer, kedaWebhooks, 9443, "TCP", true],
+      ["KEDA's metrics server reads the operator over gRPC", kedaMetricsServer, kedaOperator, 9666, "TCP", true],
+      ["KEDA's operator reads the lag from the brokers", kedaOperator, broker, 9093, "TCP", true],
+      ["KEDA's operator to the API server", kedaOperator, kubernetesService, 443, "TCP", true],
+      ["KEDA's operator to cluster DNS", kedaOperator, dns, 53, "UDP", true],
+      ["Prometheus scrapes KEDA's operator", prometheus, kedaOperator, 8080, "TCP", true],
+      ["KEDA's operator to Postgres", kedaOperator, instance("etl"), 5432, "TCP", false],
+      ["KEDA's operator to the internet", kedaOperator, publicHost, 443, "TCP", false],
+      ["an address outside the VPC to KEDA's metrics API", otherNetwork, kedaMetricsServer, 6443, "TCP", false],
+      ["a pipeline to KEDA's metrics API", pipeline("orders-daily-report"), kedaMetricsServer, 6443, "TCP", false],
     ];
     it("names the Prometheus Operator's pods and webhook port as the chart renders them with our values", () => {
       // kube-prometheus-stack 88.5.3 templates/prometheus-operator/deployment.yaml: `app: {{ kube-prometheus-stack.name }}-operator`

@@ -13,7 +13,7 @@ export const UPSTREAM = path.join(__dirname, "fixtures", "upstream");
 
 const valuesCache = new Map<string, unknown>();
 
-function chartDefaults(chartDir: string): unknown {
+export function chartDefaults(chartDir: string): unknown {
   if (!valuesCache.has(chartDir)) valuesCache.set(chartDir, parseYaml(fs.readFileSync(path.join(UPSTREAM, chartDir, "values.yaml"), "utf8")));
   return valuesCache.get(chartDir);
 }
