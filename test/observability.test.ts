@@ -73,7 +73,7 @@ describe.each(AWS_STACKS)("monitoring and workflows of %s", (stack) => {
     expect(new Set(alerts.map((a: any) => a.alert))).toEqual(new Set([
       "KafkaUnderReplicatedPartitions", "KafkaOfflinePartitions", "KafkaBrokerDown", "PostgresInstanceNotReady", "PostgresMetricsAbsent",
       ...(prod ? ["PostgresReplicationLag"] : []), "PostgresBackupTooOld", "PostgresBackupMetricsAbsent", "PostgresWalArchivingFailing", "PostgresWalArchivingStalled", "RestoreDrillFailed", "RestoreDrillMissing", "RestoreDrillSlow", "AutoscalerScaleUpFailing", "SpotCapacityLost", "PipelineRunFailed", "PipelineStale", "PipelineRunSlow", "PipelineMetricsAbsent", "PipelinesQuotaNearlyExhausted",
-      "LogShippingDropping", "LogShippingRetrying", "LogAgentMissing",
+      "LogShippingDropping", "LogShippingRetrying", "LogAgentMissing", "StreamingLagGrowingAtMax", "StreamingConsumerDown", "KedaScalerErrors",
     ]));
     for (const alert of alerts) {
       expect(["critical", "warning"]).toContain(alert.labels.severity);

@@ -179,6 +179,18 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       }
     });
 
+    it("shows each streaming pipeline's lag, consumers and scaler on the Kafka dashboard, from series their exporters emit", () => {
+      const known: Record<string, string[]> = {};
+      for (const exporter of Object.values(exporters())) Object.assign(known, exporter.metrics);
+      const kafka = JSON.parse(result.one("kubernetes:core/v1:ConfigMap", "etl-monitoring-dashboard-etl-kafka").inputs.data["etl-kafka.json"]);
+      const streaming = kafka.panels.filter((panel: any) => panel.title.startsWith("Streaming pipelines"));
+      expect(streaming.map((panel: any) => panel.title)).toEqual(["Streaming pipelines: lag", "Streaming pipelines: ready consumers", "Streaming pipelines: KEDA scaler active"]);
+      for (const panel of streaming) {
+        expect(panel.targets[0].expr).toContain("orders-enrich");
+        for (const { metric, labels } of selectors(panel.targets[0].expr)) expect({ metric, unknown: labels.filter((label) => !known[metric]?.includes(label)) }).toEqual({ metric, unknown: [] });
+      }
+    });
+
     it("watches backups through the plugin's metric, and pages when that series is absent", () => {
       const rules = result.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "etl-monitoring-rules-postgres").inputs.spec.groups[0].rules;
       const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r.expr]));

@@ -52,6 +52,8 @@ export interface MonitoringArgs {
   cloudWatchLogs?: CloudWatchLogsSource;
   /** Dashboards of the other components (the pipelines'). */
   dashboards: Dashboard[];
+  /** The streaming pipelines (their consumer groups), for the Kafka dashboard's lag panels. */
+  streaming: { namespace: string; pipelines: string[] };
 }
 
 /** Grafana's read-only way into the container logs. */
@@ -237,7 +239,7 @@ export class Monitoring extends pulumi.ComponentResource {
       dependsOn: [namespace, nodeExporterNamespace, grafanaSecret, alertmanagerSecret, crds, ...(args.cloudWatchLogs?.ready ?? [])],
     });
 
-    for (const dashboard of [...platformDashboards, ...args.dashboards]) {
+    for (const dashboard of [...platformDashboards(args.streaming), ...args.dashboards]) {
       new k8s.core.v1.ConfigMap(`${name}-dashboard-${dashboard.uid}`, {
         metadata: { name: `dashboard-${dashboard.uid}`, namespace: config.namespace, labels: { grafana_dashboard: "1" } },
         data: { [`${dashboard.uid}.json`]: dashboardJson(dashboard) },

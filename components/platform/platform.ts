@@ -86,6 +86,7 @@ export class Platform extends pulumi.ComponentResource {
         ...(routing ? { "log-shipping": logShippingAlertRules(LOGGING_NAMESPACE) } : {}),
       },
       cloudWatchLogs: grafanaLogs,
+      streaming: { namespace: PIPELINES_NAMESPACE, pipelines: config.pipelines.filter((pipeline) => pipeline.mode === "streaming").map((pipeline) => pipeline.name) },
       dashboards: [pipelinesDashboard({
         namespace: PIPELINES_NAMESPACE,
         pipelines: config.pipelines.map((pipeline) => pipeline.name),

@@ -57,6 +57,9 @@ export function exporters(): Record<string, Exporter> {
         kube_job_status_active: ["namespace", "job_name"],
         // docs/metrics/workload/daemonset-metrics.md
         kube_daemonset_status_number_unavailable: ["namespace", "daemonset"],
+        // docs/metrics/workload/deployment-metrics.md
+        kube_deployment_spec_replicas: ["namespace", "deployment"],
+        kube_deployment_status_replicas_available: ["namespace", "deployment"],
       },
     },
     fluentBit: {
@@ -83,6 +86,19 @@ export function exporters(): Record<string, Exporter> {
         kafka_server_replicamanager_underreplicatedpartitions: [...TARGET_LABELS, "strimzi_io_cluster"],
         kafka_controller_kafkacontroller_offlinepartitionscount: [...TARGET_LABELS, "strimzi_io_cluster"],
       },
+    },
+    kafkaExporter: {
+      // strimzi-kafka-operator 1.2.0 packaging/examples/metrics/grafana-dashboards/strimzi-kafka-exporter.json
+      // (sum by consumergroup, partition, topic); scraped by the Kafka PodMonitor.
+      source: "Strimzi's Kafka Exporter (kafka_exporter): consumer group lag per partition",
+      metrics: { kafka_consumergroup_lag: [...TARGET_LABELS, "consumergroup", "topic", "partition"] },
+    },
+    keda: {
+      // kedacore/keda v2.20.2 pkg/metricscollector/prommetrics.go: metricLabels = namespace, metric, scaledObject,
+      // scaler, triggerIndex, type. Its ServiceMonitor (kedacore/charts v2.20.2 templates/manager/servicemonitor.yaml)
+      // sets no honorLabels, so the series' own `namespace` is stored as `exported_namespace`.
+      source: "KEDA operator metrics (keda_scaler_*), scraped through the chart's ServiceMonitor",
+      metrics: Object.fromEntries(["keda_scaler_active", "keda_scaler_metrics_value", "keda_scaler_detail_errors_total"].map((name) => [name, [...TARGET_LABELS, "exported_namespace", "metric", "scaledObject", "scaler", "triggerIndex", "type"]])),
     },
     clusterAutoscaler: {
       source: "kubernetes/autoscaler cluster-autoscaler/metrics/metrics.go (namespace cluster_autoscaler)",

@@ -6,6 +6,7 @@ import type { BatchPipelineConfig, PipelineConfig } from "../../../config/schema
 import { counterIncrease, type AlertRule, type RuleGroup } from "../../../lib/alerts";
 import { scheduleGaps } from "../../../lib/cron";
 import { CRONWORKFLOW_METRICS as CWF, cronWorkflowSelector } from "../cronWorkflowMetrics";
+import { streamingAlertRules } from "./streamingAlerts";
 
 /** How stale a pipeline's last success may get: its longest gap between runs, plus its deadline, plus the margin. */
 export function freshnessThresholdSeconds(pipeline: BatchPipelineConfig, marginMinutes: number): number {
@@ -79,7 +80,7 @@ export function pipelineAlertRules(pipelines: PipelineConfig[], namespace: strin
       { ...absent, expr: `absent(kube_cronjob_created{${cronjob}})`, description: `kube-state-metrics exports no state of the ${pipeline.name} CronJob: its alerts cannot fire.` },
     ];
   });
-  return [{ name: "pipelines", rules: [...rules, quotaAlert(namespace)] }];
+  return [{ name: "pipelines", rules: [...rules, ...streamingAlertRules(pipelines, namespace), quotaAlert(namespace)] }];
 }
 
 /**
