@@ -27,17 +27,17 @@ export interface PipelineRun {
   pool: PricedNodeGroup;
 }
 
-interface PodRequests {
+export interface PodRequests {
   cpu: number;
   memoryGiB: number;
 }
 
-function requestsOf(container: any): PodRequests {
+export function requestsOf(container: any): PodRequests {
   const requests = container?.resources?.requests ?? {};
   return { cpu: parseQuantity(String(requests.cpu ?? "0")) ?? 0, memoryGiB: (parseQuantity(String(requests.memory ?? "0")) ?? 0) / 2 ** 30 };
 }
 
-function capacityOf(affinity: any): "spot" | "on-demand" {
+export function capacityOf(affinity: any): "spot" | "on-demand" {
   const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   const expression = terms.flatMap((term: any) => term.matchExpressions ?? []).find((candidate: any) => candidate.key === CAPACITY_LABEL);
   return expression?.values?.[0] === "on-demand" ? "on-demand" : "spot";
@@ -93,19 +93,21 @@ function pipelineShapes(resources: PlannedResource[]): PipelineShape[] {
   return [...cronJobs, ...workflows];
 }
 
+/** The whole nodes of a pool's first instance type that pods running at once need (by CPU or memory, whichever binds). */
+export function nodesFor(pool: PricedNodeGroup, pods: PodRequests[]): number {
+  const node = instanceShape(pool.instanceTypes[0]);
+  if (!node) throw new PriceError(`etl-platform:nodePools (pool ${pool.pool}): unknown shape of ${pool.instanceTypes[0]}`);
+  const cpu = pods.reduce((sum, pod) => sum + pod.cpu, 0);
+  const memoryGiB = pods.reduce((sum, pod) => sum + pod.memoryGiB, 0);
+  return Math.ceil(Math.max(cpu / node.vcpus, memoryGiB / node.memoryGiB));
+}
+
 export function pipelineRuns(resources: PlannedResource[], groups: PricedNodeGroup[]): PipelineRun[] {
   return pipelineShapes(resources).map((shape) => {
     const capacityType = shape.capacity === "spot" ? "SPOT" : "ON_DEMAND";
     const pool = groups.find((group) => group.batch && group.capacityType === capacityType);
     if (!pool) throw new PriceError(`etl-platform:pipelines (${shape.pipeline}): no ${shape.capacity} batch pool to run it on`);
-    const node = instanceShape(pool.instanceTypes[0]);
-    if (!node) throw new PriceError(`etl-platform:nodePools (pool ${pool.pool}): unknown shape of ${pool.instanceTypes[0]}`);
-    const nodesFor = (pods: PodRequests[]) => {
-      const cpu = pods.reduce((sum, pod) => sum + pod.cpu, 0);
-      const memoryGiB = pods.reduce((sum, pod) => sum + pod.memoryGiB, 0);
-      return Math.ceil(Math.max(cpu / node.vcpus, memoryGiB / node.memoryGiB));
-    };
-    const nodesPerRun = Math.max(1, ...shape.levels.map(nodesFor));
+    const nodesPerRun = Math.max(1, ...shape.levels.map((pods) => nodesFor(pool, pods)));
     // Rounded as shown, so that runs × hours × nodes redone by hand gives the line's node-hours.
     const runsPerMonth = hundredths((shape.schedules.reduce((sum, schedule) => sum + scheduleRuns(schedule, SAMPLE_DAYS).length, 0) * HOURS_PER_MONTH) / (SAMPLE_DAYS * 24));
     const deadlineHours = (shape.deadlineSeconds ?? 3600) / 3600;

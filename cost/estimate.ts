@@ -1,6 +1,6 @@
 /**
  * A monthly cost estimate of what an offline plan declares, from the dated price snapshot: the idle floor (what
- * runs with no pipeline running), the ceiling (every node group at its maximum), the expected batch cost of the
+ * runs with no batch pipeline running, streaming consumers at their minimum included), the ceiling (every node group at its maximum), the expected batch cost of the
  * pipelines, and what spot saves on it. Every figure is a line of quantity × unit price (cost/lines.ts).
  */
 import { eksCalendar, supportPhase } from "../eksCalendar";
@@ -11,6 +11,7 @@ import { nodeGroupLines, priceNodeGroups, type SpotBand } from "./nodes";
 import { ofType, type PlannedResource } from "./plannedResource";
 import { PriceError, regionPrices, type PriceSnapshot } from "./prices";
 import { volumeLines } from "./volumes";
+import { streamingConsumers, streamingLines, streamingNotes } from "./streaming";
 
 /** The share of the all-on-demand cost that spot must save for the seed paper's claim (25–35 %) to hold. */
 export const CLAIMED_SAVINGS_SHARE = 0.25;
@@ -75,6 +76,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
   const region = regionPrices(options.prices, options.region);
   const groups = priceNodeGroups(resources, { region, regionName: options.region, poolKey: options.poolKey ?? defaultPoolKey });
   const runs = pipelineRuns(resources, groups);
+  const consumers = streamingConsumers(resources, groups);
   const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
   const publicIps = ofType(resources, "aws:ec2/eip:Eip").length;
   const interfaceEndpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
@@ -99,6 +101,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     ...nodeGroupLines(groups, region.ebsGp3GBMonth),
     ...volumeLines(resources, region.ebsGp3GBMonth),
     ...batchLines(runs),
+    ...streamingLines(consumers),
     ...(natGateways ? [usageLine("network/nat-data", "network", "NAT data processed (pipelines' internet and AWS API traffic not through the S3 endpoint)", "GB", region.natGatewayGB)] : []),
     ...(buckets ? [usageLine("object storage/s3", "object storage", `S3 Standard storage in ${buckets} buckets (backups, logs, pipeline artifacts)`, "GB-month", region.s3StandardGBMonth)] : []),
     ...(logGroups ? [
@@ -134,6 +137,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
   const notes = [
     "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool; runs that finish early or share a node cost less.",
     "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
+    ...streamingNotes(consumers),
     ...(options.prices.provenance === "hand-entered" ? [`Prices: a hand-entered snapshot of ${options.prices.snapshotDate}, not yet regenerated from AWS's feeds (npm run refresh-prices); spot savings in it are approximate.`] : []),
   ];
   return {

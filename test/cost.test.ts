@@ -160,6 +160,24 @@ describe("what moves the estimate", () => {
   });
 });
 
+describe("streaming pipelines in the estimate", () => {
+  it("keep their consumers at minReplicas in the idle floor, and say whether their pool's maximum holds maxReplicas", async () => {
+    const prod = await costOf("prod");
+    // stacks/Pulumi.prod.yaml: orders-enrich, 2 to 12 consumers of 500m / 1Gi on the on-demand batch pool (m6i.xlarge: 4 vCPU, 16 GiB).
+    const floor = byId(prod, "streaming/orders-enrich");
+    expect(floor).toMatchObject({ basis: "floor", quantity: HOURS_PER_MONTH, unit: "node-hour" });
+    expect(floor.item).toContain("2 consumers (scaling.minReplicas) on 1 m6i.xlarge nodes");
+    expect(prod.notes).toContain("orders-enrich: at scaling.maxReplicas (12) its consumers need 2 m6i.xlarge nodes of etl-nodes-batch-ondemand, within the ceiling (its maxSize 5).");
+    const settings = stackSettings("prod");
+    const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
+    const bigger = pipelines.map((pipeline: any) => (pipeline.name === "orders-enrich" ? { ...pipeline, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { memory: "4Gi" } }, scaling: { ...pipeline.scaling, minReplicas: 0 } } : pipeline));
+    const heavy = await costOf("prod", withConfig(settings, { pipelines: bigger }));
+    expect(heavy.lines.find((line) => line.id === "streaming/orders-enrich")).toBeUndefined();
+    expect(heavy.monthly.idleFloor).toBe(cents(prod.monthly.idleFloor - floor.monthly!));
+    expect(heavy.notes).toContain("orders-enrich: at scaling.maxReplicas (12) its consumers need 6 m6i.xlarge nodes of etl-nodes-batch-ondemand, more than its maxSize 5: the last consumers would stay pending; raise the pool's maxSize or lower maxReplicas.");
+  });
+});
+
 describe("two estimates and a budget", () => {
   it("diffs totals and lines, and shows them as Markdown", async () => {
     const base = await costOf("staging");
@@ -168,11 +186,11 @@ describe("two estimates and a budget", () => {
     expect(diff.monthly.idleFloor.delta).toBe(10);
     expect(diff.changed).toEqual([{ id: "encryption/kms-keys", item: "5 customer-managed KMS keys", base: byId(base, "encryption/kms-keys"), head: null }]);
     const markdown = costDiffMarkdown("staging", diff);
-    expect(markdown).toContain("| idle floor | $313.26 | $323.26 | +$10.00 |");
+    expect(markdown).toContain("| idle floor | $387.11 | $397.11 | +$10.00 |");
     expect(markdown).toContain("| 5 customer-managed KMS keys | $5.00 (5 key-month × $1) | — |");
     expect(costDiffMarkdown("staging", diffCosts(base, base))).toContain("No line changed.");
     expect(diffCosts(null, base).monthly.ceiling.delta).toBe(base.monthly.ceiling);
-    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $313.26 | — |");
+    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $387.11 | — |");
   });
 
   it("takes a positive budget on AWS stacks only, naming the key otherwise", () => {
