@@ -1,9 +1,10 @@
 import { computeRules } from "./computeRules";
 import { dataRules } from "./dataRules";
 import type { Level, Rule } from "./rule";
+import { streamingRules } from "./streamingRules";
 import { workloadRules } from "./workloadRules";
 
-export const rules: Rule[] = [...computeRules, ...workloadRules, ...dataRules];
+export const rules: Rule[] = [...computeRules, ...workloadRules, ...streamingRules, ...dataRules];
 
 export type Environment = "staging" | "prod";
 

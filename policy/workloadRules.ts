@@ -1,6 +1,7 @@
-/** Guard rails for the workloads we write ourselves: the pipelines' CronJobs and CronWorkflows. */
+/** Guard rails for the workloads we write ourselves: the pipelines' CronJobs, CronWorkflows and consumer Deployments. */
 import { imageDigests, platformImages } from "../versions";
 import { both, CRONJOB, CRONWORKFLOW, forTypes, PG_CLUSTER, prodOnly, type Resource, type Rule } from "./rule";
+import { DEPLOYMENT } from "./streamingRules";
 
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 const JOB = "kubernetes:batch/v1:Job";
@@ -33,6 +34,10 @@ export function podView(resource: Resource): PodView | undefined {
     const pod = resource.props.spec?.jobTemplate?.spec?.template?.spec ?? {};
     return { pod, containers: pod.containers ?? [], volumes: pod.volumes ?? [] };
   }
+  if (resource.type === DEPLOYMENT) {
+    const pod = resource.props.spec?.template?.spec ?? {};
+    return { pod, containers: pod.containers ?? [], volumes: pod.volumes ?? [] };
+  }
   if (resource.type === CRONWORKFLOW) {
     const spec = resource.props.spec?.workflowSpec ?? {};
     const containers = (spec.templates ?? []).map((t: any) => t.container).filter(Boolean);
@@ -41,7 +46,7 @@ export function podView(resource: Resource): PodView | undefined {
   return undefined;
 }
 
-const WORKLOADS = [CRONJOB, CRONWORKFLOW];
+const WORKLOADS = [CRONJOB, CRONWORKFLOW, DEPLOYMENT];
 const SECRET_LIKE = /(PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
 function eachContainer(check: (container: Record<string, any>, view: PodView) => (string | false | undefined)[]) {
@@ -124,7 +129,7 @@ export const workloadRules: Rule[] = [
     name: "service-account-token-not-mounted",
     description: "Pods get no Kubernetes API token unless they need one (set kubernetesApi: true). Argo workflow pods need one for the executor and are exempt.",
     level: both("mandatory"),
-    resource: forTypes([CRONJOB], (_props, resource) => [podView(resource)?.pod.automountServiceAccountToken !== false && "mounts a service account token"]),
+    resource: forTypes([CRONJOB, DEPLOYMENT], (_props, resource) => [podView(resource)?.pod.automountServiceAccountToken !== false && "mounts a service account token"]),
   },
   {
     name: "no-plaintext-secret-env",
