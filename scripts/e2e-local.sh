@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test of the platform layer: deploys the local stack on a kind cluster for real, waits for every
-# operator and custom resource, runs each example pipeline once against Kafka and Postgres, backs Postgres up and
-# restores the backup into a new cluster, then destroys everything. Each wait has a deadline; on failure it dumps
+# operator and custom resource, runs each example pipeline once against Kafka and Postgres, produces a burst of
+# messages and watches KEDA scale the streaming consumer up and back to zero, backs Postgres up and restores the
+# backup into a new cluster, then destroys everything. Each wait has a deadline; on failure it dumps
 # events, pod statuses and logs into e2e-dump/.
 #
-# Needs Docker, kind (0.24 or later: NetworkPolicies are enforced), kubectl, the Pulumi CLI and Node.js 20+.
+# Needs Docker, kind (0.24 or later: NetworkPolicies are enforced), kubectl, jq, the Pulumi CLI and Node.js 20+.
 #   bash scripts/e2e-local.sh            # E2E_KEEP=1 keeps the cluster afterwards
 set -euo pipefail
 
@@ -73,6 +74,41 @@ run_pipeline() {
   kube -n pipelines logs "job/${job}" | grep -Eq "${expected}"
 }
 
+# replicas_of DEPLOYMENT: its current replicas (the API omits 0).
+replicas_of() {
+  local replicas
+  replicas=$(kube -n pipelines get deployment "$1" -o jsonpath='{.status.replicas}')
+  echo "${replicas:-0}"
+}
+replicas_at_least() { [ "$(replicas_of "$1")" -ge "$2" ]; }
+replicas_are() { [ "$(replicas_of "$1")" -eq "$2" ]; }
+
+# produce_burst COUNT: the kafka-roundtrip pipeline's Job (its identity, credentials and NetworkPolicy) producing
+# COUNT messages into orders instead of its round trip.
+produce_burst() {
+  local job producer
+  job="e2e-burst-$(date +%s)"
+  # Single quotes on purpose: the container's shell expands these variables, not this one.
+  # shellcheck disable=SC2016
+  producer='set -e; for i in $(seq 1 '"$1"'); do echo "burst $i"; done | /usr/bin/kcat -b "$KAFKA_BOOTSTRAP_SERVERS" -X security.protocol=SASL_SSL -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username="$KAFKA_USERNAME" -X sasl.password="$KAFKA_PASSWORD" -X ssl.ca.location="$KAFKA_SSL_CA_LOCATION" -t orders -P'
+  kube -n pipelines create job --from=cronjob/kafka-roundtrip "${job}" --dry-run=client -o json \
+    | jq --arg producer "${producer}" '.spec.template.spec.containers[0].args = [$producer]' \
+    | kube apply -f -
+  kube -n pipelines wait --for=condition=Complete "job/${job}" --timeout=300s
+}
+
+# check_streaming: the streaming consumer starts at zero; a burst of 60 messages (lag 60, lagThreshold 10, two
+# partitions) makes KEDA scale it to 2; once the lag is consumed it goes back to 0 (stack file: orders-consumer).
+check_streaming() {
+  wait_until 300 "the KafkaUser orders-consumer" kube -n pipelines wait --for=condition=Ready kafkauser/orders-consumer --timeout=5s
+  wait_until 300 "the ScaledObject orders-consumer" kube -n pipelines wait --for=condition=Ready scaledobject/orders-consumer --timeout=5s
+  wait_until 600 "the consumer to rest at zero" replicas_are orders-consumer 0
+  log "producing a burst of 60 messages into orders"
+  produce_burst 60
+  wait_until 300 "KEDA to scale the consumer to 2" replicas_at_least orders-consumer 2
+  wait_until 900 "the consumer to drain the lag and scale back to zero" replicas_are orders-consumer 0
+}
+
 psql_in() { kube -n postgres exec "$1-1" -c postgres -- psql -d etl -tAc "$2"; }
 
 main() {
@@ -87,7 +123,7 @@ main() {
   pulumi stack select --create "${STACK}"
   pulumi up --stack "${STACK}" --yes --skip-preview --non-interactive
 
-  for namespace in strimzi cnpg-system argo monitoring objectstore; do
+  for namespace in strimzi cnpg-system argo monitoring objectstore keda; do
     wait_until 600 "the deployments of ${namespace}" kube -n "${namespace}" wait --for=condition=Available deployment --all --timeout=5s
   done
   wait_until 900 "Kafka etl" kube -n kafka wait --for=condition=Ready kafka/etl --timeout=5s
@@ -99,6 +135,8 @@ main() {
   run_pipeline kafka-roundtrip '^e2e [0-9]+$'
   run_pipeline postgres-write '^INSERT 0 1$'
   [ "$(psql_in etl 'SELECT count(*) FROM e2e_runs')" -ge 1 ]
+
+  check_streaming
 
   log "taking a backup into the in-cluster object store"
   kube apply -f - <<'YAML'
