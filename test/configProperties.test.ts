@@ -18,7 +18,7 @@ import { pipelineAlertRules } from "../components/platform/pipelines";
 import { pipelineNetworkPolicy } from "../components/platform/pipelines";
 import { readStackFile } from "../plan/offline";
 import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
-import { asBatch } from "./pipelineModes";
+import { scaledObject, streamingDeployment, streamingDisruptionBudget, triggerAuthentication } from "../components/platform/pipelines";
 
 const wiring: PipelineWiring = awsWiring;
 
@@ -89,8 +89,13 @@ function buildEverything(config: PlatformConfig): void {
   postgresAlertRules(config.postgres);
   monitoringValues({ config: config.monitoring, target });
   pipelineAlertRules(config.pipelines, "pipelines", config.monitoring.freshnessMarginMinutes);
-  for (const pipeline of config.pipelines.filter((p) => p.mode === "batch").map(asBatch)) {
-    if (pipeline.steps) cronWorkflow(pipeline, wiring);
+  for (const pipeline of config.pipelines) {
+    if (pipeline.mode === "streaming") {
+      streamingDeployment(pipeline, wiring);
+      streamingDisruptionBudget(pipeline, "pipelines");
+      triggerAuthentication(pipeline, wiring);
+      scaledObject(pipeline, wiring);
+    } else if (pipeline.steps) cronWorkflow(pipeline, wiring);
     else cronJob(pipeline, wiring);
     pipelineNetworkPolicy(pipeline, wiring);
     if (pipeline.kafka) kafkaUser(pipeline.name, pipeline.kafka, config.kafka.authentication);
