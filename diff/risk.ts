@@ -43,8 +43,12 @@ function holdsData(side: Side): string | undefined {
   return HOLDS_DATA_OR_IDENTITY[side.type];
 }
 
-/** A KafkaNodePool's volumes: the JBOD's, or its single storage. */
-const poolVolumes = (inputs: any): any[] => (inputs.spec?.storage?.type === "jbod" ? inputs.spec.storage.volumes ?? [] : [inputs.spec?.storage ?? {}]);
+/** A KafkaNodePool's volumes: the JBOD's, or its single storage (volume 0), or none where no storage is declared. */
+function poolVolumes(inputs: any): any[] {
+  const storage = inputs.spec?.storage;
+  if (!storage) return [];
+  return storage.type === "jbod" ? storage.volumes ?? [] : [storage];
+}
 const sizeOf = (value: unknown) => (typeof value === "string" ? parseQuantity(value) : undefined);
 const get = (object: any, path: string) => path.split(".").reduce((value, key) => (value === undefined || value === null ? undefined : value[key]), object);
 
