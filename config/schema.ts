@@ -301,7 +301,11 @@ const batchPipeline = z.strictObject({
   ttlSecondsAfterFinished: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600).register(z.globalRegistry, { description: "How long a finished run is kept, in seconds." }),
   successfulJobsHistoryLimit: z.number().int().min(0).max(10).default(3).register(z.globalRegistry, { description: "Successful runs kept." }),
   failedJobsHistoryLimit: z.number().int().min(1).max(10).default(3).register(z.globalRegistry, { description: "Failed runs kept." }),
-  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).register(z.globalRegistry, { description: "Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once." }),
+  // The API server takes a podFailurePolicy's exit codes only strictly ascending and unique, without 0 for `In`, at
+  // most 255 of them (kubernetes pkg/apis/batch/validation/validation.go, validatePodFailurePolicyRuleOnExitCodes):
+  // 1 to 255, sorted and deduplicated here, meets all four.
+  nonRetriableExitCodes: z.array(z.number().int().min(1).max(255)).default([]).transform((codes) => [...new Set(codes)].sort((a, b) => a - b))
+    .register(z.globalRegistry, { description: "Exit codes that mean retrying cannot help (bad input, bad config): the run fails at once. Taken in any order; duplicates are dropped." }),
   steps: z.array(pipelineStep).min(1).optional().register(z.globalRegistry, { description: "Multi-step pipelines become an Argo CronWorkflow with these steps as a DAG." }),
   completions: z.number().int().min(1).max(10000).optional().register(z.globalRegistry, { description: "Split a run into this many indexed tasks: an Indexed Job, each pod getting its index (0 to completions-1) in JOB_COMPLETION_INDEX." }),
   parallelism: z.number().int().min(1).max(1000).optional().register(z.globalRegistry, { description: "How many indexed tasks run at once (needs completions; at most pipelineLimits.maxParallelism). Default 1." }),

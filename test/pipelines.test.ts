@@ -278,3 +278,24 @@ describe("any valid pipeline config", () => {
     }), { numRuns: 60 });
   });
 });
+
+describe("non-retriable exit codes", () => {
+  const base = { name: "p", schedule: "0 * * * *", timeZone: "UTC", image: "x:1", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } } };
+
+  it("reach the podFailurePolicy strictly ascending and unique, whatever order and repeats the stack file has", () => {
+    // kubernetes pkg/apis/batch/validation/validation.go (validatePodFailurePolicyRuleOnExitCodes): values must be
+    // strictly ascending, unique, without 0 for `In`, at most 255.
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 255 }), { minLength: 1, maxLength: 300 }), (codes) => {
+      const pipeline = asBatch(parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, nonRetriableExitCodes: codes }] }).pipelines[0]);
+      const values: number[] = (cronJob(pipeline, wiring) as any).spec.jobTemplate.spec.podFailurePolicy.rules[1].onExitCodes.values;
+      for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]);
+      expect(values.length).toBeLessThanOrEqual(255);
+      expect(values).not.toContain(0);
+      expect(new Set(values)).toEqual(new Set(codes));
+    }), { numRuns: 100 });
+  });
+
+  it("refuses 0, which the API server refuses with `In`", () => {
+    expect(() => parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, nonRetriableExitCodes: [0, 2] }] })).toThrow("etl-platform:pipelines[0].nonRetriableExitCodes[0]: expected at least 1, got 0");
+  });
+});
