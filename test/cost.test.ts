@@ -178,6 +178,16 @@ describe("streaming pipelines in the estimate", () => {
   });
 });
 
+describe("what the batch estimate counts", () => {
+  it("reads pipelines by the label the program gives them, and leaves the restore drill out", async () => {
+    const { PIPELINE_LABEL } = require("../cost/batch") as typeof import("../cost/batch");
+    const pod = require("../components/platform/pipelines/pod") as typeof import("../components/platform/pipelines/pod");
+    expect(PIPELINE_LABEL).toBe(pod.PIPELINE_LABEL);
+    const prod = await costOf("prod");
+    expect(prod.lines.filter((line) => line.basis === "batch").map((line) => line.id).sort()).toEqual(["batch/orders-daily-report", "batch/orders-kafka-to-postgres", "batch/orders-shard-aggregate", "batch/partner-export-extract"]);
+  });
+});
+
 describe("two estimates and a budget", () => {
   it("diffs totals and lines, and shows them as Markdown", async () => {
     const base = await costOf("staging");

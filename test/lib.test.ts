@@ -161,3 +161,26 @@ describe("refreshing the EKS add-on versions", () => {
     expect(rewritten.match(/v9\.9\.9/g)).toHaveLength(4);
   });
 });
+
+describe("known parts of a value with unknown inputs", () => {
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  const { knownParts } = require("../lib/knownParts") as typeof import("../lib/knownParts");
+  const resolved = (value: unknown) => new Promise((resolve) => (pulumi.output(value) as any).apply(resolve));
+
+  it("keeps what two stand-ins agree on, and takes the rest from the actual value", async () => {
+    const render = (bucket: string) => ({ schedule: "0 5 * * 0", steps: [{ name: "a", manifest: `{"bucket":"${bucket}"}` }, { name: "b", manifest: "{}" }] });
+    const parts: any = knownParts(render("x"), render("y"), pulumi.output(render("real")));
+    expect(parts.schedule).toBe("0 5 * * 0");
+    expect(parts.steps[1]).toEqual({ name: "b", manifest: "{}" });
+    expect(parts.steps[0].name).toBe("a");
+    expect(pulumi.Output.isInstance(parts.steps[0].manifest)).toBe(true);
+    await expect(resolved(parts)).resolves.toEqual(render("real"));
+  });
+
+  it("takes a whole part from the actual value where the stand-ins differ in shape", async () => {
+    const parts: any = knownParts({ list: [1] }, { list: [1, 2] }, pulumi.output({ list: [1, 2, 3] }));
+    expect(pulumi.Output.isInstance(parts.list)).toBe(true);
+    await expect(resolved(parts)).resolves.toEqual({ list: [1, 2, 3] });
+    expect(knownParts({ a: { b: 1 } }, { a: { c: 1 } }, pulumi.output({ a: { d: 1 } }) as any)).toEqual({ a: expect.anything() });
+  });
+});

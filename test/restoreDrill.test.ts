@@ -118,6 +118,20 @@ describe("the restore drill of prod", () => {
   });
 });
 
+describe("the restore drill in the offline plan", () => {
+  it("shows its schedule, steps and metrics; only the manifests that hold the bucket's name or the identity are unknown", async () => {
+    const { planDocument } = require("../plan/document") as typeof import("../plan/document");
+    const document = planDocument(await plan("prod", undefined, "plan"));
+    const drill = document.resources.find((r: any) => r.type === CRONWORKFLOW && r.inputs.metadata.name === "postgres-restore-drill")!.inputs as any;
+    expect(drill.spec).toMatchObject({ schedules: ["0 5 * * 0"], timezone: "UTC", concurrencyPolicy: "Forbid" });
+    const manifests = Object.fromEntries(drill.spec.workflowSpec.templates.filter((t: any) => t.resource).map((t: any) => [t.name, t.resource.manifest]));
+    // The ObjectStore names the bucket; the restored Cluster its service account's IAM role annotation.
+    expect(Object.entries(manifests).filter(([, manifest]) => manifest === "[unknown]").map(([name]) => name)).toEqual(["object-store", "restore"]);
+    expect(JSON.parse(manifests["delete-object-store"] as string).kind).toBe("ObjectStore");
+    expect(drill.spec.workflowSpec.metrics.prometheus.map((m: any) => m.name)).toEqual(["etl_restore_drill_last_success_timestamp_seconds", "etl_restore_drill_failures_total"]);
+  });
+});
+
 describe("the manual restore", () => {
   it("is the drill's builder: README.md shows what `npm run restore-manifest` prints", () => {
     const readme = require("fs").readFileSync(require("path").join(__dirname, "..", "README.md"), "utf8") as string;

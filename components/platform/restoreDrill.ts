@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { knownParts } from "../../lib/knownParts";
 import type { PostgresConfig } from "../../config/schema";
 import { apiServerEgress, CNPG_INSTANCE_LABELS, dnsEgress, httpsEgress, inNamespace, objectStoreEgress } from "./networkPolicies";
 import { argoMetric as metric, EXECUTOR_RBAC_RULES } from "./pipelines";
@@ -219,14 +220,17 @@ export class RestoreDrill extends pulumi.ComponentResource {
       subjects: [{ kind: "ServiceAccount", name: DRILL_SERVICE_ACCOUNT, namespace: args.workflowNamespace }],
     }, { ...k8sOpts, dependsOn: [executorRole] });
 
-    // The manifests are YAML strings inside the workflow: every value in them must be resolved first.
-    const workflow = pulumi.all([args.backupBucket.name, pulumi.output(credentials.serviceAccountAnnotations)]).apply(([bucket, annotations]) =>
-      drillWorkflow(config, args.workflowNamespace, drillManifests(config, bucket, target, { ...credentials, serviceAccountAnnotations: annotations })));
+    // The manifests are YAML strings inside the workflow: every value in them must be resolved first. The rest of
+    // the spec (schedule, steps, images, metrics) does not depend on the bucket or the identity: knownParts keeps
+    // it known before they resolve, for the offline plan and the diff.
+    const render = (bucket: string, annotations: Record<string, string>) =>
+      drillWorkflow(config, args.workflowNamespace, drillManifests(config, bucket, target, { ...credentials, serviceAccountAnnotations: annotations })).spec;
+    const actual = pulumi.all([args.backupBucket.name, pulumi.output(credentials.serviceAccountAnnotations)]).apply(([bucket, annotations]) => render(bucket, annotations));
     new k8s.apiextensions.CustomResource(`${name}-workflow`, {
       apiVersion: "argoproj.io/v1alpha1",
       kind: "CronWorkflow",
       metadata: { name: DRILL_WORKFLOW, namespace: args.workflowNamespace, labels: DRILL_POD_LABELS },
-      spec: workflow.spec,
+      spec: knownParts(render("stand-in-bucket-a", { a: "a" }), render("stand-in-bucket-b", { b: "b" }), actual),
     }, { ...k8sOpts, dependsOn: [...args.ready, account, binding, executorBinding, ...credentials.ready] });
     this.registerOutputs({});
   }
