@@ -147,7 +147,15 @@ describe("GitHub Actions workflows", () => {
     const job = workflow.jobs.e2e;
     expect(job["timeout-minutes"]).toBeLessThanOrEqual(30);
     expect(runs(job)).toContain("bash scripts/e2e-local.sh");
-    expect(uses(job, "helm/kind-action")?.with).toMatchObject({ install_only: true });
+    expect(uses(job, "helm/kind-action")?.with).toMatchObject({ install_only: true, version: "v0.31.0" });
+    // kubernetes-sigs/kind v0.31.0 pkg/apis/config/defaults/image.go: the default node image of that release.
+    expect(fs.readFileSync(path.join(__dirname, "..", "kind", "etl-local.yaml"), "utf8")).toContain("image: kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f");
+    // The script keeps the cluster (no `pulumi destroy` inside the time budget); a step that always runs deletes it.
+    const test = job.steps.find((step: any) => step.run === "bash scripts/e2e-local.sh");
+    expect(test.env).toEqual({ E2E_KEEP: "1" });
+    const cleanup = job.steps.findIndex((step: any) => step.run === "kind delete cluster --name etl-local");
+    expect(job.steps[cleanup].if).toBe("always()");
+    expect(cleanup).toBeGreaterThan(job.steps.indexOf(test));
     expect(JSON.stringify(job)).not.toContain("secrets.");
     expect(uses(job, "actions/upload-artifact")).toMatchObject({ if: "failure()", with: { path: "e2e-dump" } });
   });
