@@ -63,15 +63,61 @@ describe("the local stack", () => {
     const config = JSON.parse(result.one("kubernetes:core/v1:Secret", "etl-object-store-s3-config").inputs.stringData.seaweedfs_s3_config);
     const byName = Object.fromEntries(config.identities.map((i: any) => [i.name, i]));
     expect(byName["etl-postgres-backup"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups", "Write:postgres-backups"]);
-    expect(byName["etl-pipelines-report"].actions).toEqual(["Write:argo-artifacts/report/*"]);
+    // Its step logs: written, and read back with its keys when the Argo server opens one (static keys here).
+    expect(byName["etl-pipelines-report"].actions).toEqual(["Write:argo-artifacts/report/*", "Read:argo-artifacts/report/*"]);
     // The restore drill's identity may only list and read the backups.
     expect(byName["etl-restore-drill-reader"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups"]);
     expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report", "etl-postgres-backup", "etl-restore-drill-reader"]);
-    expect(seaweedActions("b", { prefix: "p/", actions: ["list", "read"] })).toEqual(["List:b", "Read:b/p/*"]);
+    expect(seaweedActions("b", { prefix: "p/", actions: ["list", "read"] })).toEqual(["List:b/p/*", "Read:b/p/*"]);
     const values = result.one(RELEASE, "etl-object-store").inputs;
     expect(values).toMatchObject({ chart: "seaweedfs", namespace: "objectstore" });
     expect(values.values.allInOne.s3).toMatchObject({ enabled: true, enableAuth: true, existingConfigSecret: "seaweedfs-s3-config" });
     expect(values.values.allInOne.s3.createBuckets.map((b: any) => b.name).sort()).toEqual(["argo-artifacts", "postgres-backups"]);
+  });
+
+  it("lets each identity do exactly what it needs in the store (identity × action)", () => {
+    const config = JSON.parse(result.one("kubernetes:core/v1:Secret", "etl-object-store-s3-config").inputs.stringData.seaweedfs_s3_config);
+    const actionsOf = (name: string): string[] => config.identities.find((i: any) => i.name === name).actions;
+    /**
+     * SeaweedFS's check of an identity's actions (seaweedfs weed/s3api/auth_credentials.go, CanDo): `Verb:bucket`
+     * allows the verb on the whole bucket, `Verb:bucket/prefix*` on the keys (and listings) under the prefix.
+     */
+    const can = (name: string, verb: "Read" | "Write" | "List", bucket: string, key: string) => actionsOf(name).some((action) => {
+      const [granted, scope] = action.split(":");
+      if (granted !== verb) return false;
+      if (scope === bucket) return true;
+      return scope.endsWith("*") && `${bucket}/${key}`.startsWith(scope.slice(0, -1));
+    });
+    const cases: [string, "Read" | "Write" | "List", string, string, boolean][] = [
+      ["etl-pipelines-report", "Write", "argo-artifacts", "report/wf-1/pod-1/main.log", true],
+      ["etl-pipelines-report", "Read", "argo-artifacts", "report/wf-1/pod-1/main.log", true],
+      ["etl-pipelines-report", "Read", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
+      ["etl-pipelines-report", "Write", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
+      ["etl-pipelines-report", "List", "argo-artifacts", "", false],
+      ["etl-pipelines-report", "Write", "postgres-backups", "etl/base/x", false],
+      ["etl-postgres-backup", "Write", "postgres-backups", "etl/wals/0000", true],
+      ["etl-postgres-backup", "List", "postgres-backups", "etl/", true],
+      ["etl-postgres-backup", "Read", "argo-artifacts", "report/x", false],
+      ["etl-restore-drill-reader", "Read", "postgres-backups", "etl/base/x", true],
+      ["etl-restore-drill-reader", "Write", "postgres-backups", "etl/base/x", false],
+    ];
+    for (const [name, verb, bucket, key, expected] of cases) expect({ name, verb, key, allowed: can(name, verb, bucket, key) }).toEqual({ name, verb, key, allowed: expected });
+  });
+
+  it("rolls the store when its identities change, which it reads only at start-up", () => {
+    const { identitiesDigest, IDENTITIES_ANNOTATION } = require("../components/platform/inClusterObjectStore") as typeof import("../components/platform/inClusterObjectStore");
+    const config = JSON.parse(result.one("kubernetes:core/v1:Secret", "etl-object-store-s3-config").inputs.stringData.seaweedfs_s3_config);
+    const identities = config.identities.map((i: any) => ({ name: i.name, accessKey: i.credentials[0].accessKey, actions: i.actions }));
+    const annotations = result.one(RELEASE, "etl-object-store").inputs.values.allInOne.podAnnotations;
+    expect(annotations).toEqual({ [IDENTITIES_ANNOTATION]: identitiesDigest(identities) });
+    // Another grant, another action, another key: another hash. The order of the identities does not matter.
+    const [first, ...rest] = identities;
+    expect(identitiesDigest([...rest, first])).toBe(identitiesDigest(identities));
+    expect(identitiesDigest([...identities, { name: "new", accessKey: "K", actions: ["Write:b/new/*"] }])).not.toBe(identitiesDigest(identities));
+    expect(identitiesDigest([{ ...first, actions: [...first.actions, "List:b"] }, ...rest])).not.toBe(identitiesDigest(identities));
+    expect(identitiesDigest([{ ...first, accessKey: "OTHER" }, ...rest])).not.toBe(identitiesDigest(identities));
+    // No secret key goes into the hash (it is in plain Helm values).
+    expect(identitiesDigest([{ ...first, secretKey: "a" } as any, ...rest])).toBe(identitiesDigest([{ ...first, secretKey: "b" } as any, ...rest]));
   });
 
   it("archives step logs with the pipeline's own keys, over plain HTTP inside the cluster", () => {

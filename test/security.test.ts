@@ -256,7 +256,7 @@ describe("the in-cluster object store (target: kubernetes)", () => {
     expect(allowed(policies, { from: from("postgres"), to: store, port: 9333 })).toBe(false);
     expect(allowed(policies, { from: from("kafka"), to: store, port: 8333 })).toBe(false);
     expect(allowed(policies, { from: from(OBJECT_STORE_NAMESPACE), to: store, port: 9333 })).toBe(true);
-    expect(seaweedValues([], { storageClassName: "standard", size: "10Gi", keepVolume: true }).allInOne.data).toMatchObject({ annotations: { "helm.sh/resource-policy": "keep" } });
+    expect(seaweedValues([], { storageClassName: "standard", size: "10Gi", keepVolume: true, identitiesDigest: "x" }).allInOne.data).toMatchObject({ annotations: { "helm.sh/resource-policy": "keep" } });
     expect(result.one("kubernetes:helm.sh/v3:Release", "etl-object-store").inputs.values.allInOne.data.annotations).toBeUndefined();
   });
 });

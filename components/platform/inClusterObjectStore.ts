@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash } from "crypto";
 import { charts, pinnedRelease } from "../../versions";
 import type { BucketSpec, ObjectStore, StoreAction, StoreBucket, StoreCredentials, StoreGrant, WorkloadIdentity } from "./target";
 import { allowIngress, defaultDenyIngress } from "./networkPolicies";
@@ -24,13 +25,28 @@ export const SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY";
 
 /**
  * SeaweedFS's actions for a grant: Read, Write (which covers deletes) and List, each scoped to `bucket/prefix*`
- * (seaweedfs weed/s3api/auth_credentials.go: "Read:bucket", "Write:bucket/prefix" forms).
+ * (seaweedfs weed/s3api/auth_credentials.go: "Read:bucket", "Write:bucket/prefix" forms; CanDo matches a
+ * listing's prefix against a `List:bucket/prefix*` grant), so a prefixed grant lists only its prefix, as its IAM
+ * policy does on S3.
  */
 export function seaweedActions(bucket: string, grant: Pick<StoreGrant, "prefix" | "actions">): string[] {
   const scope = `${bucket}${grant.prefix ? `/${grant.prefix}*` : ""}`;
   const verbs = new Set(grant.actions.map((action: StoreAction) => (action === "list" ? "List" : action === "read" ? "Read" : "Write")));
-  return [...verbs].map((verb) => `${verb}:${verb === "List" ? bucket : scope}`);
+  return [...verbs].map((verb) => `${verb}:${scope}`);
 }
+
+/**
+ * What in the identities decides who may do what (names, access key ids, actions; never a secret key): a hash of
+ * it on the pod template rolls the store when a grant changes. SeaweedFS reads its identities only at start-up or
+ * on SIGHUP (seaweedfs 4.44 weed/s3api/auth_credentials.go, weed/s3api/s3api_server.go `grace.OnReload`), and with
+ * `existingConfigSecret` the chart adds no checksum of the config to the pod: without this, a grant added by a
+ * later `pulumi up` would be refused until someone restarted the pod.
+ */
+export function identitiesDigest(identities: { name: string; accessKey: string; actions: string[] }[]): string {
+  const relevant = identities.map(({ name, accessKey, actions }) => ({ name, accessKey, actions })).sort((a, b) => a.name.localeCompare(b.name));
+  return createHash("sha256").update(JSON.stringify(relevant)).digest("hex");
+}
+export const IDENTITIES_ANNOTATION = "etl-platform/identities-sha256";
 
 /** The gateway's identities file (the chart's `seaweedfs_s3_config` key: templates/s3/s3-secret.yaml). */
 export function seaweedS3Config(identities: { name: string; accessKey: string; secretKey: string; actions: string[] }[]): string {
@@ -131,7 +147,8 @@ export class InClusterObjectStore implements ObjectStore {
     ]) {
       new k8s.networking.v1.NetworkPolicy(`${name}-${policy.metadata.name}`, { metadata: policy.metadata, spec: policy.spec }, { ...opts, dependsOn: [namespace] });
     }
-    return new k8s.helm.v3.Release(name, pinnedRelease(RELEASE, charts.seaweedfs, OBJECT_STORE_NAMESPACE, seaweedValues(this.buckets.map((b) => b.name), args)), {
+    const digest = pulumi.all(this.identities.map((i) => pulumi.all([i.accessKey, i.actions]).apply(([accessKey, actions]) => ({ name: i.name, accessKey, actions })))).apply(identitiesDigest);
+    return new k8s.helm.v3.Release(name, pinnedRelease(RELEASE, charts.seaweedfs, OBJECT_STORE_NAMESPACE, seaweedValues(this.buckets.map((b) => b.name), { ...args, identitiesDigest: digest })), {
       ...opts,
       dependsOn: [namespace, config],
     });
@@ -142,7 +159,7 @@ export class InClusterObjectStore implements ObjectStore {
  * One all-in-one pod (master, volume, filer, S3 gateway) on a volume of the cluster's storage class, S3 with
  * authentication from our identities Secret, and the platform's buckets created at install.
  */
-export function seaweedValues(buckets: string[], args: { storageClassName: string; size: string; keepVolume?: boolean }) {
+export function seaweedValues(buckets: string[], args: { storageClassName: string; size: string; keepVolume?: boolean; identitiesDigest: pulumi.Input<string> }) {
   return {
     master: { enabled: false },
     volume: { enabled: false },
@@ -151,6 +168,8 @@ export function seaweedValues(buckets: string[], args: { storageClassName: strin
       enabled: true,
       // The chart's default anti-affinity wants one pod per node; one replica needs none.
       affinity: "",
+      // A new hash when a grant changes rolls the pod, which then loads the new identities (identitiesDigest).
+      podAnnotations: { [IDENTITIES_ANNOTATION]: args.identitiesDigest },
       s3: {
         enabled: true,
         enableAuth: true,

@@ -93,7 +93,7 @@ export class Pipelines extends pulumi.ComponentResource {
     // Store access: every steps pipeline (its step logs), and pipelines that declare S3 prefixes.
     const credentials = new Map<string, StoreCredentials>();
     for (const pipeline of pipelines) {
-      const grants = pipelineStoreGrants(pipeline, args.artifacts);
+      const grants = pipelineStoreGrants(pipeline, args.artifacts, store.kind !== "aws");
       if (grants.length > 0) credentials.set(pipeline.name, store.grant(`${name}-${pipeline.name}`, { namespace, serviceAccounts: [pipeline.name] }, grants, this));
     }
     const artifactRepositories = stepsPipelines.length > 0
