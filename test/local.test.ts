@@ -24,15 +24,8 @@ const FREE_FORM: Record<string, string[]> = {
 describe("the local stack", () => {
   let result: Plan;
   beforeAll(async () => {
-    // A steps pipeline as well, so that step logs are wired to the in-cluster store too.
-    const base = stackSettings("local");
-    const pipelines = JSON.parse(base.config["etl-platform:pipelines"]);
-    pipelines.push({
-      name: "report", schedule: "0 4 * * *", timeZone: "UTC", image: "docker.io/library/busybox:1.37.0",
-      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-      steps: [{ name: "a", command: ["true"] }, { name: "b", command: ["true"], dependsOn: ["a"] }],
-    });
-    result = await plan("local", withConfig(base, { pipelines }));
+    // The stack has a steps pipeline (report-steps), so step logs are wired to the in-cluster store too.
+    result = await plan("local");
   });
 
   it("declares no AWS resource and no EKS component", () => {
@@ -64,10 +57,10 @@ describe("the local stack", () => {
     const byName = Object.fromEntries(config.identities.map((i: any) => [i.name, i]));
     expect(byName["etl-postgres-backup"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups", "Write:postgres-backups"]);
     // Its step logs: written, and read back with its keys when the Argo server opens one (static keys here).
-    expect(byName["etl-pipelines-report"].actions).toEqual(["Write:argo-artifacts/report/*", "Read:argo-artifacts/report/*"]);
+    expect(byName["etl-pipelines-report-steps"].actions).toEqual(["Write:argo-artifacts/report-steps/*", "Read:argo-artifacts/report-steps/*"]);
     // The restore drill's identity may only list and read the backups.
     expect(byName["etl-restore-drill-reader"].actions).toEqual(["List:postgres-backups", "Read:postgres-backups"]);
-    expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report", "etl-postgres-backup", "etl-restore-drill-reader"]);
+    expect(Object.keys(byName).sort()).toEqual(["etl-pipelines-report-steps", "etl-postgres-backup", "etl-restore-drill-reader"]);
     expect(seaweedActions("b", { prefix: "p/", actions: ["list", "read"] })).toEqual(["List:b/p/*", "Read:b/p/*"]);
     const values = result.one(RELEASE, "etl-object-store").inputs;
     expect(values).toMatchObject({ chart: "seaweedfs", namespace: "objectstore" });
@@ -89,15 +82,17 @@ describe("the local stack", () => {
       return scope.endsWith("*") && `${bucket}/${key}`.startsWith(scope.slice(0, -1));
     });
     const cases: [string, "Read" | "Write" | "List", string, string, boolean][] = [
-      ["etl-pipelines-report", "Write", "argo-artifacts", "report/wf-1/pod-1/main.log", true],
-      ["etl-pipelines-report", "Read", "argo-artifacts", "report/wf-1/pod-1/main.log", true],
-      ["etl-pipelines-report", "Read", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
-      ["etl-pipelines-report", "Write", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
-      ["etl-pipelines-report", "List", "argo-artifacts", "", false],
-      ["etl-pipelines-report", "Write", "postgres-backups", "etl/base/x", false],
+      ["etl-pipelines-report-steps", "Write", "argo-artifacts", "report-steps/wf-1/pod-1/main.log", true],
+      ["etl-pipelines-report-steps", "Read", "argo-artifacts", "report-steps/wf-1/pod-1/main.log", true],
+      ["etl-pipelines-report-steps", "Read", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
+      // The prefix ends with a slash: report-steps' grant does not reach a pipeline named report-steps-2.
+      ["etl-pipelines-report-steps", "Read", "argo-artifacts", "report-steps-2/wf-1/pod-1/main.log", false],
+      ["etl-pipelines-report-steps", "Write", "argo-artifacts", "other/wf-1/pod-1/main.log", false],
+      ["etl-pipelines-report-steps", "List", "argo-artifacts", "", false],
+      ["etl-pipelines-report-steps", "Write", "postgres-backups", "etl/base/x", false],
       ["etl-postgres-backup", "Write", "postgres-backups", "etl/wals/0000", true],
       ["etl-postgres-backup", "List", "postgres-backups", "etl/", true],
-      ["etl-postgres-backup", "Read", "argo-artifacts", "report/x", false],
+      ["etl-postgres-backup", "Read", "argo-artifacts", "report-steps/x", false],
       ["etl-restore-drill-reader", "Read", "postgres-backups", "etl/base/x", true],
       ["etl-restore-drill-reader", "Write", "postgres-backups", "etl/base/x", false],
     ];
@@ -122,10 +117,10 @@ describe("the local stack", () => {
 
   it("archives step logs with the pipeline's own keys, over plain HTTP inside the cluster", () => {
     const repositories = result.one("kubernetes:core/v1:ConfigMap", "etl-pipelines-artifact-repositories").inputs.data;
-    expect(parseYaml(repositories.report).s3).toEqual({
+    expect(parseYaml(repositories["report-steps"]).s3).toEqual({
       bucket: "argo-artifacts", endpoint: "seaweedfs-all-in-one.objectstore.svc:8333", region: "us-east-1", insecure: true,
-      accessKeySecret: { name: "report-object-store", key: "ACCESS_KEY_ID" }, secretKeySecret: { name: "report-object-store", key: "ACCESS_SECRET_KEY" },
-      keyFormat: "report/{{workflow.name}}/{{pod.name}}",
+      accessKeySecret: { name: "report-steps-object-store", key: "ACCESS_KEY_ID" }, secretKeySecret: { name: "report-steps-object-store", key: "ACCESS_SECRET_KEY" },
+      keyFormat: "report-steps/{{workflow.name}}/{{pod.name}}",
     });
   });
 
@@ -156,7 +151,7 @@ describe("the local stack", () => {
 
   it("lets pipelines reach the in-cluster store and the kind API server, and nothing public", () => {
     const policies = result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
-    const report = { namespace: "pipelines", labels: { "etl-platform/pipeline": "report" } };
+    const report = { namespace: "pipelines", labels: { "etl-platform/pipeline": "report-steps" } };
     const store = { namespace: "objectstore", labels: { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/component": "seaweedfs-all-in-one" } };
     const controlPlaneNode = { namespace: "", labels: {}, ip: "172.18.0.2" };
     expect(allowed(policies, { from: report, to: store, port: 8333 })).toBe(true);
