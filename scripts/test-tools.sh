@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the tests run, where they are missing: ShellCheck (the shell scripts),
 # promtool and amtool (the real Prometheus rule engine and Alertmanager config check: test/promtool.ts,
-# test/alertRules.test.ts) and LuaJIT (the Lua engine Fluent Bit embeds: the log routing script's tests).
+# test/alertRules.test.ts), LuaJIT (the Lua engine Fluent Bit embeds: the log routing script's tests) and jq (the
+# end-to-end script's manifests, test/local.test.ts).
 # Used by .ci/run and by the GitHub workflows that run `npm test`.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 command -v luajit >/dev/null 2>&1 || missing+=(luajit)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi

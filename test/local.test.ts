@@ -235,3 +235,50 @@ describe("target: kubernetes in config", () => {
     expect(parsePlatformConfig({ environment: "staging", target: "kubernetes" }).target).toBe("kubernetes");
   });
 });
+
+describe("the end-to-end script's manifests (scripts/e2e-local.sh), run here as far as they can be", () => {
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const path = require("path") as typeof import("path");
+  const { execFileSync } = require("child_process") as typeof import("child_process");
+  const ROOT = path.join(__dirname, "..");
+  const script = fs.readFileSync(path.join(ROOT, "scripts", "e2e-local.sh"), "utf8");
+  /** A single-quoted shell variable of the script, as the script's shell gives it to jq or node. */
+  const variable = (name: string) => new RegExp(`^${name}='([^']*)'$`, "m").exec(script)![1];
+
+  it("submits a run of a CronWorkflow as a Workflow with the CronWorkflow's workflowSpec (jq)", async () => {
+    const result = await plan("local");
+    const cron = result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow").find((c) => c.inputs.metadata.name === "report-steps")!.inputs;
+    const live = { apiVersion: "argoproj.io/v1alpha1", kind: "CronWorkflow", ...cron };
+    const workflow = JSON.parse(execFileSync("jq", ["--arg", "name", "report-steps", variable("WORKFLOW_FROM_CRON")], { input: JSON.stringify(live), encoding: "utf8" }));
+    expect(workflow).toEqual({
+      apiVersion: "argoproj.io/v1alpha1", kind: "Workflow",
+      metadata: { generateName: "report-steps-e2e-", namespace: "pipelines", labels: { "etl-platform/pipeline": "report-steps" } },
+      spec: cron.spec.workflowSpec,
+    });
+    // Argo's controller takes the run under the pipeline's own identity, semaphore and artifact repository.
+    expect(workflow.spec).toMatchObject({ serviceAccountName: "report-steps", artifactRepositoryRef: { key: "report-steps" } });
+  });
+
+  it("adds a steps pipeline to the stack file for its second pulumi up, which the config accepts", () => {
+    const { readStackFile } = require("../plan/offline") as typeof import("../plan/offline");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-stack-"));
+    fs.mkdirSync(path.join(dir, "stacks"));
+    fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.local.yaml"), path.join(dir, "stacks", "Pulumi.local.yaml"));
+    execFileSync(process.execPath, ["-e", variable("ADD_LATE_PIPELINE")], { cwd: dir, env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") } });
+    const settings = readStackFile(path.join(dir, "stacks", "Pulumi.local.yaml"));
+    const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
+    expect(pipelines.map((p: any) => p.name)).toEqual([...JSON.parse(stackSettings("local").config["etl-platform:pipelines"]).map((p: any) => p.name), "late-steps"]);
+    const parse = (value: string) => {
+      try {
+        return JSON.parse(value);
+      } catch {
+        return value;
+      }
+    };
+    const raw = Object.fromEntries(Object.entries(settings.config).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => [key.slice("etl-platform:".length), parse(value)]));
+    expect(configProblems(raw)).toEqual([]);
+    // The comments of the stack file survive the edit.
+    expect(fs.readFileSync(path.join(dir, "stacks", "Pulumi.local.yaml"), "utf8")).toContain("# Local: the platform layer alone");
+  });
+});
