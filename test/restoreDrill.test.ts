@@ -137,11 +137,31 @@ describe("the manual restore", () => {
     const readme = require("fs").readFileSync(require("path").join(__dirname, "..", "README.md"), "utf8") as string;
     const { restoreManifestYaml } = require("../components/platform/restore") as typeof import("../components/platform/restore");
     const { parsePlatformConfig } = require("../config/load") as typeof import("../config/load");
+    const { restoreArgs } = require("../scripts/restoreManifest") as typeof import("../scripts/restoreManifest");
     const config = parsePlatformConfig({ environment: "prod" });
-    const yaml = restoreManifestYaml({ name: "etl-restore", namespace: "postgres", config: config.postgres, storageClassName: "gp3", targetTime: "2026-11-24 05:00:00+00" });
+    const yaml = restoreManifestYaml(restoreArgs(config, { targetTime: "2026-11-24 05:00:00+00", roleArn: "<postgresRestoreRoleArn>" }));
     // Indented as the README's numbered list indents it.
     expect(readme).toContain(yaml.trim().split("\n").map((line) => (line ? `   ${line}` : line)).join("\n"));
     expect(restoredCluster({ name: "x", namespace: "y", config: config.postgres, storageClassName: "gp3" }).spec.bootstrap.recovery).not.toHaveProperty("recoveryTarget");
+  });
+
+  it("needs no hand edits: on AWS the stateful pool and the restore's own backup role, elsewhere neither", () => {
+    const { restoreArgs } = require("../scripts/restoreManifest") as typeof import("../scripts/restoreManifest");
+    const { ConfigError, parsePlatformConfig } = require("../config/load") as typeof import("../config/load");
+    const prod = parsePlatformConfig({ environment: "prod" });
+    const cluster = restoredCluster(restoreArgs(prod, { roleArn: "arn:aws:iam::123456789012:role/etl-postgres-restore" })).spec as any;
+    // The same placement as production's instances (components/platform/postgres.ts, target.placement.stateful).
+    expect(cluster.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: "etl-platform/pool", operator: "In", values: ["stateful"] }, { key: "etl-platform/capacity", operator: "In", values: ["on-demand"] },
+    ]);
+    expect(cluster.affinity.tolerations).toEqual([{ key: "etl-platform/stateful", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+    expect(cluster.serviceAccountTemplate).toEqual({ metadata: { annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/etl-postgres-restore" } } });
+    expect(() => restoreArgs(prod, {})).toThrow(ConfigError);
+    const local = parsePlatformConfig({ environment: "staging", target: "kubernetes", kubernetesTarget: { storageClassName: "standard" } });
+    const onKind = restoredCluster(restoreArgs(local, {})).spec as any;
+    expect(onKind).not.toHaveProperty("affinity");
+    expect(onKind).not.toHaveProperty("serviceAccountTemplate");
+    expect(onKind.storage.storageClass).toBe("standard");
   });
 
   it("refuses a drill without backups, and an RTO beyond the drill's deadline", () => {
