@@ -167,6 +167,26 @@ describe("GitHub Actions workflows", () => {
     expect(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.local.yaml"), "utf8")).not.toContain("majorVersion");
   });
 
+  it("stops a cluster job at once when no runner of ours is set and the endpoint does not admit GitHub's", () => {
+    for (const [workflow, jobs, variable] of [["deploy.yml", ["staging", "prod"], "CLUSTER_RUNNER"], ["pull-request.yml", ["preview"], "PREVIEW_RUNNER"]] as const) {
+      for (const name of jobs) {
+        const steps: any[] = load(workflow).jobs[name].steps;
+        const check = steps.findIndex((step) => step.name === "Check that this runner reaches the cluster");
+        expect(steps[check]).toMatchObject({ if: `\${{ !vars.${variable} && !vars.${variable}_CODEBUILD_PROJECT }}` });
+        expect(steps[check].run).toMatch(new RegExp(`^npm run -s check-runner -- --stack (staging|prod|\\$\\{\\{ matrix\\.stack \\}\\}) --variable ${variable}$`));
+        // Before anything that would wait on the cluster.
+        expect(check).toBeLessThan(steps.findIndex((step) => String(step.uses ?? "").startsWith("pulumi/actions")));
+      }
+    }
+    const { hostedRunnerProblem } = require("../scripts/checkRunner") as typeof import("../scripts/checkRunner");
+    const { parsePlatformConfig } = require("../config/load") as typeof import("../config/load");
+    const withCidrs = (cidrs: string[]) => parsePlatformConfig({ environment: "staging", cluster: { publicAccessCidrs: cidrs } });
+    expect(hostedRunnerProblem("staging", withCidrs(["0.0.0.0/0"]), "CLUSTER_RUNNER")).toBeUndefined();
+    expect(hostedRunnerProblem("staging", withCidrs(["203.0.113.0/24"]), "CLUSTER_RUNNER")).toMatch(/^stack staging: its cluster's API endpoint admits only 203\.0\.113\.0\/24 .*set the repository variable CLUSTER_RUNNER or CLUSTER_RUNNER_CODEBUILD_PROJECT/);
+    expect(hostedRunnerProblem("prod", parsePlatformConfig({ environment: "prod", cluster: { publicAccessCidrs: [] } }), "PREVIEW_RUNNER")).toMatch(/admits no public address \(private endpoint only\).*PREVIEW_RUNNER/);
+    expect(hostedRunnerProblem("local", parsePlatformConfig({ environment: "staging", target: "kubernetes" }), "CLUSTER_RUNNER")).toBeUndefined();
+  });
+
   it("deploys staging, then prod behind an approval, never two deploys of one stack at once", () => {
     const workflow = load("deploy.yml");
     expect(workflow.on).toEqual({ push: { branches: ["main"] } });

@@ -1,0 +1,58 @@
+/**
+ * Stops a job that would talk to a cluster's API from a GitHub-hosted runner the endpoint does not admit: such a job
+ * otherwise waits on the unreachable API until its timeout (an hour and a half for a deploy). Run only when no
+ * runner of our own is configured (the workflow's `if`); README.md, "CI runners that reach the cluster".
+ *
+ *   npm run -s check-runner -- --stack staging --variable CLUSTER_RUNNER
+ */
+import * as path from "path";
+import { ConfigError, parsePlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema";
+import { readStackFile } from "../plan/offline";
+
+const ANYWHERE = "0.0.0.0/0";
+
+/** Why a GitHub-hosted runner (from any address) cannot reach this stack's cluster API, or undefined when it can. */
+export function hostedRunnerProblem(stack: string, config: PlatformConfig, variable: string): string | undefined {
+  if (config.target !== "aws") return undefined;
+  const cidrs = config.cluster.publicAccessCidrs;
+  if (cidrs.includes(ANYWHERE)) return undefined;
+  const admits = cidrs.length === 0 ? "no public address (private endpoint only)" : `only ${cidrs.join(", ")}`;
+  return `stack ${stack}: its cluster's API endpoint admits ${admits} (etl-platform:cluster.publicAccessCidrs), so a GitHub-hosted runner cannot reach it; set the repository variable ${variable} or ${variable}_CODEBUILD_PROJECT to a runner that can (README.md, "CI runners that reach the cluster")`;
+}
+
+function option(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const stack = option(argv, "stack");
+  const variable = option(argv, "variable") ?? "CLUSTER_RUNNER";
+  if (!stack) {
+    process.stderr.write("usage: check-runner --stack <stack> [--variable CLUSTER_RUNNER]\n");
+    process.exit(2);
+  }
+  try {
+    const { config: settings } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
+    const raw = Object.fromEntries(Object.entries(settings).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => {
+      try {
+        return [key.slice("etl-platform:".length), JSON.parse(value)];
+      } catch {
+        return [key.slice("etl-platform:".length), value];
+      }
+    }));
+    const problem = hostedRunnerProblem(stack, parsePlatformConfig(raw), variable);
+    if (problem) {
+      // A GitHub Actions error annotation, shown on the run's summary.
+      process.stdout.write(`::error title=No runner reaches the cluster::${problem}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`stack ${stack}: its cluster's API endpoint is public; a GitHub-hosted runner reaches it\n`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.problems.join("\n")}\n`);
+    process.exit(1);
+  }
+}
