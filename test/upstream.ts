@@ -113,7 +113,7 @@ function crdFiles(): string[] {
 let crdIndex: Map<string, any> | undefined;
 
 /** Each CRD version's openAPIV3Schema by group/version/kind, parsed once per fixture set (kept as JSON: see crdFixturesKey). */
-function crdSchema(apiVersion: string, kind: string): any {
+export function crdSchema(apiVersion: string, kind: string): any {
   if (!crdIndex) {
     const cached = path.join(VALIDATOR_CACHE, `${crdFixturesKey().slice(0, 32)}-index.json`);
     try {
