@@ -80,6 +80,17 @@ export function planOutput(options: Options, settings: StackSettings, run: Offli
   return overBudget ? { code: EXIT.overBudget, stdout, stderr: `${overBudget}\n` } : { code: EXIT.ok, stdout, stderr: "" };
 }
 
+/** The stack file, or a ConfigError: a file that cannot be read is a config problem too, named by its path. */
+export function readStackFileOrExplain(file: string): StackSettings {
+  try {
+    return readStackFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") throw new ConfigError([`${file}: cannot read the stack file (${code})`]);
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: Options;
   try {
@@ -90,9 +101,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const program = require("../index") as () => Promise<Record<string, unknown>>;
-  const settings = readStackFile(options.configFile);
+  // Reading, parsing and validating the stack file are all config errors: exit 1, one line per problem, no trace.
+  let settings: StackSettings;
   let run: OfflineRun;
   try {
+    settings = readStackFileOrExplain(options.configFile);
     run = await runOffline(program, options.stack, settings, "plan");
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

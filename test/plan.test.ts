@@ -1,4 +1,5 @@
 import { spawnSync } from "child_process";
+import { ConfigError } from "../config/load";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -92,6 +93,21 @@ describe("npm run plan", () => {
     expect(lines).toContain("etl-platform:network.cidr: expected an IPv4 CIDR such as 10.0.0.0/16, got \"10.0.0.0/99\"");
     expect(lines).toContain("etl-platform:kafka.brokers: expected at least 3 in prod (one per zone), got 1");
     for (const line of lines) expect(line).toMatch(/^etl-platform:\S+: /);
+  });
+
+  it("exits 1 on a stack file YAML cannot parse, one line per problem naming where, no stack trace", () => {
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "badyaml-"));
+    const file = path.join(dir, "Pulumi.x.yaml");
+    fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n   etl-platform:target: aws\n");
+    const { status, stdout, stderr } = runPlan(["--config", file]);
+    expect({ status, stdout }).toEqual({ status: 1, stdout: "" });
+    for (const line of stderr.trim().split("\n")) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: `));
+    expect(stderr).not.toMatch(/^\s+at /m);
+    // A duplicate key and an unreadable file are config problems of the same kind (exit 1 through ConfigError).
+    const { readStackFileOrExplain } = require("../scripts/plan") as typeof import("../scripts/plan");
+    fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n  etl-platform:environment: prod\n");
+    expect(() => readStackFileOrExplain(file)).toThrow(ConfigError);
+    expect(() => readStackFileOrExplain(dir)).toThrow(`${dir}: cannot read the stack file (EISDIR)`);
   });
 
   it("exits 2 on a usage error", () => {
