@@ -139,3 +139,14 @@ describe("the value checks, on their own", () => {
     for (const bad of ["PST", "utc", "Europe/Atlantis", "Local", "", "+01:00"]) expect(timeZoneProblem(bad)).toBeDefined();
   });
 });
+
+describe("Kafka topics in prod", () => {
+  it("refuses replicas equal to min.insync.replicas (a broker restart would block acks=all producers), accepts more", () => {
+    const topics = (replicas: number) => ({ environment: "prod", kafka: { topics: [{ name: "orders", partitions: 3, replicas, retentionHours: 24 }] } });
+    expect(problemsOf(topics(2))).toEqual(["etl-platform:kafka.topics[0].replicas: expected more than minInsyncReplicas (2) in prod, so a broker restart does not block acks=all producers, got 2"]);
+    expect(problemsOf(topics(3))).toEqual([]);
+    expect(problemsOf(topics(1))[0]).toMatch(/^etl-platform:kafka\.topics\[0\]\.replicas: expected at least minInsyncReplicas \(2\)/);
+    // Staging may run a topic at its minimum (one broker, replication 1).
+    expect(problemsOf({ environment: "staging", kafka: { brokers: 2, defaultReplicationFactor: 2, minInsyncReplicas: 1, topics: [{ name: "orders", partitions: 3, replicas: 1, retentionHours: 24 }] } })).toEqual([]);
+  });
+});
