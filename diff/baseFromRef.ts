@@ -15,12 +15,29 @@ export class DiffInputError extends Error {}
 export interface PlannedBase {
   /** The base's plan JSON (`npm run plan -- --json`). */
   document: { resources: any[] };
+  /** Which stack file the base planned, as the diff reports it. */
+  stackFile: string;
   /** The checkout, for the CRD fixtures of chart bumps; removed by `dispose`. */
   dir: string;
   dispose: () => void;
 }
 
-export function planRef(root: string, ref: string, stack: string, configFile?: string): PlannedBase {
+/**
+ * The stack file the base plans, and how to name it: `--base-config` when given; for a head stack file inside the
+ * repository, the ref's version of that path (an edited copy then diffs against what the ref had); a file outside
+ * the repository is planned on both sides (the ref cannot have it); with neither, the ref's stacks/ file of the stack.
+ */
+export function baseStackFile(root: string, worktree: string, ref: string, stack: string, configFile?: string, baseConfig?: string): { args: string[]; label: string } {
+  if (baseConfig) return { args: ["--config", path.resolve(baseConfig)], label: `${path.resolve(baseConfig)} (--base-config)` };
+  if (!configFile) return { args: ["--stack", stack], label: `${ref}:stacks/Pulumi.${stack}.yaml` };
+  const relative = path.relative(root, path.resolve(configFile));
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return { args: ["--config", path.resolve(configFile)], label: `${path.resolve(configFile)} (outside the repository: the same file on both sides)` };
+  const atRef = path.join(worktree, relative);
+  if (!fs.existsSync(atRef)) throw new DiffInputError(`--diff ${ref}: ${relative} does not exist at ${ref}; give the base's stack file with --base-config`);
+  return { args: ["--config", atRef], label: `${ref}:${relative.split(path.sep).join("/")}` };
+}
+
+export function planRef(root: string, ref: string, stack: string, configFile?: string, baseConfig?: string): PlannedBase {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   let commit: string;
   try {
@@ -40,11 +57,12 @@ export function planRef(root: string, ref: string, stack: string, configFile?: s
   try {
     if (lockCovers(path.join(root, "package-lock.json"), path.join(dir, "package-lock.json"))) fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
     else execFileSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
-    const args = ["-r", "./scripts/register.js", "scripts/plan.ts", "--json", ...(configFile ? ["--config", path.resolve(configFile)] : ["--stack", stack])];
+    const stackFile = baseStackFile(root, dir, ref, stack, configFile, baseConfig);
+    const args = ["-r", "./scripts/register.js", "scripts/plan.ts", "--json", ...stackFile.args];
     const result = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     // 5 (over budget) still prints the plan.
     if (result.status !== 0 && result.status !== 5) throw new Error(`the base ${ref} (${commit.slice(0, 7)}) did not plan (exit ${result.status}):\n${result.stderr}`);
-    return { document: JSON.parse(result.stdout), dir, dispose };
+    return { document: JSON.parse(result.stdout), stackFile: stackFile.label, dir, dispose };
   } catch (error) {
     dispose();
     throw error;

@@ -13,8 +13,12 @@ export interface DiffRequest {
   base: string;
   /** A checkout of the base, for the CRD fixtures of chart bumps (a git ref brings its own). */
   baseDir?: string;
-  /** The stack file, when given with --config (the base plans the same file). */
+  /** The stack file, when given with --config (the base plans the ref's version of it: baseStackFile). */
   configFile?: string;
+  /** --base-config: the stack file the base plans. */
+  baseConfig?: string;
+  /** How to name the head's stack file in the output. */
+  headStackFile: string;
   format: "text" | "json" | "markdown";
   allowDanger: boolean;
 }
@@ -59,14 +63,18 @@ function readPlanDocument(file: string): { resources: unknown[] } {
 
 export function runDiff(request: DiffRequest, run: OfflineRun, root: string): DiffResult {
   const isFile = fs.existsSync(request.base) && fs.statSync(request.base).isFile();
-  const base = isFile ? { document: readPlanDocument(request.base), dir: request.baseDir, dispose: () => undefined } : planRef(root, request.base, request.stack, request.configFile);
+  const base = isFile
+    ? { document: readPlanDocument(request.base), stackFile: `the plan ${request.base}`, dir: request.baseDir, dispose: () => undefined }
+    : planRef(root, request.base, request.stack, request.configFile, request.baseConfig);
   try {
     const changes = diffPlans(base.document.resources as BaseResource[], headResources(run), { baseDir: base.dir, headDir: root });
     const summary = counts(changes);
+    const stackFiles = { head: request.headStackFile, base: base.stackFile };
+    const filesLine = `Stack files: head ${stackFiles.head}; base ${stackFiles.base}.`;
     const stdout =
-      request.format === "json" ? `${JSON.stringify({ stack: request.stack, base: request.base, summary, changes }, null, 2)}\n`
-      : request.format === "markdown" ? `${diffMarkdown(request.stack, changes)}\n`
-      : `${diffText(request.stack, request.base, changes)}\n`;
+      request.format === "json" ? `${JSON.stringify({ stack: request.stack, base: request.base, stackFiles, summary, changes }, null, 2)}\n`
+      : request.format === "markdown" ? `${diffMarkdown(request.stack, changes)}\n\n${filesLine}\n`
+      : `${diffText(request.stack, request.base, changes)}\n${filesLine}\n`;
     return { danger: summary.danger > 0, stdout };
   } finally {
     base.dispose();

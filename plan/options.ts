@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-export const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>] [--diff <plan.json | git ref> [--base-dir <dir>] [--markdown] [--allow-danger]]";
+export const USAGE = "usage: npm run plan -- --stack <name> [--config <Pulumi.<stack>.yaml>] [--json] [--out <dir>] [--no-cost] [--date <YYYY-MM-DD>] [--diff <plan.json | git ref> [--base-config <file>] [--base-dir <dir>] [--markdown] [--allow-danger]]";
 
 export class UsageError extends Error {}
 
@@ -19,6 +19,8 @@ export interface Options {
   explicitConfig: boolean;
   /** --diff: the base, a plan JSON file or a git ref. */
   diff?: string;
+  /** --base-config: the stack file the base (a git ref) plans; by default the ref's version of the head's. */
+  baseConfig?: string;
   baseDir?: string;
   markdown: boolean;
   allowDanger: boolean;
@@ -33,6 +35,7 @@ export function parseArgs(argv: string[]): Options {
   let date = new Date();
   let diff: string | undefined;
   let baseDir: string | undefined;
+  let baseConfig: string | undefined;
   let markdown = false;
   let allowDanger = false;
   for (let i = 0; i < argv.length; i++) {
@@ -49,6 +52,7 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === "--no-cost") cost = false;
     else if (arg === "--diff") diff = value();
     else if (arg === "--base-dir") baseDir = value();
+    else if (arg === "--base-config") baseConfig = value();
     else if (arg === "--markdown") markdown = true;
     else if (arg === "--allow-danger") allowDanger = true;
     else if (arg === "--date") {
@@ -58,12 +62,13 @@ export function parseArgs(argv: string[]): Options {
     }
     else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
-  if ((baseDir || markdown || allowDanger) && !diff) throw new UsageError("--base-dir, --markdown and --allow-danger go with --diff");
+  if ((baseDir || baseConfig || markdown || allowDanger) && !diff) throw new UsageError("--base-config, --base-dir, --markdown and --allow-danger go with --diff");
+  if (baseConfig && !fs.existsSync(baseConfig)) throw new UsageError(`--base-config: no stack config file at ${baseConfig}`);
   if (markdown && json) throw new UsageError("--markdown and --json are two formats: choose one");
   const explicitConfig = configFile !== undefined;
   if (!stack && configFile) stack = path.basename(configFile).replace(/^Pulumi\.|\.ya?ml$/g, "");
   if (!stack) throw new UsageError("--stack is required");
   configFile ??= path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(configFile)) throw new UsageError(`no stack config file at ${configFile}`);
-  return { stack, configFile, json, outDir, cost, date, explicitConfig, diff, baseDir, markdown, allowDanger };
+  return { stack, configFile, json, outDir, cost, date, explicitConfig, diff, baseConfig, baseDir, markdown, allowDanger };
 }

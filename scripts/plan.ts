@@ -117,7 +117,13 @@ async function main(argv: string[]): Promise<number> {
     const { runDiff, DiffInputError } = require("../diff/command") as { runDiff: typeof RunDiff; DiffInputError: typeof DiffInputErrorClass };
     let result: ReturnType<typeof RunDiff>;
     try {
-      result = runDiff({ stack: options.stack, base: options.diff, baseDir: options.baseDir, configFile: options.explicitConfig ? options.configFile : undefined, format: options.json ? "json" : options.markdown ? "markdown" : "text", allowDanger: options.allowDanger }, run, path.join(__dirname, ".."));
+      const root = path.join(__dirname, "..");
+      const headStackFile = path.relative(root, path.resolve(options.configFile)).split(path.sep).join("/");
+      result = runDiff({
+        stack: options.stack, base: options.diff, baseDir: options.baseDir, configFile: options.explicitConfig ? options.configFile : undefined, baseConfig: options.baseConfig,
+        headStackFile: headStackFile.startsWith("..") ? path.resolve(options.configFile) : headStackFile,
+        format: options.json ? "json" : options.markdown ? "markdown" : "text", allowDanger: options.allowDanger,
+      }, run, root);
     } catch (error) {
       if (!(error instanceof DiffInputError)) throw error;
       process.stderr.write(`${error.message}\n${USAGE}\n`);

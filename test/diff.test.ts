@@ -525,7 +525,7 @@ describe("the diff's output and exit status", () => {
 
   it("refuses a base that is neither a plan JSON nor a git ref (exit 2, not a crash)", async () => {
     const run = await plan("staging", stackSettings("staging"), "plan");
-    const request = { stack: "staging", format: "json" as const, allowDanger: false };
+    const request = { stack: "staging", format: "json" as const, allowDanger: false, headStackFile: "stacks/Pulumi.staging.yaml" };
     const notPlan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "diff-")), "x.json");
     fs.writeFileSync(notPlan, "{}");
     expect(() => runDiff({ ...request, base: notPlan }, run, ROOT)).toThrow(new DiffInputError(`--diff ${notPlan}: not a plan (no resources); give a plan written by npm run plan -- --json, or a git ref`));
@@ -536,7 +536,7 @@ describe("the diff's output and exit status", () => {
     }
     const planFile = path.join(path.dirname(notPlan), "plan.json");
     fs.writeFileSync(planFile, JSON.stringify({ resources: baseOf(headResources(run)) }));
-    expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });
+    expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, stackFiles: { head: "stacks/Pulumi.staging.yaml", base: `the plan ${planFile}` }, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });
   });
 
   it("plans a git ref of this repository in a temporary worktree", async () => {
@@ -545,11 +545,35 @@ describe("the diff's output and exit status", () => {
     expect(commit).toMatch(/^[0-9a-f]{40}$/);
     // In-process on the cached head: only the base is planned in a subprocess, in its worktree, as the command does.
     const run = await plan("staging", stackSettings("staging"), "plan");
-    const result = runDiff({ stack: "staging", base: commit, format: "json", allowDanger: false }, run, ROOT);
+    const result = runDiff({ stack: "staging", base: commit, format: "json", allowDanger: false, headStackFile: "stacks/Pulumi.staging.yaml" }, run, ROOT);
     expect(diffExitCode(result.danger, false)).toBe(EXIT.ok);
     const document = JSON.parse(result.stdout);
-    expect(document).toMatchObject({ stack: "staging", base: commit, summary: { danger: 0 } });
+    expect(document).toMatchObject({ stack: "staging", base: commit, stackFiles: { head: "stacks/Pulumi.staging.yaml", base: `${commit}:stacks/Pulumi.staging.yaml` }, summary: { danger: 0 } });
     expect(execFileSync("git", ["worktree", "list"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("the base's stack file with --config", () => {
+  const { baseStackFile } = require("../diff/baseFromRef") as typeof import("../diff/baseFromRef");
+  const worktree = fs.mkdtempSync(path.join(os.tmpdir(), "worktree-"));
+  fs.mkdirSync(path.join(worktree, "stacks"));
+  fs.writeFileSync(path.join(worktree, "stacks", "Pulumi.copy.yaml"), "config: {}\n");
+
+  it("is the ref's version of a stack file inside the repository, so an edited copy diffs against what the ref had", () => {
+    expect(baseStackFile(ROOT, worktree, "main", "copy", path.join(ROOT, "stacks", "Pulumi.copy.yaml"))).toEqual({ args: ["--config", path.join(worktree, "stacks", "Pulumi.copy.yaml")], label: "main:stacks/Pulumi.copy.yaml" });
+    expect(() => baseStackFile(ROOT, worktree, "main", "new", path.join(ROOT, "stacks", "Pulumi.new.yaml"))).toThrow(new DiffInputError("--diff main: stacks/Pulumi.new.yaml does not exist at main; give the base's stack file with --base-config"));
+  });
+
+  it("is --base-config when given, the same file for one outside the repository, the stack's otherwise", () => {
+    expect(baseStackFile(ROOT, worktree, "main", "copy", "stacks/Pulumi.copy.yaml", "/tmp/old.yaml")).toEqual({ args: ["--config", "/tmp/old.yaml"], label: "/tmp/old.yaml (--base-config)" });
+    expect(baseStackFile(ROOT, worktree, "main", "x", "/elsewhere/Pulumi.x.yaml").label).toBe("/elsewhere/Pulumi.x.yaml (outside the repository: the same file on both sides)");
+    expect(baseStackFile(ROOT, worktree, "main", "prod")).toEqual({ args: ["--stack", "prod"], label: "main:stacks/Pulumi.prod.yaml" });
+  });
+
+  it("takes --base-config only with --diff", () => {
+    const { parseArgs } = require("../plan/options") as typeof import("../plan/options");
+    expect(() => parseArgs(["--stack", "staging", "--base-config", "stacks/Pulumi.prod.yaml"])).toThrow("--base-config, --base-dir, --markdown and --allow-danger go with --diff");
+    expect(parseArgs(["--stack", "staging", "--diff", "main", "--base-config", path.join(ROOT, "stacks", "Pulumi.prod.yaml")]).baseConfig).toBe(path.join(ROOT, "stacks", "Pulumi.prod.yaml"));
   });
 });
 
