@@ -10,6 +10,8 @@ import { crossFieldProblems } from "./rules";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { targetProblems } from "./target";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
+import { placeholders } from "./placeholders";
+import { isOfflineRun } from "../lib/pinnedFiles";
 
 export const NAMESPACE = "etl-platform";
 const SECRETS_KEY = "secrets";
@@ -114,6 +116,11 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
   throw new ConfigError(ruleProblems.map(({ path, message }) => `${configKey(path)}: ${message}`));
 }
 
+/** The `etl-platform:` keys of a stack file's settings (key -> JSON text or plain string) as the loader takes them. */
+export function rawPlatformConfig(settings: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => key.startsWith(`${NAMESPACE}:`)).map(([key, value]) => [key.slice(NAMESPACE.length + 1), parseValue(value)]));
+}
+
 function parseValue(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -162,6 +169,9 @@ export function readStackConfig(): StackConfig {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  // Under the real engine (not the offline plan, which lists them instead), the example stacks' placeholders stop
+  // the run before anything reaches AWS (config/placeholders.ts).
+  if (config && !isOfflineRun()) problems.push(...placeholders(config).map(({ path, message }) => `${configKey(path)}: ${message}`));
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
   const warnings = config.target === "aws" ? kubernetesVersionNotes(config.cluster, new Date()).warnings.map((warning) => `${NAMESPACE}:${warning}`) : [];

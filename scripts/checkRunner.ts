@@ -6,7 +6,7 @@
  *   npm run -s check-runner -- --stack staging --variable CLUSTER_RUNNER
  */
 import * as path from "path";
-import { ConfigError, parsePlatformConfig } from "../config/load";
+import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { readStackFile } from "../plan/offline";
 
@@ -36,13 +36,7 @@ if (require.main === module) {
   }
   try {
     const { config: settings } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-    const raw = Object.fromEntries(Object.entries(settings).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => {
-      try {
-        return [key.slice("etl-platform:".length), JSON.parse(value)];
-      } catch {
-        return [key.slice("etl-platform:".length), value];
-      }
-    }));
+    const raw = rawPlatformConfig(settings);
     const problem = hostedRunnerProblem(stack, parsePlatformConfig(raw), variable);
     if (problem) {
       // A GitHub Actions error annotation, shown on the run's summary.

@@ -12,7 +12,8 @@
  * and the cost estimate); this file is the command around it.
  */
 import * as path from "path";
-import { ConfigError } from "../config/load";
+import { ConfigError, configKey, parsePlatformConfig, rawPlatformConfig } from "../config/load";
+import { placeholders } from "../config/placeholders";
 import type { DiffInputError as DiffInputErrorClass, runDiff as RunDiff } from "../diff/command";
 import { readStackFile, runOffline, type OfflineRun, type StackSettings } from "../plan/offline";
 import { parseArgs, USAGE, UsageError, type Options } from "../plan/options";
@@ -57,6 +58,11 @@ export interface PlanOutput {
   stderr: string;
 }
 
+/** The example stacks' placeholders in this stack file, one line per key (config/placeholders.ts). */
+export function beforeFirstDeployLines(settings: StackSettings): string[] {
+  return placeholders(parsePlatformConfig(rawPlatformConfig(settings.config))).map(({ path, message }) => `${configKey(path)}: ${message}`);
+}
+
 /** What the command prints and its exit status, for a program run already made (in-process in the tests). */
 export function planOutput(options: Options, settings: StackSettings, run: OfflineRun): PlanOutput {
   let document: ReturnType<typeof planDocument>;
@@ -69,12 +75,16 @@ export function planOutput(options: Options, settings: StackSettings, run: Offli
     if (!(error instanceof PriceError)) throw error;
     return { code: EXIT.invalidConfig, stdout: "", stderr: `${error.message}\n` };
   }
+  const beforeFirstDeploy = beforeFirstDeployLines(settings);
   let stdout: string;
-  if (options.json) stdout = `${JSON.stringify(cost === undefined ? document : { ...document, cost }, null, 2)}\n`;
+  if (options.json) stdout = `${JSON.stringify({ ...document, ...(cost === undefined ? {} : { cost }), beforeFirstDeploy }, null, 2)}\n`;
   else {
     stdout = `${summary(run)}\n`;
     if (cost) stdout += `\n${costText(cost)}\n`;
     else if (cost === null) stdout += "\nNo cost estimate: the plan declares no AWS resource (target: kubernetes).\n";
+    if (beforeFirstDeploy.length > 0) {
+      stdout += `\nBefore your first deploy (pulumi preview and up refuse these; the offline plan accepts them):\n${beforeFirstDeploy.map((line) => `  ${line}`).join("\n")}\n`;
+    }
   }
   const overBudget = cost === undefined ? undefined : budgetProblem(cost, settings);
   return overBudget ? { code: EXIT.overBudget, stdout, stderr: `${overBudget}\n` } : { code: EXIT.ok, stdout, stderr: "" };

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { ConfigError, parsePlatformConfig } from "../config/load";
+import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { restoreManifestYaml, type RestoreArgs } from "../components/platform/restore";
 import { statefulPlacement } from "../lib/placement";
@@ -45,13 +45,7 @@ export function restoreArgs(config: PlatformConfig, options: RestoreOptions): Re
 
 function stackConfig(stack: string): PlatformConfig {
   const { config: settings } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-  const raw = Object.fromEntries(Object.entries(settings).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => {
-    try {
-      return [key.slice("etl-platform:".length), JSON.parse(value)];
-    } catch {
-      return [key.slice("etl-platform:".length), value];
-    }
-  }));
+  const raw = rawPlatformConfig(settings);
   return parsePlatformConfig(raw);
 }
 

@@ -201,3 +201,33 @@ describe("reserved pipeline names", () => {
     for (const name of [EXECUTOR_SERVICE_ACCOUNT, DRILL_SERVICE_ACCOUNT, DRILL_WORKFLOW, `${KAFKA_CLUSTER_NAME}-cluster-ca-cert`, "default"]) expect(Object.keys(RESERVED_PIPELINE_NAMES)).toContain(name);
   });
 });
+
+describe("the example stacks' placeholders", () => {
+  const { placeholders } = require("../config/placeholders") as typeof import("../config/placeholders");
+  const { readStackFile } = require("../plan/offline") as typeof import("../plan/offline");
+  const { rawPlatformConfig } = require("../config/load") as typeof import("../config/load");
+  const { setOfflineRun } = require("../lib/pinnedFiles") as typeof import("../lib/pinnedFiles");
+  const keysOf = (stack: string) => placeholders(parsePlatformConfig(rawPlatformConfig(readStackFile(`${__dirname}/../stacks/Pulumi.${stack}.yaml`).config))).map((p) => p.path.join("."));
+
+  it("are found by key: the example account, RFC 5737 ranges, example images and buckets, and a prod stack without a receiver", () => {
+    expect(keysOf("staging")).toEqual(expect.arrayContaining(["cluster.publicAccessCidrs.0", "cluster.adminRoleArns.0", "pipelines.0.image", "pipelines.1.s3.read.0"]));
+    expect(keysOf("prod")).toEqual(expect.arrayContaining(["cluster.publicAccessCidrs.0", "pipelines.0.image", "monitoring.receivers"]));
+    // The local stack is deployed for real (the e2e): it has none.
+    expect(keysOf("local")).toEqual([]);
+    const real = parsePlatformConfig({ environment: "prod", cluster: { publicAccessCidrs: ["198.18.0.0/15", "203.0.114.0/24"], adminRoleArns: ["arn:aws:iam::210987654321:role/admin"] }, monitoring: { receivers: [{ name: "oncall", type: "slack", secret: "hook", channel: "#data" }] }, secrets: { hook: "[secret]" } });
+    expect(placeholders(real)).toEqual([]);
+    expect(placeholders(parsePlatformConfig({ environment: "staging", cluster: { publicAccessCidrs: ["192.0.2.8/29"] } })).map((p) => p.message)[0]).toMatch(/^replace "192\.0\.2\.8\/29": a documentation address range/);
+  });
+
+  it("stop pulumi preview and up, naming each key, and never the offline plan", () => {
+    pulumi.runtime.setAllConfig({ "etl-platform:environment": "staging", "etl-platform:cluster": JSON.stringify({ publicAccessCidrs: ["203.0.113.0/24"] }) }, []);
+    setOfflineRun(true);
+    expect(() => readStackConfig()).not.toThrow();
+    setOfflineRun(false);
+    try {
+      expect(() => readStackConfig()).toThrow('etl-platform:cluster.publicAccessCidrs[0]: replace "203.0.113.0/24": a documentation address range');
+    } finally {
+      setOfflineRun(true);
+    }
+  });
+});

@@ -41,6 +41,9 @@ describe("npm run plan", () => {
     const within = planOutput(options, settings, run);
     expect(within).toMatchObject({ code: EXIT.ok, stderr: "" });
     expect(within.stdout).toContain("Monthly cost estimate (USD, eu-west-1, 730 h a month, on 2026-11-25");
+    // The example stack's placeholders, listed after the estimate: preview and up refuse them (config/placeholders.ts).
+    expect(within.stdout).toContain("\nBefore your first deploy (pulumi preview and up refuse these; the offline plan accepts them):\n  etl-platform:cluster.publicAccessCidrs[0]: replace \"203.0.113.0/24\"");
+    expect(JSON.parse(planOutput({ ...options, json: true }, settings, run).stdout).beforeFirstDeploy).toContain('etl-platform:cluster.adminRoleArns[0]: replace "arn:aws:iam::111111111111:role/platform-admin": an example AWS account (111111111111), a placeholder of the example stacks');
     const over = planOutput(options, withConfig(settings, { costBudget: { monthlyIdleFloor: 100 } }), run);
     expect(over.code).toBe(EXIT.overBudget);
     expect(over.stdout).toBe(within.stdout);
