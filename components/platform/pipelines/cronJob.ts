@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { BatchPipelineConfig } from "../../../config/schema";
-import { container, kafkaVolumes, MAIN_CONTAINER, PIPELINE_LABEL, podSettings, startingDeadlineSeconds, TMP_VOLUME, type PipelineWiring } from "./pod";
+import { container, MAIN_CONTAINER, PIPELINE_LABEL, pipelinePodSpec, startingDeadlineSeconds, type PipelineWiring } from "./pod";
 
 /**
  * A spot interruption or a node drain marks the pod with the `DisruptionTarget` condition: such failures do not
@@ -63,14 +63,7 @@ export function cronJob(pipeline: BatchPipelineConfig, wiring: PipelineWiring): 
           podFailurePolicy: podFailurePolicy(pipeline),
           template: {
             metadata: { labels },
-            spec: {
-              restartPolicy: "Never",
-              serviceAccountName: pipeline.name,
-              automountServiceAccountToken: pipeline.kubernetesApi,
-              ...podSettings(pipeline, wiring),
-              containers: [container(pipeline, wiring)],
-              volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
-            },
+            spec: { restartPolicy: "Never", ...pipelinePodSpec(pipeline, wiring, container(pipeline, wiring)) },
           },
         },
       },

@@ -150,3 +150,14 @@ export function podSettings(pipeline: PipelineConfig, wiring: PipelineWiring) {
   };
 }
 
+
+/** The pod of a pipeline's one-container run or consumer: its own identity, placement, security and volumes. */
+export function pipelinePodSpec(pipeline: PipelineConfig, wiring: PipelineWiring, main: ReturnType<typeof container>) {
+  return {
+    serviceAccountName: pipeline.name,
+    automountServiceAccountToken: pipeline.kubernetesApi,
+    ...podSettings(pipeline, wiring),
+    containers: [main],
+    volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
+  };
+}

@@ -7,7 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { StreamingPipelineConfig } from "../../../config/schema";
 import { fallbackReplicas } from "../../../config/streaming";
-import { container, kafkaVolumes, MAIN_CONTAINER, PIPELINE_LABEL, podSettings, TMP_VOLUME, type PipelineWiring } from "./pod";
+import { container, MAIN_CONTAINER, PIPELINE_LABEL, pipelinePodSpec, type PipelineWiring } from "./pod";
 
 export const KEDA_API_VERSION = "keda.sh/v1alpha1";
 /**
@@ -58,14 +58,7 @@ export function streamingDeployment(pipeline: StreamingPipelineConfig, wiring: P
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: { labels },
-        spec: {
-          serviceAccountName: pipeline.name,
-          automountServiceAccountToken: pipeline.kubernetesApi,
-          terminationGracePeriodSeconds: pipeline.terminationGracePeriodSeconds,
-          ...podSettings(pipeline, wiring),
-          containers: [consumerContainer(pipeline, wiring)],
-          volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
-        },
+        spec: { terminationGracePeriodSeconds: pipeline.terminationGracePeriodSeconds, ...pipelinePodSpec(pipeline, wiring, consumerContainer(pipeline, wiring)) },
       },
     },
   };
