@@ -248,8 +248,9 @@ describe("the in-cluster object store (target: kubernetes)", () => {
     const { allowed } = require("./runtime/networkPolicy") as typeof import("./runtime/networkPolicy");
     const store = { namespace: OBJECT_STORE_NAMESPACE, labels: result.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.inputs.metadata.name === "allow-s3-clients")!.inputs.spec.podSelector.matchLabels };
     const from = (namespace: string) => ({ namespace, labels: { app: "x" } });
-    // The local stack's pipelines are CronJobs without store access: the pipelines namespace is no client.
-    expect(allowed(policies, { from: from("pipelines"), to: store, port: 8333 })).toBe(false);
+    // The local stack's steps pipeline archives its step logs there: the pipelines namespace is a client.
+    expect(allowed(policies, { from: from("pipelines"), to: store, port: 8333 })).toBe(true);
+    expect(allowed(policies, { from: from("kafka"), to: store, port: 8333 })).toBe(false);
     expect(allowed(policies, { from: from("postgres"), to: store, port: 8333 })).toBe(true);
     expect(allowed(policies, { from: from("postgres-drill"), to: store, port: 8333 })).toBe(true);
     expect(allowed(policies, { from: from("argo"), to: store, port: 8333 })).toBe(true);
