@@ -101,7 +101,7 @@ export function readStackFileOrExplain(file: string): StackSettings {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let options: Options;
   try {
     options = parseArgs(argv);

@@ -168,13 +168,24 @@ describe("streaming pipelines in the estimate", () => {
     expect(floor).toMatchObject({ basis: "floor", quantity: HOURS_PER_MONTH, unit: "node-hour" });
     expect(floor.item).toContain("2 consumers (scaling.minReplicas) on 1 m6i.xlarge nodes");
     expect(prod.notes).toContain("orders-enrich: at scaling.maxReplicas (12) its consumers need 2 m6i.xlarge nodes of etl-nodes-batch-ondemand, within the ceiling (its maxSize 5).");
-    const settings = stackSettings("prod");
-    const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
-    const bigger = pipelines.map((pipeline: any) => (pipeline.name === "orders-enrich" ? { ...pipeline, resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { memory: "4Gi" } }, scaling: { ...pipeline.scaling, minReplicas: 0 } } : pipeline));
-    const heavy = await costOf("prod", withConfig(settings, { pipelines: bigger }));
-    expect(heavy.lines.find((line) => line.id === "streaming/orders-enrich")).toBeUndefined();
-    expect(heavy.monthly.idleFloor).toBe(cents(prod.monthly.idleFloor - floor.monthly!));
-    expect(heavy.notes).toContain("orders-enrich: at scaling.maxReplicas (12) its consumers need 6 m6i.xlarge nodes of etl-nodes-batch-ondemand, more than its maxSize 5: the last consumers would stay pending; raise the pool's maxSize or lower maxReplicas.");
+    // The same consumers, bigger and scaling to zero: no floor line, and more nodes at the maximum than the pool has
+    // (pure functions on the plan's resources: another whole plan would cost seconds).
+    const { streamingConsumers, streamingLines, streamingNotes } = require("../cost/streaming") as typeof import("../cost/streaming");
+    const { priceNodeGroups } = require("../cost/nodes") as typeof import("../cost/nodes");
+    const { regionPrices } = require("../cost/prices") as typeof import("../cost/prices");
+    const resources = planDocument(await plan("prod", stackSettings("prod"), "plan")).resources as any[];
+    const groups = priceNodeGroups(resources, { region: regionPrices(prices, "eu-west-1"), regionName: "eu-west-1", poolKey: (pool: string) => pool });
+    const heavier = resources.map((r) => {
+      if (r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.name === "orders-enrich") {
+        const spec = r.inputs.spec;
+        return { ...r, inputs: { ...r.inputs, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers: [{ ...spec.template.spec.containers[0], resources: { requests: { cpu: "2", memory: "4Gi" } } }] } } } } };
+      }
+      if (r.type === "kubernetes:keda.sh/v1alpha1:ScaledObject") return { ...r, inputs: { ...r.inputs, spec: { ...r.inputs.spec, minReplicaCount: 0 } } };
+      return r;
+    });
+    const consumers = streamingConsumers(heavier, groups);
+    expect(streamingLines(consumers)).toEqual([]);
+    expect(streamingNotes(consumers)).toEqual(["orders-enrich: at scaling.maxReplicas (12) its consumers need 6 m6i.xlarge nodes of etl-nodes-batch-ondemand, more than its maxSize 5: the last consumers would stay pending; raise the pool's maxSize or lower maxReplicas."]);
   });
 });
 

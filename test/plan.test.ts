@@ -98,14 +98,25 @@ describe("npm run plan", () => {
     for (const line of lines) expect(line).toMatch(/^etl-platform:\S+: /);
   });
 
-  it("exits 1 on a stack file YAML cannot parse, one line per problem naming where, no stack trace", () => {
+  it("exits 1 on a stack file YAML cannot parse, one line per problem naming where, no stack trace", async () => {
     const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "badyaml-"));
     const file = path.join(dir, "Pulumi.x.yaml");
     fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n   etl-platform:target: aws\n");
-    const { status, stdout, stderr } = runPlan(["--config", file]);
-    expect({ status, stdout }).toEqual({ status: 1, stdout: "" });
-    for (const line of stderr.trim().split("\n")) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: `));
-    expect(stderr).not.toMatch(/^\s+at /m);
+    // The command's own main, in-process (a spawn costs a whole Node.js start): its exit status and what it prints.
+    const { main } = require("../scripts/plan") as typeof import("../scripts/plan");
+    const written: { out: string; err: string } = { out: "", err: "" };
+    const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((written.out += String(chunk)), true));
+    const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((written.err += String(chunk)), true));
+    let status: number;
+    try {
+      status = await main(["--config", file]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect({ status, stdout: written.out }).toEqual({ status: 1, stdout: "" });
+    for (const line of written.err.trim().split("\n")) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: `));
+    expect(written.err).not.toMatch(/^\s+at /m);
     // A duplicate key and an unreadable file are config problems of the same kind (exit 1 through ConfigError).
     const { readStackFileOrExplain } = require("../scripts/plan") as typeof import("../scripts/plan");
     fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n  etl-platform:environment: prod\n");

@@ -4,7 +4,7 @@
  * threshold), and KEDA's scaler errors, including a counter born at 1.
  */
 import { parsePlatformConfig } from "../../../config/load";
-import { testRules } from "../../../test/promtool";
+import { testRules, type RuleCase } from "../../../test/promtool";
 import { pipelineAlertRules } from "./alerts";
 
 const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } };
@@ -26,9 +26,8 @@ const ksm = 'job="kube-state-metrics", instance="10.0.0.9:8080"';
 const deployment = (metric: string, name: string) => `${metric}{${ksm}, namespace="pipelines", deployment="${name}"}`;
 const keda = (name: string) => `keda_scaler_detail_errors_total{namespace="keda", pod="keda-operator-0", job="keda-operator", exported_namespace="pipelines", scaledObject="${name}", scaler="kafkaScaler", triggerIndex="0", metric="s0-kafka-orders", type="scaledobject"}`;
 
-describe("streaming pipeline alerts (promtool)", () => {
-  it("StreamingLagGrowingAtMax: lag growing fires only at maxReplicas, on every topic read and no other", () => {
-    const result = testRules(groups, [
+// StreamingLagGrowingAtMax: lag growing fires only at maxReplicas, on every topic read and no other.
+const lagCases: RuleCase[] = [
       {
         name: "lag grows for an hour on orders-v2 with 4 consumers",
         series: [
@@ -66,13 +65,10 @@ describe("streaming pipeline alerts (promtool)", () => {
         series: [{ series: lag("enrich", "orders", 0), values: "-1x60" }, { series: lag("enrich", "orders", 1), values: "0x60" }, { series: deployment("kube_deployment_spec_replicas", "enrich"), values: "4x60" }],
         checks: [{ at: "45m", alert: "StreamingLagGrowingAtMax", fires: [] }],
       },
-    ]);
-    expect(result.output).toContain("SUCCESS");
-    expect(result.ok).toBe(true);
-  });
+];
 
-  it("StreamingConsumerDown: lag and no ready consumer, also when the Deployment's series is gone; quiet under the activation threshold", () => {
-    const result = testRules(groups, [
+// StreamingConsumerDown: lag and no ready consumer, also when the Deployment's series is gone; quiet under the activation threshold.
+const downCases: RuleCase[] = [
       {
         name: "enrich has lag and 0 available replicas",
         series: [{ series: lag("enrich", "orders", 0), values: "100x30" }, { series: deployment("kube_deployment_status_replicas_available", "enrich"), values: "1x5 0x25" }],
@@ -93,13 +89,10 @@ describe("streaming pipeline alerts (promtool)", () => {
         series: [{ series: lag("idle", "orders", 0), values: "40x20 60x30" }, { series: deployment("kube_deployment_status_replicas_available", "idle"), values: "0x50" }],
         checks: [{ at: "18m", alert: "StreamingConsumerDown", fires: [] }, { at: "35m", alert: "StreamingConsumerDown", fires: [{ pipeline: "idle" }] }],
       },
-    ]);
-    expect(result.output).toContain("SUCCESS");
-    expect(result.ok).toBe(true);
-  });
+];
 
-  it("KedaScalerErrors: fires on errors that keep coming, including a counter born at 1, never on one old error", () => {
-    const result = testRules(groups, [
+// KedaScalerErrors: fires on errors that keep coming, including a counter born at 1, never on one old error.
+const kedaCases: RuleCase[] = [
       {
         name: "the scaler fails from KEDA's start: the counter appears at 1 and grows",
         series: [{ series: keda("enrich"), values: "1+1x40" }],
@@ -115,8 +108,14 @@ describe("streaming pipeline alerts (promtool)", () => {
         series: [{ series: keda("enrich").replace('exported_namespace="pipelines"', 'exported_namespace="other"'), values: "1+1x40" }],
         checks: [{ at: "30m", alert: "KedaScalerErrors", fires: [] }],
       },
-    ]);
+];
+
+describe("streaming pipeline alerts (promtool)", () => {
+  // One promtool run for the three rules' cases (each run is a process start).
+  it("fire on lag growing at maxReplicas, on lag with no ready consumer, on KEDA's scaler errors; quiet otherwise", () => {
+    const result = testRules(groups, [...lagCases, ...downCases, ...kedaCases]);
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
+    expect(lagCases.length + downCases.length + kedaCases.length).toBe(12);
   });
 });
