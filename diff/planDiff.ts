@@ -93,6 +93,22 @@ export function componentOf(resource: { type: string; parent?: string }): string
 }
 
 /** Leaf paths where two values differ (arrays by index). */
+const UNKNOWN = "[unknown]";
+/** Whether a value is, or holds, a value the offline run cannot know. */
+export function holdsUnknown(value: unknown): boolean {
+  return typeof value === "string" ? value.includes(UNKNOWN) : value !== null && typeof value === "object" && Object.values(value).some(holdsUnknown);
+}
+
+/** The value at a path as changedPaths names it (`a.b[2].c`, or `(all)`). */
+export function valueAt(object: unknown, path: string): unknown {
+  if (path === "(all)") return object;
+  return path.split(/\.|(?=\[)/).reduce<unknown>((node, key) => {
+    if (node === null || node === undefined || typeof node !== "object") return undefined;
+    const index = /^\[(\d+)\]$/.exec(key);
+    return index ? (node as unknown[])[Number(index[1])] : (node as Record<string, unknown>)[key];
+  }, object);
+}
+
 export function changedPaths(before: unknown, after: unknown, at = ""): string[] {
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   const bothObjects = before && after && typeof before === "object" && typeof after === "object" && Array.isArray(before) === Array.isArray(after);
@@ -233,6 +249,12 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
       continue;
     }
     const { risk, reason } = assess(action, before, resource);
+    // A change the rules call safe, but through a value only the deploy knows: offline it cannot be decided.
+    const undecided = risk === "safe" ? paths.filter((path) => holdsUnknown(valueAt(before.inputs, path)) || holdsUnknown(valueAt(resource.inputs, path))) : [];
+    if (undecided.length > 0) {
+      record(resource, action, paths, "unknown", `${undecided.join(", ")}: only known at deploy ("[unknown]" offline), so whether this change is safe cannot be decided here; check it in pulumi preview`);
+      continue;
+    }
     const bump = action === "update" ? chartBump(before, resource, head, options) : undefined;
     if (bump) record(resource, action, paths, risk === "safe" ? "caution" : risk, bump);
     else if (risk === "caution" && resource.type === "eks:index:Cluster") {
@@ -312,6 +334,6 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
       }
     }
   }
-  const order: Risk[] = ["danger", "caution", "safe"];
+  const order: Risk[] = ["danger", "caution", "unknown", "safe"];
   return [...changes.values()].sort((a, b) => order.indexOf(a.risk) - order.indexOf(b.risk) || a.component.localeCompare(b.component) || a.name.localeCompare(b.name));
 }

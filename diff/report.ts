@@ -5,12 +5,18 @@ const MAX_PATHS = 6;
 const pathsText = (paths: string[]) => (paths.length === 0 ? "" : ` [${paths.slice(0, MAX_PATHS).join(", ")}${paths.length > MAX_PATHS ? `, +${paths.length - MAX_PATHS} more` : ""}]`);
 
 export function counts(changes: Change[]): Record<Change["risk"], number> {
-  return { danger: changes.filter((c) => c.risk === "danger").length, caution: changes.filter((c) => c.risk === "caution").length, safe: changes.filter((c) => c.risk === "safe").length };
+  const of = (risk: Change["risk"]) => changes.filter((c) => c.risk === risk).length;
+  return { danger: of("danger"), caution: of("caution"), unknown: of("unknown"), safe: of("safe") };
 }
 
+/** "1 danger, 0 caution, 2 safe", and the undecidable ones only when there are some. */
+const tally = ({ danger, caution, unknown, safe }: Record<Change["risk"], number>, strong = false) =>
+  `${strong && danger ? "**" : ""}${danger} danger${strong && danger ? "**" : ""}, ${caution} caution, ${unknown ? `${unknown} unknown, ` : ""}${safe} safe`;
+
 export function diffText(stack: string, base: string, changes: Change[]): string {
-  const { danger, caution, safe } = counts(changes);
-  const out = [`Offline diff of stack "${stack}" against ${base}: ${changes.length} changes (${danger} danger, ${caution} caution, ${safe} safe).`];
+  const summary = counts(changes);
+  const { danger } = summary;
+  const out = [`Offline diff of stack "${stack}" against ${base}: ${changes.length} changes (${tally(summary)}).`];
   const components = [...new Set(changes.map((change) => change.component))].sort();
   for (const component of components) {
     out.push("", `  ${component}`);
@@ -25,10 +31,11 @@ export function diffText(stack: string, base: string, changes: Change[]): string
 const escape = (text: string) => text.replace(/\|/g, "\\|");
 
 export function diffMarkdown(stack: string, changes: Change[]): string {
-  const { danger, caution, safe } = counts(changes);
+  const summary = counts(changes);
+  const { safe } = summary;
   const out = [`#### Upgrade safety of \`${stack}\``, ""];
   if (changes.length === 0) return [...out, "Nothing changes."].join("\n");
-  out.push(`${danger ? "**" : ""}${danger} danger${danger ? "**" : ""}, ${caution} caution, ${safe} safe.`, "");
+  out.push(`${tally(summary, true)}.`, "");
   const shown = changes.filter((change) => change.risk !== "safe");
   if (shown.length) {
     out.push("| risk | action | resource | inputs | why |", "|---|---|---|---|---|");

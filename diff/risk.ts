@@ -7,7 +7,8 @@ import { parseQuantity } from "../lib/quantity";
 import { POOL_LABEL } from "../lib/placement";
 
 export type Action = "create" | "update" | "replace" | "delete";
-export type Risk = "danger" | "caution" | "safe";
+/** `unknown`: the verdict depends on a value only the deploy knows (an "[unknown]" input): neither safe nor danger. */
+export type Risk = "danger" | "caution" | "unknown" | "safe";
 
 /** What a resource is on one side of the diff (its presented inputs). */
 export interface Side {

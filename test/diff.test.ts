@@ -214,6 +214,23 @@ describe("the diff of two plans", () => {
     expect(pair("kubernetes:keda.sh/v1alpha1:ScaledObject", { metadata: { name: "a" } }, { metadata: { name: "b" } })).toMatchObject({ action: "replace", risk: "caution" });
   });
 
+  it("says unknown, not safe, where a change goes through a value only the deploy knows", () => {
+    // An input that is "[unknown]" offline on one side: whether it really changes cannot be decided here.
+    expect(pair("kubernetes:core/v1:ConfigMap", { data: { a: "1" }, metadata: { annotations: { arn: "[unknown]" } } }, { data: { a: "1" }, metadata: { annotations: { arn: "arn:aws:iam::1:role/x" } } }))
+      .toMatchObject({ action: "update", risk: "unknown", paths: ["metadata.annotations.arn"], reason: expect.stringMatching(/^metadata\.annotations\.arn: only known at deploy/) });
+    expect(pair("kubernetes:networking.k8s.io/v1:NetworkPolicy", { spec: { egress: [{ to: [{ ipBlock: { cidr: "[unknown]" } }] }] } }, { spec: { egress: [{ to: [{ ipBlock: { cidr: "[unknown]" } }, { ipBlock: { cidr: "10.0.0.0/16" } }] }] } }))
+      .toMatchObject({ risk: "safe" });
+    expect(pair("kubernetes:networking.k8s.io/v1:NetworkPolicy", { spec: { egress: [{ to: [{ ipBlock: { cidr: "10.1.0.0/16" } }] }] } }, { spec: { egress: [{ to: [{ ipBlock: { cidr: "[unknown]" } }] }] } }))
+      .toMatchObject({ risk: "unknown", paths: ["spec.egress[0].to[0].ipBlock.cidr"] });
+    // A verdict the rules can give without the value stands: a refused or dangerous change is never softened.
+    expect(pair("kubernetes:kafka.strimzi.io/v1:KafkaTopic", { spec: { partitions: 12, config: "[unknown]" } }, { spec: { partitions: 6, config: "x" } })).toMatchObject({ risk: "danger" });
+    const { valueAt, holdsUnknown } = require("../diff/planDiff") as typeof import("../diff/planDiff");
+    expect(valueAt({ a: { b: [{ c: 1 }, { c: 2 }] } }, "a.b[1].c")).toBe(2);
+    expect(valueAt({ a: 1 }, "(all)")).toEqual({ a: 1 });
+    expect(valueAt({ a: null }, "a.b")).toBeUndefined();
+    expect([holdsUnknown("[unknown]"), holdsUnknown({ x: ["a", "prefix [unknown] suffix"] }), holdsUnknown({ x: ["a"] }), holdsUnknown(null)]).toEqual([true, true, false, false]);
+  });
+
   it("immutable fields the provider sends as updates are refused updates: danger, not replacements; its force-new fields replace", () => {
     // pulumi-kubernetes provider/pkg/provider/diff.go (v4.32.0): StorageClass parameters/provisioner, a PVC's
     // accessModes/selector/storageClassName/volumeName, Secret type/data/stringData force a replacement; nothing else.
@@ -509,6 +526,10 @@ describe("the diff's output and exit status", () => {
     expect(diffMarkdown("prod", changes.slice(2))).toBe(["#### Upgrade safety of `prod`", "", "0 danger, 0 caution, 1 safe.", "", "", "<details><summary>1 safe changes</summary>", "", "- create cm\\|1 (kubernetes:core/v1:ConfigMap)", "", "</details>"].join("\n"));
     expect(diffMarkdown("prod", changes.slice(1, 2))).toBe(["#### Upgrade safety of `prod`", "", "0 danger, 1 caution, 0 safe.", "", "| risk | action | resource | inputs | why |", "|---|---|---|---|---|", "| caution | update | compute: batch | x | rolls nodes |"].join("\n"));
     expect(diffMarkdown("prod", [])).toBe("#### Upgrade safety of `prod`\n\nNothing changes.");
+    // Undecidable changes are counted when there are some, and tabled with what needs a look.
+    const undecided: Change = { type: "t", name: "u", component: "c", action: "update", risk: "unknown", paths: ["p"], reason: "p: only known at deploy" };
+    expect(diffText("prod", "main", [undecided]).split("\n").slice(0, 4)).toEqual(['Offline diff of stack "prod" against main: 1 changes (0 danger, 0 caution, 1 unknown, 0 safe).', "", "  c", "    UNKNOWN update  t u [p]"]);
+    expect(diffMarkdown("prod", [undecided])).toContain("0 danger, 0 caution, 1 unknown, 0 safe.\n\n| risk | action | resource | inputs | why |\n|---|---|---|---|---|\n| unknown | update | c: u | p | p: only known at deploy |");
   });
 
   it("exits 4 on danger unless --allow-danger, and takes --diff's options only with --diff", () => {
@@ -536,7 +557,7 @@ describe("the diff's output and exit status", () => {
     }
     const planFile = path.join(path.dirname(notPlan), "plan.json");
     fs.writeFileSync(planFile, JSON.stringify({ resources: baseOf(headResources(run)) }));
-    expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, stackFiles: { head: "stacks/Pulumi.staging.yaml", base: `the plan ${planFile}` }, summary: { danger: 0, caution: 0, safe: 0 }, changes: [] });
+    expect(JSON.parse(runDiff({ ...request, base: planFile }, run, ROOT).stdout)).toEqual({ stack: "staging", base: planFile, stackFiles: { head: "stacks/Pulumi.staging.yaml", base: `the plan ${planFile}` }, summary: { danger: 0, caution: 0, unknown: 0, safe: 0 }, changes: [] });
   });
 
   it("plans a git ref of this repository in a temporary worktree", async () => {
