@@ -394,6 +394,19 @@ function checkSteps(steps: NonNullable<BatchPipelineConfig["steps"]>, path: Path
     step.dependsOn.forEach((dependency, d) => {
       if (!names.includes(dependency)) report([...path, i, "dependsOn", d], `expected the name of another step (${names.join(", ")}), got "${dependency}"`);
     });
+    const outputs = step.outputs.map((output) => output.name);
+    step.outputs.forEach((output, o) => {
+      if (outputs.indexOf(output.name) !== o) report([...path, i, "outputs", o, "name"], `expected a unique output name in the step, got "${output.name}" twice`);
+    });
+    step.inputs.forEach((input, n) => {
+      // Argo resolves {{tasks.<step>.outputs.artifacts.<name>}} only from a task this one depends on.
+      const [from, artifact] = input.from.split(".");
+      const source = steps.find((candidate) => candidate.name === from);
+      if (!step.dependsOn.includes(from)) report([...path, i, "inputs", n, "from"], `expected an output of a step in dependsOn (${step.dependsOn.join(", ") || "none"}), got "${input.from}"`);
+      else if (source && !source.outputs.some((output) => output.name === artifact)) {
+        report([...path, i, "inputs", n, "from"], `expected an output of step ${from} (${source.outputs.map((output) => output.name).join(", ") || "it has none"}), got "${artifact}"`);
+      }
+    });
   });
   const cycle = findCycle(steps);
   if (cycle) report(path, `expected steps without circular dependencies, got ${cycle.join(" -> ")}`);

@@ -252,12 +252,23 @@ const argoSection = z.strictObject({
 
 const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*]*)?$/, "expected an S3 URI such as s3://bucket/prefix/");
 
+/** A path under /tmp: a step's root filesystem is read-only, /tmp is its writable emptyDir. */
+const tmpPath = z.string().regex(/^\/tmp\/[^\0]+$/, "expected an absolute path under /tmp/ (the root filesystem is read-only)");
+
 const pipelineStep = z.strictObject({
   name: dnsLabel(40).register(z.globalRegistry, { description: "Step name, unique in the pipeline." }),
   image: imageReference.optional().register(z.globalRegistry, { description: "The step's image; defaults to the pipeline's." }),
   command: z.array(z.string()).min(1).register(z.globalRegistry, { description: "The command the step runs." }),
   args: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Its arguments." }),
   dependsOn: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Steps that must succeed before this one runs." }),
+  outputs: z.array(z.strictObject({
+    name: dnsLabel(40).register(z.globalRegistry, { description: "The artifact's name, unique in the step." }),
+    path: tmpPath.register(z.globalRegistry, { description: "The file or directory the step leaves there, under /tmp (the only writable place)." }),
+  })).default([]).register(z.globalRegistry, { description: "Files the step hands on: Argo archives each under the pipeline's prefix of the artifact bucket." }),
+  inputs: z.array(z.strictObject({
+    from: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "expected <step>.<artifact>").register(z.globalRegistry, { description: "An earlier step's output, as <step>.<artifact>: the step must depend on it." }),
+    path: tmpPath.register(z.globalRegistry, { description: "Where the step finds it, under /tmp." }),
+  })).default([]).register(z.globalRegistry, { description: "Outputs of the steps this one depends on, fetched before it starts." }),
 });
 
 /** What every pipeline has, whatever runs it: its image and environment, identity, access and placement. */

@@ -8,6 +8,7 @@ import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { awsWiring, plan, AWS_STACKS, type Declared, type Plan , SECRET_VALUES, withSecrets } from "./harness";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
 import { asBatch } from "./pipelineModes";
+import { configProblems as configProblemsOf } from "./harness";
 import type { BatchPipelineConfig } from "../config/schema";
 
 const CRONJOB = "kubernetes:batch/v1:CronJob";
@@ -273,7 +274,7 @@ describe("any valid pipeline config", () => {
       }
       const egress = pipelineNetworkPolicy(pipeline, wiring).spec.egress as any[];
       expect(egress.length).toBe(Number(pipeline.postgres) + Number(pipeline.internet));
-      const workflow = cronWorkflow({ ...pipeline, steps: [{ name: "a", command: ["a"], args: [], dependsOn: [] }] }, wiring);
+      const workflow = cronWorkflow({ ...pipeline, steps: [{ name: "a", command: ["a"], args: [], dependsOn: [], outputs: [], inputs: [] }] }, wiring);
       expect(workflow.spec.startingDeadlineSeconds).toBe(job.spec.startingDeadlineSeconds);
     }), { numRuns: 60 });
   });
@@ -297,5 +298,41 @@ describe("non-retriable exit codes", () => {
 
   it("refuses 0, which the API server refuses with `In`", () => {
     expect(() => parsePlatformConfig({ environment: "staging", pipelines: [{ ...base, nonRetriableExitCodes: [0, 2] }] })).toThrow("etl-platform:pipelines[0].nonRetriableExitCodes[0]: expected at least 1, got 0");
+  });
+});
+
+describe("files handed from step to step (Argo artifacts)", () => {
+  const resources = { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } };
+  const steps = (load: Record<string, unknown> = {}) => [
+    { name: "extract", command: ["x"], outputs: [{ name: "orders", path: "/tmp/out/orders.txt" }] },
+    { name: "load", command: ["y"], dependsOn: ["extract"], inputs: [{ from: "extract.orders", path: "/tmp/in/orders.txt" }], ...load },
+  ];
+  const withSteps = (s: unknown[]) => ({ environment: "staging", pipelines: [{ name: "p", schedule: "0 * * * *", timeZone: "UTC", image: "x:1", resources, steps: s }] });
+
+  it("become the DAG task's argument from the earlier task's output, and the templates' inputs and outputs", () => {
+    const pipeline = asBatch(parsePlatformConfig(withSteps(steps())).pipelines[0]);
+    const spec = cronWorkflow(pipeline, wiring).spec.workflowSpec as any;
+    const load = spec.templates[0].dag.tasks.find((t: any) => t.name === "load");
+    expect(load.arguments).toEqual({ artifacts: [{ name: "extract-orders", from: "{{tasks.extract.outputs.artifacts.orders}}" }] });
+    const templates = Object.fromEntries(spec.templates.map((t: any) => [t.name, t]));
+    expect(templates.extract.outputs).toEqual({ artifacts: [{ name: "orders", path: "/tmp/out/orders.txt" }] });
+    expect(templates.load.inputs).toEqual({ artifacts: [{ name: "extract-orders", path: "/tmp/in/orders.txt" }] });
+    expect(templates.extract.inputs).toBeUndefined();
+    const workflow = cronWorkflow(pipeline, wiring);
+    expect(customResourceProblems({ apiVersion: workflow.apiVersion, kind: workflow.kind, metadata: workflow.metadata, spec: workflow.spec })).toEqual([]);
+  });
+
+  it("let the pipeline's identity read back its own prefix, which a pipeline that hands nothing on cannot", () => {
+    const { pipelineStoreGrants } = require("../components/platform/pipelines") as typeof import("../components/platform/pipelines");
+    const passing = parsePlatformConfig(withSteps(steps())).pipelines[0];
+    const plain = parsePlatformConfig(withSteps([{ name: "a", command: ["x"] }])).pipelines[0];
+    expect(pipelineStoreGrants(passing, "artifacts")).toEqual([{ bucket: "artifacts", prefix: "p/", actions: ["write", "read"] }]);
+    expect(pipelineStoreGrants(plain, "artifacts")).toEqual([{ bucket: "artifacts", prefix: "p/", actions: ["write"] }]);
+  });
+
+  it("refuses an input of a step it does not depend on, an output that does not exist, and paths outside /tmp", () => {
+    expect(configProblemsOf(withSteps(steps({ dependsOn: [] })))).toEqual(['etl-platform:pipelines[0].steps[1].inputs[0].from: expected an output of a step in dependsOn (none), got "extract.orders"']);
+    expect(configProblemsOf(withSteps(steps({ inputs: [{ from: "extract.refunds", path: "/tmp/in/x" }] })))).toEqual(['etl-platform:pipelines[0].steps[1].inputs[0].from: expected an output of step extract (orders), got "refunds"']);
+    expect(configProblemsOf(withSteps(steps({ inputs: [{ from: "extract.orders", path: "/data/in" }] })))).toEqual(["etl-platform:pipelines[0].steps[1].inputs[0].path: expected an absolute path under /tmp/ (the root filesystem is read-only), got \"/data/in\""]);
   });
 });

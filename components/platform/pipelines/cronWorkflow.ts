@@ -17,6 +17,9 @@ import { restrictedPodSecurityContext } from "../../../lib/podSecurity";
  * (argoproj/argo-workflows v4.0.6 workflow/controller/workflowpod.go, createWorkflowPod and newExecContainer):
  * the executor can report step results, the pipeline's code gets no API token unless it asks (`kubernetesApi`).
  */
+/** A step's name for an input artifact: its source step and artifact (`<step>-<artifact>`), unique in the step. */
+export const inputArtifactName = (from: string) => from.replace(".", "-");
+
 export function cronWorkflow(pipeline: BatchPipelineConfig, wiring: PipelineWiring) {
   const steps = pipeline.steps ?? [];
   const labels = { [PIPELINE_LABEL]: pipeline.name };
@@ -63,10 +66,24 @@ export function cronWorkflow(pipeline: BatchPipelineConfig, wiring: PipelineWiri
           ],
         },
         templates: [
-          { name: "pipeline", dag: { tasks: steps.map((step) => ({ name: step.name, template: step.name, ...(step.dependsOn.length > 0 ? { dependencies: step.dependsOn } : {}) })) } },
+          {
+            name: "pipeline",
+            dag: {
+              tasks: steps.map((step) => ({
+                name: step.name,
+                template: step.name,
+                ...(step.dependsOn.length > 0 ? { dependencies: step.dependsOn } : {}),
+                // An input artifact is an earlier task's output (argo-workflows docs/walk-through/artifacts.md, DAG).
+                ...(step.inputs.length > 0 ? { arguments: { artifacts: step.inputs.map((input) => ({ name: inputArtifactName(input.from), from: `{{tasks.${input.from.split(".")[0]}.outputs.artifacts.${input.from.split(".")[1]}}}` })) } } : {}),
+              })),
+            },
+          },
           ...steps.map((step) => ({
             name: step.name,
             retryStrategy: argoStepRetryStrategy(pipeline.backoffLimit, pipeline.nonRetriableExitCodes),
+            ...(step.inputs.length > 0 ? { inputs: { artifacts: step.inputs.map((input) => ({ name: inputArtifactName(input.from), path: input.path })) } } : {}),
+            // Archived under the pipeline's own prefix by its artifact repository (argoSupport.ts keyFormat).
+            ...(step.outputs.length > 0 ? { outputs: { artifacts: step.outputs.map((output) => ({ name: output.name, path: output.path })) } } : {}),
             container: container(pipeline, wiring, step),
           })),
         ],
