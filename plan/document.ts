@@ -55,10 +55,16 @@ export function summary(run: OfflineRun): string {
     counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
     groups.set(component, counts);
   }
-  lines.push("Resources by component and type:");
+  // One line per component, types by their short name (the full type tokens are in --json and --out).
+  lines.push("Resources by component (full types: --json or --out):");
   for (const [component, counts] of groups) {
-    lines.push(`  ${component}`);
-    for (const [type, count] of [...counts].sort()) lines.push(`    ${String(count).padStart(3)}  ${type}`);
+    const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    const short = (type: string) => type.slice(type.lastIndexOf(":") + 1);
+    const sorted = [...counts].sort(([a], [b]) => a.localeCompare(b));
+    // A short name two types of the component share (eks and aws Clusters) keeps its full token.
+    const shared = new Set(sorted.map(([type]) => short(type)).filter((name, i, names) => names.indexOf(name) !== i));
+    const types = sorted.map(([type, count]) => `${count} ${shared.has(short(type)) ? type : short(type)}`);
+    lines.push(`  ${component} (${total}): ${types.join(", ")}`);
   }
   const section = (title: string, type: string, describe: (inputs: Record<string, any>, resource: DeclaredResource) => string) => {
     const matching = run.resources.filter((resource) => resource.type === type);

@@ -143,3 +143,20 @@ describe("npm run plan", () => {
     expect(fs.readFileSync(path.join(dir, "StorageClass-etl-cluster-gp3.yaml"), "utf8")).toContain("provisioner: ebs.csi.aws.com");
   });
 });
+
+describe("the plan's text", () => {
+  it("counts resources in one line per component, the counts adding up to the total, the full types left to --json", async () => {
+    const { summary } = require("../plan/document") as typeof import("../plan/document");
+    const run = await plan("prod", stackSettings("prod"), "plan");
+    const text = summary(run);
+    const lines = text.split("\n");
+    const start = lines.indexOf("Resources by component (full types: --json or --out):");
+    const components = lines.slice(start + 1, lines.indexOf("", start));
+    const sum = components.map((line) => Number(/^  \S.* \((\d+)\): /.exec(line)![1])).reduce((a, b) => a + b, 0);
+    expect(sum).toBe(run.resources.length);
+    expect(text).toContain(`${run.resources.length} resources declared`);
+    // Types that share a short name in a component keep their full token.
+    expect(components.find((line) => line.startsWith("  (layers)"))).toBe("  (layers) (3): 1 Infrastructure, 1 etl-platform:index:Platform, 1 etl-platform:platform:Platform");
+    expect(lines.length).toBeLessThan(200);
+  });
+});
