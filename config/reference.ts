@@ -22,8 +22,11 @@ function typeOf(schema: JsonSchema): string {
   switch (schema.type) {
     case "integer":
     case "number": {
-      const range = schema.minimum !== undefined && schema.maximum !== undefined ? `, ${schema.minimum} to ${schema.maximum}`
-        : schema.minimum !== undefined ? `, at least ${schema.minimum}` : schema.maximum !== undefined ? `, at most ${schema.maximum}` : "";
+      // zod writes an unbounded int's limits as ±(2^53 - 1): no bound at all, for a reader.
+      const bound = (value: number | undefined) => (value === undefined || Math.abs(value) >= Number.MAX_SAFE_INTEGER ? undefined : value);
+      const [minimum, maximum] = [bound(schema.minimum), bound(schema.maximum)];
+      const range = minimum !== undefined && maximum !== undefined ? `, ${minimum} to ${maximum}`
+        : minimum !== undefined ? `, at least ${minimum}` : maximum !== undefined ? `, at most ${maximum}` : "";
       return `${schema.type}${range}`;
     }
     case "string":

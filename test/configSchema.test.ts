@@ -76,3 +76,11 @@ describe("the stack files' JSON Schema and the config reference", () => {
     expect(reference).toMatch(/\| `pipelines\[\].backoffLimit` \| integer, 0 to 10 \| `3` \| `3` \|/);
   });
 });
+
+describe("docs/config.md's types", () => {
+  it("write an unbounded integer as unbounded, never as 2^53 - 1", () => {
+    const text = require("fs").readFileSync(require("path").join(__dirname, "..", "docs", "config.md"), "utf8") as string;
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    expect(text).toContain("| `pipelines[].startingDeadlineSeconds` | integer, at least 10 |");
+  });
+});
