@@ -62,6 +62,8 @@ function main(): void {
     console.log(`diff prod against HEAD (git worktree): median ${format(stats(diffs).median)}, ratio ${ratio.toFixed(2)} x plan prod (budget ${DIFF_BUDGET})`);
   }
   console.log(withinBudget ? "within budget" : "OVER BUDGET");
+  // A script or CI step that runs the bench fails when a budget is broken.
+  if (!withinBudget) process.exitCode = 1;
 }
 
 main();
