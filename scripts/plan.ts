@@ -101,13 +101,24 @@ export function readStackFileOrExplain(file: string): StackSettings {
   }
 }
 
+/** npm takes options before `--` as its own (`npm run plan --stack prod` sets npm_config_stack): say so. */
+export function forgottenDashes(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  const taken = ["stack", "config", "json", "diff"].filter((name) => env[`npm_config_${name}`] !== undefined && !argv.includes(`--${name}`));
+  return taken.length > 0 ? `npm took ${taken.map((name) => `--${name}`).join(", ")} as its own option: put -- before the plan's options (npm run plan -- --stack <name>)` : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\nThe options and exit statuses: README.md, "The offline plan".\n`);
+    return EXIT.ok;
+  }
   let options: Options;
   try {
     options = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n${USAGE}\n`);
+    const hint = forgottenDashes(argv, process.env);
+    process.stderr.write(`${error.message}\n${hint ? `${hint}\n` : ""}${USAGE}\n`);
     return EXIT.usage;
   }
   const program = require("../index") as () => Promise<Record<string, unknown>>;

@@ -160,3 +160,20 @@ describe("the plan's text", () => {
     expect(lines.length).toBeLessThan(200);
   });
 });
+
+describe("the command's help", () => {
+  it("explains a forgotten -- (npm took the option), and prints its usage for --help", async () => {
+    const { forgottenDashes, main } = require("../scripts/plan") as typeof import("../scripts/plan");
+    expect(forgottenDashes(["prod"], { npm_config_stack: "true" })).toBe("npm took --stack as its own option: put -- before the plan's options (npm run plan -- --stack <name>)");
+    expect(forgottenDashes(["--stack", "prod"], { npm_config_stack: "true" })).toBeUndefined();
+    expect(forgottenDashes([], {})).toBeUndefined();
+    let printed = "";
+    const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((printed += String(chunk)), true));
+    try {
+      expect(await main(["--help"])).toBe(0);
+    } finally {
+      out.mockRestore();
+    }
+    expect(printed).toMatch(/^usage: npm run plan -- --stack <name>/);
+  });
+});
