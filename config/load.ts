@@ -65,6 +65,8 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
       }
       return [`${configKey(issue.path)}: ${issue.message}, ${got}`];
     case "invalid_type":
+      // A schema's own message (e.g. a quantity written as a number) says more than the generic one.
+      if (issue.input !== undefined && !issue.message.startsWith("Invalid input")) return [`${configKey(issue.path)}: ${issue.message}`];
       return [`${configKey(issue.path)}: ${issue.input === undefined ? `expected a value (${issue.expected}), got nothing: the key is required` : `expected ${issue.expected}, ${got}`}`];
     case "invalid_value":
       return [`${configKey(issue.path)}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, ${got}`];

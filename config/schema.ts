@@ -28,7 +28,10 @@ function check<T extends z.ZodType>(schema: T, problem: (value: z.output<T>) => 
 }
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `512Mi` or `100Gi`. */
-export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 2, 512Mi or 100Gi");
+export const quantity = z.string({
+  // YAML reads `cpu: 1` as a number; the API takes quantities as strings.
+  error: (issue) => (typeof issue.input === "number" ? `expected a quantity as a string, e.g. "${issue.input}" (quoted: YAML reads an unquoted ${issue.input} as a number), got ${issue.input}` : undefined),
+}).regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 2, 512Mi or 100Gi");
 /** CPU: cores or millicores (`500m`, `2`). */
 const cpuQuantity = quantity.describe("CPU in cores or millicores, e.g. 500m or 2.");
 /** Memory with a unit: `512m` (milli-bytes) and `512` (bytes) are legal for the API but surely not meant. */

@@ -48,6 +48,7 @@ const classes: [string, Record<string, unknown>, string, RegExp][] = [
   ["too many availability zones (once a RangeError)", { network: { availabilityZones: 9 } }, "etl-platform:network.availabilityZones", /at most 4, got 9/],
   ["a negative pool size", { nodePools: { system: { instanceTypes: ["m6i.large"], minSize: -1, desiredSize: 1, maxSize: 2, diskSizeGiB: 30 } } }, "etl-platform:nodePools.system.minSize", /at least 0/],
   ["a huge broker count", { kafka: { brokers: 1e9 } }, "etl-platform:kafka.brokers", /at most 100/],
+  ["a CPU quantity YAML read as a number", { pipelines: [{ ...pipeline, resources: { requests: { cpu: 1, memory: "1Gi" }, limits: { memory: "1Gi" } } }] }, "etl-platform:pipelines[0].resources.requests.cpu", /expected a quantity as a string, e\.g\. "1" \(quoted: YAML reads an unquoted 1 as a number\), got 1$/],
   ["retiring a role a pipeline still uses", { pipelines: [{ ...pipeline, postgres: true }], postgres: { retiredRoles: ["orders-load"] } }, "etl-platform:postgres.retiredRoles[0]", /no longer in use, got "orders-load" \(the role of pipeline orders-load\)/],
   ["retiring the database owner", { postgres: { owner: "etl", retiredRoles: ["etl"] } }, "etl-platform:postgres.retiredRoles[0]", /the database owner/],
   ["retiring Argo's archive role with the archive on", { argo: { archive: true }, postgres: { retiredRoles: ["argo_archive"] } }, "etl-platform:postgres.retiredRoles[0]", /Argo's workflow archive's role/],
