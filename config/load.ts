@@ -11,6 +11,7 @@ import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { targetProblems } from "./target";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 import { placeholders } from "./placeholders";
+import { knownKeysAt, nearest } from "./suggest";
 import { isOfflineRun } from "../lib/pinnedFiles";
 
 export const NAMESPACE = "etl-platform";
@@ -57,7 +58,10 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
   const got = `got ${describe(issue.input)}`;
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => `${configKey([...issue.path, key])}: ${modeOnlyKey(issue.path, key) ?? "unknown key (check its spelling against docs/config.md)"}`);
+      return issue.keys.map((key) => {
+        const meant = nearest(key, knownKeysAt(platformConfigSchema, issue.path));
+        return `${configKey([...issue.path, key])}: ${modeOnlyKey(issue.path, key) ?? `unknown key (${meant ? `did you mean ${meant}?` : "check its spelling against docs/config.md"})`}`;
+      });
     case "invalid_union":
       if ("discriminator" in issue && issue.discriminator === "mode") {
         const input = issue.input as Record<string, unknown> | undefined;

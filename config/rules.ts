@@ -14,6 +14,7 @@ import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { findCycle } from "./steps";
 import { parallelProblems } from "./parallel";
 import { streamingProblems } from "./streaming";
+import { nearest } from "./suggest";
 import { peakFootprint, quotaProblems } from "./footprint";
 
 type Path = (string | number)[];
@@ -371,7 +372,8 @@ function checkPipelines(cfg: PlatformConfig, report: Report): void {
     }
     for (const [name, secret] of Object.entries(pipeline.secretEnv)) {
       if (!(secret in cfg.secrets)) {
-        report(path("secretEnv", name), `expected an entry of etl-platform:secrets, got "${secret}" (set it with pulumi config set --secret --path 'etl-platform:secrets.${secret}' <value>)`);
+        const meant = nearest(secret, Object.keys(cfg.secrets));
+        report(path("secretEnv", name), `expected an entry of etl-platform:secrets, got "${secret}" (${meant ? `did you mean ${meant}? or ` : ""}set it with pulumi config set --secret --path 'etl-platform:secrets.${secret}' <value>)`);
       }
     }
   });

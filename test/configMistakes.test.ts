@@ -151,3 +151,15 @@ describe("Kafka topics in prod", () => {
     expect(problemsOf({ environment: "staging", kafka: { brokers: 2, defaultReplicationFactor: 2, minInsyncReplicas: 1, topics: [{ name: "orders", partitions: 3, replicas: 1, retentionHours: 24 }] } })).toEqual([]);
   });
 });
+
+describe("did you mean", () => {
+  it("names the nearest known key of a misspelt key or section, and the nearest secret of a misspelt secret name", () => {
+    expect(problemsOf({ environment: "staging", kafak: {} })).toEqual(["etl-platform:kafak: unknown key (did you mean kafka?)"]);
+    expect(problemsOf({ environment: "staging", kafka: { brokerz: 2 } })).toEqual(["etl-platform:kafka.brokerz: unknown key (did you mean brokers?)"]);
+    expect(problemsOf({ environment: "staging", pipelines: [{ ...pipeline, schedul: "x" }] })[0]).toBe("etl-platform:pipelines[0].schedul: unknown key (did you mean schedule?)");
+    // Nothing near enough: no guess.
+    expect(problemsOf({ environment: "staging", kafka: { zookeeper: true } })).toEqual(["etl-platform:kafka.zookeeper: unknown key (check its spelling against docs/config.md)"]);
+    expect(problemsOf({ environment: "staging", secrets: { partnerToken: "[secret]" }, pipelines: [{ ...pipeline, secretEnv: { TOKEN: "partnerTokn" } }] })[0])
+      .toBe("etl-platform:pipelines[0].secretEnv.TOKEN: expected an entry of etl-platform:secrets, got \"partnerTokn\" (did you mean partnerToken? or set it with pulumi config set --secret --path 'etl-platform:secrets.partnerTokn' <value>)");
+  });
+});
