@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { hostBitsProblem } from "../lib/cidr";
-import { cronProblem } from "../lib/cron";
+import { cronProblem, expandCronMacro } from "../lib/cron";
 import { DIGEST_PATTERN, TAG_PATTERN, parseImage, repositoryProblem } from "../lib/image";
 import { memoryUnitProblem, QUANTITY_PATTERN, storageSizeProblem } from "../lib/quantity";
 import { supportedKubernetesVersions } from "../versions";
@@ -51,7 +51,11 @@ const cidrBlock = check(z.cidrv4(), hostBitsProblem);
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
 const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, "expected the name of an entry under etl-platform:secrets");
 const positiveInt = z.number().int().min(1);
-const cronSchedule = check(z.string(), cronProblem);
+/** A 5-field cron, or a macro (`@daily`) translated to one at load time (lib/cron.ts CRON_MACROS). */
+const cronSchedule = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}).transform(expandCronMacro);
 const timeZone = check(z.string(), timeZoneProblem);
 /** An unquoted Postgres identifier (a schema): lower case, as CREATE SCHEMA folds it, at most 63 bytes. */
 const postgresIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case Postgres identifier (letters, digits, _; at most 63)");
@@ -305,7 +309,7 @@ const pipelineCommon = {
 const batchPipeline = z.strictObject({
   mode: z.literal("batch").optional().default("batch").register(z.globalRegistry, { description: "batch (default): runs on a schedule; streaming: a long-running Kafka consumer scaled on its lag." }),
   ...pipelineCommon,
-  schedule: cronSchedule.describe("5-field cron, evaluated in timeZone."),
+  schedule: cronSchedule.describe("5-field cron, evaluated in timeZone; or @hourly, @daily, @weekly, @monthly, @yearly (as the CronJob controller and Argo accept them; @every is refused)."),
   timeZone: timeZone.describe("An IANA time zone as the tz database spells it (case-sensitive, no abbreviations), e.g. Europe/Berlin."),
   suspend: z.boolean().default(false).register(z.globalRegistry, { description: "Stop scheduling runs." }),
   concurrencyPolicy: z.enum(["Forbid", "Replace"]).default("Forbid").register(z.globalRegistry, { description: "What a run does when the previous one still runs: Forbid (skip) or Replace." }),

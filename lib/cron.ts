@@ -136,7 +136,28 @@ export function scheduleRuns(expression: string, days: number): number[] {
 }
 
 /** Kubernetes CronJobs and Argo CronWorkflows take standard 5-field cron; we accept nothing else, nor a schedule that never runs. */
+/**
+ * The predefined schedules the Kubernetes CronJob controller and Argo accept (both parse with robfig/cron's
+ * standard parser: `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`), as the
+ * 5-field expressions they stand for, so every reader of a schedule (cost, freshness alerts, tests) sees one form.
+ */
+export const CRON_MACROS: Record<string, string> = {
+  "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+};
+
+/** A macro as its 5-field expression; anything else as it is. */
+export function expandCronMacro(expression: string): string {
+  return CRON_MACROS[expression.trim()] ?? expression;
+}
+
 export function cronProblem(expression: string): string | undefined {
+  if (expression.trim().startsWith("@")) {
+    const accepted = Object.keys(CRON_MACROS).join(", ");
+    // `@every <duration>` counts from when the controller started, so its runs cannot be known from the config.
+    if (expression.trim().startsWith("@every")) return `expected a 5-field cron or one of ${accepted}, got ${JSON.stringify(expression)} (@every counts from the controller's start: its runs cannot be known in advance)`;
+    if (!(expression.trim() in CRON_MACROS)) return `expected a 5-field cron or one of ${accepted}, got ${JSON.stringify(expression)}`;
+    return undefined;
+  }
   const schedule = parseCron(expression);
   if (typeof schedule === "string") return schedule;
   if (wallClockRuns(schedule, (runs) => runs.length > 1).length < 2) {

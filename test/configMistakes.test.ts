@@ -163,3 +163,18 @@ describe("did you mean", () => {
       .toBe("etl-platform:pipelines[0].secretEnv.TOKEN: expected an entry of etl-platform:secrets, got \"partnerTokn\" (did you mean partnerToken? or set it with pulumi config set --secret --path 'etl-platform:secrets.partnerTokn' <value>)");
   });
 });
+
+describe("schedule macros", () => {
+  it("are taken as the CronJob controller and Argo take them, and become their 5-field form at load time; @every is refused", () => {
+    const { parsePlatformConfig } = require("../config/load") as typeof import("../config/load");
+    const { CRON_MACROS } = require("../lib/cron") as typeof import("../lib/cron");
+    // robfig/cron's standard parser (used by both): the predefined schedules.
+    expect(CRON_MACROS).toEqual({ "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" });
+    for (const [macro, expression] of Object.entries(CRON_MACROS)) {
+      expect(parsePlatformConfig({ environment: "staging", pipelines: [{ ...pipeline, schedule: macro }] }).pipelines[0]).toMatchObject({ schedule: expression });
+    }
+    expect(problemsOf({ environment: "staging", pipelines: [{ ...pipeline, schedule: "@every 1h" }] })[0]).toMatch(/^etl-platform:pipelines\[0\]\.schedule: expected a 5-field cron or one of @yearly, .*@every counts from the controller's start/);
+    expect(problemsOf({ environment: "staging", pipelines: [{ ...pipeline, schedule: "@reboot" }] })[0]).toMatch(/got "@reboot"$/);
+    expect(problemsOf({ environment: "staging", postgres: { backup: { enabled: true, schedule: "@daily", retentionDays: 7 } } })).toEqual([]);
+  });
+});
