@@ -85,8 +85,18 @@ export function summary(run: OfflineRun): string {
 }
 
 /** Writes each Kubernetes object and each Helm release's values as a YAML file of its own. */
+/** The list of files a previous --out wrote into the folder, which the next one removes first. */
+export const WRITTEN_LIST = ".etl-plan-files";
+
 export function writeManifests(run: OfflineRun, outDir: string): number {
   fs.mkdirSync(outDir, { recursive: true });
+  // Files of a previous plan that this one no longer writes would otherwise linger as if still declared; only
+  // files this command wrote are removed, never anything else in the folder.
+  const listFile = path.join(outDir, WRITTEN_LIST);
+  if (fs.existsSync(listFile)) {
+    for (const name of fs.readFileSync(listFile, "utf8").split("\n").filter((line) => line && !line.includes("/") && !line.includes("\\"))) fs.rmSync(path.join(outDir, name), { force: true });
+  }
+  const names: string[] = [];
   let written = 0;
   for (const resource of run.resources) {
     if (!resource.type.startsWith("kubernetes:") || resource.type === "pulumi:providers:kubernetes") continue;
@@ -96,7 +106,9 @@ export function writeManifests(run: OfflineRun, outDir: string): number {
     const document = isRelease ? inputs.values ?? {} : { apiVersion: apiVersionPath.replace(/^core\//, ""), kind, ...inputs };
     const file = `${isRelease ? "helm-values" : kind}-${resource.name}.yaml`.replace(/[^A-Za-z0-9._-]/g, "_");
     fs.writeFileSync(path.join(outDir, file), toYaml(document));
+    names.push(file);
     written++;
   }
+  fs.writeFileSync(listFile, `${names.join("\n")}\n`);
   return written;
 }

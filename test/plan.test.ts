@@ -177,3 +177,19 @@ describe("the command's help", () => {
     expect(printed).toMatch(/^usage: npm run plan -- --stack <name>/);
   });
 });
+
+describe("--out", () => {
+  it("removes the files a previous --out wrote before it writes, and nothing else in the folder", async () => {
+    const { writeManifests, WRITTEN_LIST } = require("../plan/document") as typeof import("../plan/document");
+    const run = await plan("local", stackSettings("local"), "plan");
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "plan-out-"));
+    fs.writeFileSync(path.join(dir, "notes.txt"), "mine");
+    fs.writeFileSync(path.join(dir, "ConfigMap-stale.yaml"), "from an older plan");
+    fs.writeFileSync(path.join(dir, WRITTEN_LIST), "ConfigMap-stale.yaml\n../escape.yaml\n");
+    const count = writeManifests(run, dir);
+    expect(fs.existsSync(path.join(dir, "ConfigMap-stale.yaml"))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, "notes.txt"), "utf8")).toBe("mine");
+    expect(fs.readdirSync(dir).filter((name) => name.endsWith(".yaml"))).toHaveLength(count);
+    expect(fs.readFileSync(path.join(dir, WRITTEN_LIST), "utf8").trim().split("\n")).toHaveLength(count);
+  });
+});
