@@ -37,9 +37,24 @@ function withoutRequired(schema: JsonSchema): JsonSchema {
   return copy;
 }
 
+/** An IPv4 CIDR block, as a pattern: zod writes `format: "cidrv4"`, which no JSON Schema draft defines. */
+export const IPV4_CIDR_PATTERN = "^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}\\/(3[0-2]|[12]?\\d)$";
+
+/** Only standard formats: a `cidrv4` format becomes its pattern, so strict validators compile the schema. */
+function standardFormats(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(standardFormats);
+  if (!schema || typeof schema !== "object") return schema;
+  const copy = Object.fromEntries(Object.entries(schema as JsonSchema).map(([key, value]) => [key, standardFormats(value)]));
+  if (copy.format === "cidrv4") {
+    delete copy.format;
+    copy.pattern ??= IPV4_CIDR_PATTERN;
+  }
+  return copy;
+}
+
 /** The schema of the `etl-platform:` sections (keys as in the stack file, without the namespace). */
 export function configSectionsSchema(): JsonSchema {
-  return z.toJSONSchema(platformConfigSchema, { io: "input", target: "draft-7", unrepresentable: "any" }) as JsonSchema;
+  return standardFormats(z.toJSONSchema(platformConfigSchema, { io: "input", target: "draft-7", unrepresentable: "any" })) as JsonSchema;
 }
 
 export function stackFileSchema(): JsonSchema {

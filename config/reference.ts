@@ -3,7 +3,7 @@
  * cannot drift from what the loader accepts. Regenerate with `npm run generate-config`.
  */
 import { environmentDefaults } from "./defaults";
-import { configSectionsSchema } from "./jsonSchema";
+import { configSectionsSchema, IPV4_CIDR_PATTERN } from "./jsonSchema";
 import { CROSS_FIELD_RULES } from "./rules";
 
 type JsonSchema = Record<string, any>;
@@ -30,7 +30,7 @@ function typeOf(schema: JsonSchema): string {
       return `${schema.type}${range}`;
     }
     case "string":
-      return schema.format === "cidrv4" ? "IPv4 CIDR" : schema.format === "uri" ? "URL" : schema.maxLength ? `string, at most ${schema.maxLength} characters` : "string";
+      return schema.pattern === IPV4_CIDR_PATTERN ? "IPv4 CIDR" : schema.format === "uri" ? "URL" : schema.maxLength ? `string, at most ${schema.maxLength} characters` : "string";
     case "array":
       return `list of ${typeOf(schema.items ?? {})}${schema.minItems ? `, at least ${schema.minItems}` : ""}`;
     case "object":

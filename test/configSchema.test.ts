@@ -13,15 +13,34 @@ const ROOT = path.join(__dirname, "..");
 const stackFile = (stack: string) => parseYaml(fs.readFileSync(path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8"));
 
 describe("the stack files' JSON Schema and the config reference", () => {
-  // The YAML language server validates draft-07; ajv 8's default is draft-07 too. Formats such as cidrv4 are
-  // hints for editors; the loader checks the values.
-  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(stackFileSchema());
+  // The YAML language server validates draft-07; ajv 8's default is draft-07 too. Strict mode: an unknown keyword,
+  // format or a pattern that does not compile fails the compile. `uri` is a standard format, known but not checked
+  // here (the loader checks the values).
+  const validate = new Ajv({ strict: true, allErrors: true, formats: { uri: true } }).compile(stackFileSchema());
   const errorsOf = (document: unknown) => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${"additionalProperty" in (e.params ?? {}) ? `: ${(e.params as any).additionalProperty}` : ""}`));
 
   it("are current: regenerate with npm run generate-config", () => {
     for (const [file, content] of generatedFiles()) {
       expect({ file: path.relative(ROOT, file), current: fs.existsSync(file) && fs.readFileSync(file, "utf8") === content }).toEqual({ file: path.relative(ROOT, file), current: true });
     }
+  });
+
+  it("uses only the formats JSON Schema defines; an IPv4 CIDR is a pattern", () => {
+    const formats = new Set<string>();
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === "object") {
+        if (typeof (node as any).format === "string") formats.add((node as any).format);
+        Object.values(node).forEach(walk);
+      }
+    };
+    walk(stackFileSchema());
+    expect([...formats]).toEqual(["uri"]);
+    const { IPV4_CIDR_PATTERN } = require("../config/jsonSchema") as typeof import("../config/jsonSchema");
+    const cidr = new RegExp(IPV4_CIDR_PATTERN, "u");
+    expect(["10.0.0.0/16", "0.0.0.0/0", "255.255.255.255/32"].every((v) => cidr.test(v))).toBe(true);
+    expect(["10.0.0.0/33", "256.0.0.0/8", "10.0.0/8", "10.0.0.0"].some((v) => cidr.test(v))).toBe(false);
+    expect(errorsOf({ config: { "etl-platform:environment": "staging", "etl-platform:network": { cidr: "10.0.0.0/99" } } })[0]).toMatch(/network\/cidr must match pattern/);
   });
 
   it("is draft-07 and names itself in every stack file", () => {
