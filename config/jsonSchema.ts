@@ -47,7 +47,7 @@ function standardFormats(schema: unknown): unknown {
   const copy = Object.fromEntries(Object.entries(schema as JsonSchema).map(([key, value]) => [key, standardFormats(value)]));
   if (copy.format === "cidrv4") {
     delete copy.format;
-    copy.pattern ??= IPV4_CIDR_PATTERN;
+    copy.pattern = IPV4_CIDR_PATTERN;
   }
   return copy;
 }
