@@ -46,25 +46,27 @@ function valueAt(document: unknown, path: string[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return "";
-  const text = JSON.stringify(value);
-  return `\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\``.replace(/\|/g, "\\|");
+  return `\`${JSON.stringify(value)}\``.replace(/\|/g, "\\|");
 }
 
 /** Rows for a schema node and everything under it. `path` is what a stack file writes; `inList` once inside a list item. */
-function rows(schema: JsonSchema, path: string[], inList: boolean): Row[] {
+function rows(schema: JsonSchema, path: string[], inList: boolean, required = false, inherited?: unknown): Row[] {
   const key = path.join(".").replace(/\.\[\]/g, "[]");
+  // A key's default: the environment's, else its own, else its part of the default of the object it is in.
   const defaults = (environment: "staging" | "prod") => {
-    if (inList) return show(schema.default);
+    if (inList) return show(schema.default ?? inherited);
     const fromEnvironment = valueAt(environmentDefaults[environment], path);
-    return show(fromEnvironment ?? schema.default);
+    return show(fromEnvironment ?? schema.default ?? inherited);
   };
-  const self: Row = { key: `\`${key}\``, type: typeOf(schema), staging: defaults("staging"), prod: defaults("prod"), description: (schema.description ?? "").replace(/\|/g, "\\|") };
+  // Required: a key a list item must have (objects merge over the environment's defaults, so no section key is).
+  const self: Row = { key: `\`${key}\``, type: `${typeOf(schema)}${required ? ", **required**" : ""}`, staging: defaults("staging"), prod: defaults("prod"), description: (schema.description ?? "").replace(/\|/g, "\\|") };
   const children: Row[] = [];
   if (schema.type === "object" && schema.properties) {
-    for (const [child, childSchema] of Object.entries(schema.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, child], inList));
+    const own = (schema.default ?? inherited) as Record<string, unknown> | undefined;
+    for (const [child, childSchema] of Object.entries(schema.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, child], inList, inList && (schema.required ?? []).includes(child), own?.[child]));
   }
   if (schema.type === "array" && schema.items?.type === "object" && schema.items.properties) {
-    for (const [child, childSchema] of Object.entries(schema.items.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, "[]", child], true));
+    for (const [child, childSchema] of Object.entries(schema.items.properties as Record<string, JsonSchema>)) children.push(...rows(childSchema, [...path, "[]", child], true, (schema.items.required ?? []).includes(child)));
   }
   if (schema.type === "array" && schema.items?.anyOf?.every((option: JsonSchema) => option.type === "object" && option.properties)) {
     children.push(...variantRows(schema.items.anyOf, path));
@@ -88,7 +90,7 @@ function variantRows(options: JsonSchema[], path: string[]): Row[] {
       seen.add(child);
       const takers = options.filter((candidate) => child in candidate.properties);
       const only = takers.length < options.length ? `\`mode: ${takers.map(modeOf).join(", ")}\` only. ` : "";
-      const [first, ...rest] = rows(childSchema, [...path, "[]", child], true);
+      const [first, ...rest] = rows(childSchema, [...path, "[]", child], true, takers.every((taker) => (taker.required ?? []).includes(child)));
       // The key that tells the shapes apart: its values across them.
       const values = takers.map((taker) => taker.properties[child].const);
       const type = values.every((value) => value !== undefined) ? values.map((value) => `\`${JSON.stringify(value)}\``).join(" \\| ") : first.type;
@@ -117,6 +119,15 @@ export function configReference(): string {
     for (const row of rows(schema, [section], false)) lines.push(`| ${row.key} | ${row.type} | ${row.staging} | ${row.prod} | ${row.description} |`);
     lines.push("");
   }
+  lines.push(
+    "## Provider keys",
+    "",
+    "| key | what it is |",
+    "| --- | --- |",
+    "| `aws:region` | The AWS region of the stack (target `aws`; **required** there): the VPC, the cluster and every bucket are created in it, and the cost estimate prices it. |",
+    "| `kubernetes:kubeconfig`, `kubernetes:context` | The cluster of target `kubernetes` (the local stack: context `kind-etl-local`). |",
+    "",
+  );
   lines.push("## Rules across keys", "", "Checked when the config is loaded, after each key's own rule; each problem names the key it is about.", "");
   for (const rule of CROSS_FIELD_RULES) lines.push(`- ${rule}`);
   lines.push("");

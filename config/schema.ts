@@ -55,7 +55,8 @@ const positiveInt = z.number().int().min(1);
 const cronSchedule = z.string().superRefine((value, ctx) => {
   const problem = cronProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
-}).transform(expandCronMacro);
+  // overwrite, not transform: the same type in and out, so the JSON Schema keeps its defaults (a pipe loses them).
+}).overwrite(expandCronMacro);
 const timeZone = check(z.string(), timeZoneProblem);
 /** An unquoted Postgres identifier (a schema): lower case, as CREATE SCHEMA folds it, at most 63 bytes. */
 const postgresIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case Postgres identifier (letters, digits, _; at most 63)");
