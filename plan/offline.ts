@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { setOfflineRun } from "../lib/pinnedFiles";
-import { ConfigError } from "../config/load";
+import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema";
 import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
 // The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
 // protect); a subclass reads them off each registration request.
@@ -123,6 +124,11 @@ export function stackFileProblems(text: string, file: string, parsed?: ReturnTyp
   const config = (top as { config?: unknown } | null)?.config;
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) problems.push("config: expected a mapping of keys such as etl-platform:environment");
   return problems;
+}
+
+/** A stack file's `etl-platform:` config, validated as the program validates it (a ConfigError otherwise). */
+export function readStackPlatformConfig(path: string): PlatformConfig {
+  return parsePlatformConfig(rawPlatformConfig(readStackFile(path).config));
 }
 
 /** Reads a `Pulumi.<stack>.yaml` file: `secure:` values become secret placeholders, objects become JSON. */

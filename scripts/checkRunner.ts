@@ -6,9 +6,9 @@
  *   npm run -s check-runner -- --stack staging --variable CLUSTER_RUNNER
  */
 import * as path from "path";
-import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
+import { ConfigError } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
-import { readStackFile } from "../plan/offline";
+import { readStackPlatformConfig } from "../plan/offline";
 
 const ANYWHERE = "0.0.0.0/0";
 
@@ -35,9 +35,7 @@ if (require.main === module) {
     process.exit(2);
   }
   try {
-    const { config: settings } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-    const raw = rawPlatformConfig(settings);
-    const problem = hostedRunnerProblem(stack, parsePlatformConfig(raw), variable);
+    const problem = hostedRunnerProblem(stack, readStackPlatformConfig(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`)), variable);
     if (problem) {
       // A GitHub Actions error annotation, shown on the run's summary.
       process.stdout.write(`::error title=No runner reaches the cluster::${problem}\n`);

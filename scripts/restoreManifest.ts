@@ -8,11 +8,11 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
+import { ConfigError } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { restoreManifestYaml, type RestoreArgs } from "../components/platform/restore";
 import { statefulPlacement } from "../lib/placement";
-import { readStackFile } from "../plan/offline";
+import { readStackPlatformConfig } from "../plan/offline";
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -43,12 +43,6 @@ export function restoreArgs(config: PlatformConfig, options: RestoreOptions): Re
   };
 }
 
-function stackConfig(stack: string): PlatformConfig {
-  const { config: settings } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-  const raw = rawPlatformConfig(settings);
-  return parsePlatformConfig(raw);
-}
-
 /** The restore role from the stack's outputs (the Pulumi CLI, logged in to the stack's backend). */
 function roleArnOf(stack: string): string | undefined {
   try {
@@ -62,7 +56,7 @@ if (require.main === module) {
   const argv = process.argv.slice(2);
   const stack = option(argv, "stack") ?? "prod";
   try {
-    const config = stackConfig(stack);
+    const config = readStackPlatformConfig(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
     const roleArn = option(argv, "role-arn") ?? (config.target === "aws" ? roleArnOf(stack) : undefined);
     process.stdout.write(restoreManifestYaml(restoreArgs(config, { name: option(argv, "name"), namespace: option(argv, "namespace"), targetTime: option(argv, "target-time"), roleArn })));
   } catch (error) {

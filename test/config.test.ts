@@ -1,22 +1,12 @@
 import { configProblems, minimalPipeline } from "./harness";
-import { parsePlatformConfig, readStackConfig } from "../config/load";
+import { parsePlatformConfig, rawPlatformConfig, readStackConfig } from "../config/load";
 import { readStackFile } from "../plan/offline";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The stack file's `etl-platform:` sections as the program receives them. */
 function stackSections(stack: string): Record<string, any> {
-  const { config } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-  const sections: Record<string, any> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (!key.startsWith("etl-platform:")) continue;
-    try {
-      sections[key.slice("etl-platform:".length)] = JSON.parse(value);
-    } catch {
-      sections[key.slice("etl-platform:".length)] = value;
-    }
-  }
-  return sections;
+  return rawPlatformConfig(readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`)).config) as Record<string, any>;
 }
 
 const problemsOf = configProblems;
@@ -204,10 +194,9 @@ describe("reserved pipeline names", () => {
 
 describe("the example stacks' placeholders", () => {
   const { placeholders } = require("../config/placeholders") as typeof import("../config/placeholders");
-  const { readStackFile } = require("../plan/offline") as typeof import("../plan/offline");
-  const { rawPlatformConfig } = require("../config/load") as typeof import("../config/load");
   const { setOfflineRun } = require("../lib/pinnedFiles") as typeof import("../lib/pinnedFiles");
-  const keysOf = (stack: string) => placeholders(parsePlatformConfig(rawPlatformConfig(readStackFile(`${__dirname}/../stacks/Pulumi.${stack}.yaml`).config))).map((p) => p.path.join("."));
+  const { readStackPlatformConfig } = require("../plan/offline") as typeof import("../plan/offline");
+  const keysOf = (stack: string) => placeholders(readStackPlatformConfig(`${__dirname}/../stacks/Pulumi.${stack}.yaml`)).map((p) => p.path.join("."));
 
   it("are found by key: the example account, RFC 5737 ranges, example images and buckets, and a prod stack without a receiver", () => {
     expect(keysOf("staging")).toEqual(expect.arrayContaining(["cluster.publicAccessCidrs.0", "cluster.adminRoleArns.0", "pipelines.0.image", "pipelines.1.s3.read.0"]));

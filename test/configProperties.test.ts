@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import fc from "fast-check";
-import { ConfigError, parsePlatformConfig } from "../config/load";
+import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { nodeGroupPlans } from "../components/aws/nodePools";
 import { subnetPlan } from "../components/aws/network";
@@ -24,16 +24,7 @@ const wiring: PipelineWiring = awsWiring;
 
 /** The `etl-platform:` sections of a stack file, as the loader receives them. */
 function sections(stack: string): Record<string, unknown> {
-  const { config } = readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
-  return Object.fromEntries(Object.entries(config).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => {
-    let parsed: unknown = value;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      // a plain string
-    }
-    return [key.slice("etl-platform:".length), parsed];
-  }));
+  return rawPlatformConfig(readStackFile(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`)).config);
 }
 
 type Json = unknown;

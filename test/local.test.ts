@@ -4,7 +4,7 @@
  * the same upstream and policy checks as the AWS stacks (policy.test.ts, stacks.test.ts run it too).
  */
 import { parse as parseYaml } from "yaml";
-import { parsePlatformConfig } from "../config/load";
+import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import { seaweedActions } from "../components/platform/inClusterObjectStore";
 import { configProblems, plan, stackSettings, withConfig, type Plan } from "./harness";
 import { allowed } from "./runtime/networkPolicy";
@@ -269,15 +269,7 @@ describe("the end-to-end script's manifests (scripts/e2e-local.sh), run here as 
     const settings = readStackFile(path.join(dir, "stacks", "Pulumi.local.yaml"));
     const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
     expect(pipelines.map((p: any) => p.name)).toEqual([...JSON.parse(stackSettings("local").config["etl-platform:pipelines"]).map((p: any) => p.name), "late-steps"]);
-    const parse = (value: string) => {
-      try {
-        return JSON.parse(value);
-      } catch {
-        return value;
-      }
-    };
-    const raw = Object.fromEntries(Object.entries(settings.config).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => [key.slice("etl-platform:".length), parse(value)]));
-    expect(configProblems(raw)).toEqual([]);
+    expect(configProblems(rawPlatformConfig(settings.config))).toEqual([]);
     // The comments of the stack file survive the edit.
     expect(fs.readFileSync(path.join(dir, "stacks", "Pulumi.local.yaml"), "utf8")).toContain("# Local: the platform layer alone");
   });
