@@ -40,6 +40,11 @@ export function requestsOf(container: any): PodRequests {
   return { cpu: parseQuantity(String(requests.cpu ?? "0")) ?? 0, memoryGiB: (parseQuantity(String(requests.memory ?? "0")) ?? 0) / 2 ** 30 };
 }
 
+/** What one pod requests: the sum of its containers'. */
+export function podRequests(podSpec: any): PodRequests {
+  return (podSpec?.containers ?? []).map(requestsOf).reduce((sum: PodRequests, pod: PodRequests) => ({ cpu: sum.cpu + pod.cpu, memoryGiB: sum.memoryGiB + pod.memoryGiB }), { cpu: 0, memoryGiB: 0 });
+}
+
 export function capacityOf(affinity: any): "spot" | "on-demand" {
   const terms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   const expression = terms.flatMap((term: any) => term.matchExpressions ?? []).find((candidate: any) => candidate.key === CAPACITY_LABEL);
@@ -71,7 +76,7 @@ function pipelineShapes(resources: PlannedResource[]): PipelineShape[] {
     const spec = job.inputs.spec;
     const jobSpec = spec.jobTemplate?.spec ?? {};
     const podSpec = jobSpec.template?.spec ?? {};
-    const perPod = (podSpec.containers ?? []).map(requestsOf).reduce((sum: PodRequests, pod: PodRequests) => ({ cpu: sum.cpu + pod.cpu, memoryGiB: sum.memoryGiB + pod.memoryGiB }), { cpu: 0, memoryGiB: 0 });
+    const perPod = podRequests(podSpec);
     return {
       pipeline: job.inputs.metadata?.name ?? job.name,
       schedules: [spec.schedule],

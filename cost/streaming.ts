@@ -4,7 +4,7 @@
  * ceiling (every node group at its maximum) only if their pool's maxSize holds them, which a note says.
  * The replica bounds come from each pipeline's ScaledObject, its pods' requests and placement from its Deployment.
  */
-import { capacityOf, nodesFor, requestsOf } from "./batch";
+import { capacityOf, nodesFor, podRequests } from "./batch";
 import { HOURS_PER_MONTH, line, type CostLine } from "./lines";
 import type { PricedNodeGroup } from "./nodes";
 import { ofType, type PlannedResource } from "./plannedResource";
@@ -30,7 +30,7 @@ export function streamingConsumers(resources: PlannedResource[], groups: PricedN
     const capacityType = capacity === "spot" ? "SPOT" : "ON_DEMAND";
     const pool = groups.find((group) => group.batch && group.capacityType === capacityType);
     if (!pool) throw new PriceError(`etl-platform:pipelines (${name}): no ${capacity} batch pool to run it on`);
-    const pod = (podSpec.containers ?? []).map(requestsOf).reduce((sum: { cpu: number; memoryGiB: number }, c: { cpu: number; memoryGiB: number }) => ({ cpu: sum.cpu + c.cpu, memoryGiB: sum.memoryGiB + c.memoryGiB }), { cpu: 0, memoryGiB: 0 });
+    const pod = podRequests(podSpec);
     const minReplicas = scaler.inputs.spec.minReplicaCount ?? 1;
     const maxReplicas = scaler.inputs.spec.maxReplicaCount ?? 100;
     const nodes = (replicas: number) => (replicas === 0 ? 0 : nodesFor(pool, Array.from({ length: replicas }, () => pod)));
