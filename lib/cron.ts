@@ -137,9 +137,10 @@ export function scheduleRuns(expression: string, days: number): number[] {
 
 /** Kubernetes CronJobs and Argo CronWorkflows take standard 5-field cron; we accept nothing else, nor a schedule that never runs. */
 /**
- * The predefined schedules the Kubernetes CronJob controller and Argo accept (both parse with robfig/cron's
- * standard parser: `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`), as the
- * 5-field expressions they stand for, so every reader of a schedule (cost, freshness alerts, tests) sees one form.
+ * The predefined schedules the Kubernetes CronJob controller and Argo accept (both parse with robfig/cron v3:
+ * robfig/cron v3.0.1 parser.go parseDescriptor, whose fields below are the minimum of each range or all of it;
+ * argo-workflows v4.0.6 go.mod pins v3.0.1, docs/new-features.md lists the descriptors), as the 5-field
+ * expressions they stand for, so every reader of a schedule (cost, freshness alerts, tests) sees one form.
  */
 export const CRON_MACROS: Record<string, string> = {
   "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
