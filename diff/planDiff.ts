@@ -6,6 +6,7 @@
  * does not show as a changed input of its dependents. The head's property dependencies do: a dependent whose
  * input comes from a replaced or new resource sees that input change, and is replaced where that input forces it.
  */
+import * as fs from "fs";
 import { assess, type Action, type Risk, type Side } from "./risk";
 import { apiFindings } from "./kubernetesApis";
 import { crdChanges, crdSchemaOf, crdSchemas, fieldsNotInSchema, fixtureDir, immutableChange } from "./crdChanges";
@@ -78,7 +79,9 @@ export function engineUrns<T extends Named>(resources: T[]): Map<T, string> {
     const parentType = resource.parent?.split("::")[2];
     const result = !resource.parent || parentType?.split("$").pop() === ROOT_STACK ? resource.type
       : parent && !seen.has(parent) ? `${chain(parent, new Set([...seen, resource]))}$${resource.type}`
-      : `${parentType}$${resource.type}`;
+      // A parent missing from the plan: its offline URN names its own parent's last type only, which is the whole
+      // chain when that is the root stack (dropped, as the engine does) and the nearest part of it otherwise.
+      : `${parentType!.replace(`${ROOT_STACK}$`, "")}$${resource.type}`;
     chains.set(resource, result);
     return result;
   };
@@ -126,9 +129,11 @@ function chartBump(base: Side, head: Side, resources: HeadResource[], options: D
   const chart = head.inputs.chart;
   const what = `${chart} ${base.inputs.version} → ${head.inputs.version}`;
   if (!options.baseDir) return `${what}: CRD changes not compared (no base checkout; plan against a git ref, or give --base-dir)`;
-  const before = crdSchemas(fixtureDir(options.baseDir, chart, base.inputs.version));
-  const after = crdSchemas(fixtureDir(options.headDir, chart, head.inputs.version));
-  if (before.size === 0 || after.size === 0) return `${what}: no CRD fixture of ${before.size === 0 ? base.inputs.version : head.inputs.version} in test/fixtures/upstream; compare the CRDs by hand`;
+  const [baseFixture, headFixture] = [fixtureDir(options.baseDir, chart, base.inputs.version), fixtureDir(options.headDir, chart, head.inputs.version)];
+  // A chart without CRDs has a fixture all the same (its values.yaml): only a missing folder leaves the CRDs unknown.
+  const missing = !fs.existsSync(baseFixture) ? base.inputs.version : !fs.existsSync(headFixture) ? head.inputs.version : undefined;
+  if (missing) return `${what}: no fixture of ${chart} ${missing} in test/fixtures/upstream; compare the CRDs by hand`;
+  const [before, after] = [crdSchemas(baseFixture), crdSchemas(headFixture)];
   const changes = crdChanges(before, after);
   const lost = changes.filter((change) => change.change === "changed" || change.change === "removed").flatMap(({ kind }) =>
     resources.filter((resource) => resource.type.endsWith(`:${kind}`) && resource.type.startsWith("kubernetes:")).flatMap((resource) =>
@@ -159,16 +164,18 @@ function ruleFor(resource: Side, before: Side | undefined) {
 const IGNORED_INSIDE: Record<string, string[]> = { "eks:index:Cluster": ["bootstrapSelfManagedAddons"] };
 
 /** Whether `path` lies within an ignored input path (`ignoreChanges`: the engine drops those changes, processIgnoreChanges). */
-const ignored = (path: string, ignoreChanges: string[] = []) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+const ignored = (path: string, ignoreChanges: string[]) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
 
 /** The URNs the head's `aliases` give the resource's past: each names what changed (name, type, parent) or a whole URN. */
 function aliasUrns(resource: HeadResource, urn: string, urnOfOffline: (offline: string) => string | undefined): string[] {
-  return (resource.aliases ?? []).map((alias) => {
-    if (alias.urn) return alias.urn;
-    const prefix = urnPrefix(urn);
-    const parentChain = alias.noParent ? "" : alias.parentUrn ? urnOfOffline(alias.parentUrn)?.split("::")[2] : urn.split("::")[2].split("$").slice(0, -1).join("$");
+  return (resource.aliases ?? []).flatMap((alias) => {
+    if (alias.urn) return [alias.urn];
+    const parentUrn = alias.parentUrn ? urnOfOffline(alias.parentUrn) : undefined;
+    // An old parent neither plan declares names no resource of the base: the alias matches nothing.
+    if (alias.parentUrn && !parentUrn) return [];
+    const parentChain = alias.noParent ? "" : parentUrn ? parentUrn.split("::")[2] : urn.split("::")[2].split("$").slice(0, -1).join("$");
     const chain = parentChain ? `${parentChain}$${alias.type ?? resource.type}` : alias.type ?? resource.type;
-    return `${prefix}::${chain}::${alias.name ?? resource.name}`;
+    return [`${urnPrefix(urn)}::${chain}::${alias.name ?? resource.name}`];
   });
 }
 
@@ -207,7 +214,8 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
     if (before) matched.set(resource, before);
   }
   const matchedBase = new Set(matched.values());
-  const key = (resource: Named) => headUrns.get(resource as HeadResource) ?? baseUrns.get(resource as BaseResource) ?? `${resource.type}::${resource.name}`;
+  // Every resource recorded is of the head or the base, so it has an engine URN on one side.
+  const key = (resource: Named) => (headUrns.get(resource as HeadResource) ?? baseUrns.get(resource as BaseResource))!;
   const changes = new Map<string, Change>();
   const record = (resource: Side & { parent?: string }, action: Action, paths: string[], risk: Risk, reason: string) =>
     changes.set(key(resource), { type: resource.type, name: resource.name, component: componentOf(resource), action, risk, paths, reason });
@@ -256,7 +264,8 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
       continue;
     }
     const bump = action === "update" ? chartBump(before, resource, head, options) : undefined;
-    if (bump) record(resource, action, paths, risk === "safe" ? "caution" : risk, bump);
+    // A chart bump is at least caution; a riskier change of the same release keeps its risk and its reason.
+    if (bump) record(resource, action, paths, risk === "safe" ? "caution" : risk, risk === "safe" ? bump : `${reason}; ${bump}`);
     else if (risk === "caution" && resource.type === "eks:index:Cluster") {
       const minor = (version: string) => Number(String(version).split(".")[1]);
       const findings = apiFindings(head, minor(before.inputs.version), minor(resource.inputs.version));
@@ -308,7 +317,7 @@ export function diffPlans(base: BaseResource[], head: HeadResource[], options: D
           record(resource, "update", ["launchTemplate.version"], "caution", `launchTemplate.version comes from ${template.name}, which is updated: EKS replaces every node of the group, one at a time${stateful
             ? "; a stateful group: its Kafka broker and Postgres instance move to a new node, and the program updates the stateful groups one zone after another (dependsOn), since Strimzi's PodDisruptionBudget lets one broker go at a time and parallel drains would fail with PodEvictionFailure after 15 minutes"
             : ""}`);
-          changed = true;
+          // An update is no new identity: nothing cascades from it, so the loop need not run again for it.
           continue;
         }
       }
