@@ -14,6 +14,7 @@
 import * as path from "path";
 import { ConfigError, configKey, parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import { placeholders } from "../config/placeholders";
+import { quotaLines, quotaNeeds } from "../plan/quotas";
 import type { DiffInputError as DiffInputErrorClass, runDiff as RunDiff } from "../diff/command";
 import { readStackFile, runOffline, type OfflineRun, type StackSettings } from "../plan/offline";
 import { parseArgs, USAGE, UsageError, type Options } from "../plan/options";
@@ -76,8 +77,9 @@ export function planOutput(options: Options, settings: StackSettings, run: Offli
     return { code: EXIT.invalidConfig, stdout: "", stderr: `${error.message}\n` };
   }
   const beforeFirstDeploy = beforeFirstDeployLines(settings);
+  const quotas = quotaNeeds(document.resources as PlannedResource[]);
   let stdout: string;
-  if (options.json) stdout = `${JSON.stringify({ ...document, ...(cost === undefined ? {} : { cost }), beforeFirstDeploy }, null, 2)}\n`;
+  if (options.json) stdout = `${JSON.stringify({ ...document, ...(cost === undefined ? {} : { cost }), beforeFirstDeploy, quotas }, null, 2)}\n`;
   else {
     stdout = `${summary(run)}\n`;
     if (cost) stdout += `\n${costText(cost)}\n`;
@@ -85,6 +87,7 @@ export function planOutput(options: Options, settings: StackSettings, run: Offli
     if (beforeFirstDeploy.length > 0) {
       stdout += `\nBefore your first deploy (pulumi preview and up refuse these; the offline plan accepts them):\n${beforeFirstDeploy.map((line) => `  ${line}`).join("\n")}\n`;
     }
+    if (quotas.length > 0) stdout += `\nAWS quotas this stack needs at its ceiling (aws service-quotas get-service-quota --service-code <service> --quota-code <code>; docs/deploying.md):\n${quotaLines(quotas).map((line) => `  ${line}`).join("\n")}\n`;
   }
   const overBudget = cost === undefined ? undefined : budgetProblem(cost, settings);
   return overBudget ? { code: EXIT.overBudget, stdout, stderr: `${overBudget}\n` } : { code: EXIT.ok, stdout, stderr: "" };
