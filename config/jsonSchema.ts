@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { platformConfigSchema } from "./schema";
+import { REGIONS } from "./namespaces";
 
 type JsonSchema = Record<string, any>;
 
@@ -65,6 +66,8 @@ export function stackFileSchema(): JsonSchema {
       ? { ...schema, additionalProperties: SECURE_VALUE, propertyNames: schema.propertyNames }
       : withoutRequired(schema);
   }
+  // The one provider key the program reads: its values are the AWS provider's Region enum (config/namespaces.ts).
+  properties["aws:region"] = { type: "string", enum: REGIONS, description: "The AWS region of the stack (target aws; required there)." };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     title: "etl-platform stack file (stacks/Pulumi.<stack>.yaml)",

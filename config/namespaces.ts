@@ -37,7 +37,7 @@ export function namespaceProblems(keys: string[]): string[] {
  * The regions the AWS provider knows (its `Region` enum, generated from AWS's partition data and updated with
  * each provider release); an unknown one fails only at `pulumi up`.
  */
-const REGIONS: string[] = Object.values(Region);
+export const REGIONS: string[] = Object.values(Region);
 
 export function awsRegionProblem(region: string): string | undefined {
   if (REGIONS.includes(region)) return undefined;

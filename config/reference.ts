@@ -4,6 +4,12 @@
  */
 import { environmentDefaults } from "./defaults";
 import { configSectionsSchema, IPV4_CIDR_PATTERN } from "./jsonSchema";
+import { CRON_JSON_PATTERN, IMAGE_JSON_PATTERN, TIME_ZONE_JSON_PATTERN } from "./jsonPatterns";
+
+/** The type a reader sees for a string of each JSON Schema pattern. */
+const PATTERN_NAMES: Record<string, string> = {
+  [IPV4_CIDR_PATTERN]: "IPv4 CIDR", [CRON_JSON_PATTERN]: "cron schedule", [TIME_ZONE_JSON_PATTERN]: "IANA time zone", [IMAGE_JSON_PATTERN]: "image reference (repo:tag[@sha256:...])",
+};
 import { CROSS_FIELD_RULES } from "./rules";
 
 type JsonSchema = Record<string, any>;
@@ -30,7 +36,7 @@ function typeOf(schema: JsonSchema): string {
       return `${schema.type}${range}`;
     }
     case "string":
-      return schema.pattern === IPV4_CIDR_PATTERN ? "IPv4 CIDR" : schema.format === "uri" ? "URL" : schema.maxLength ? `string, at most ${schema.maxLength} characters` : "string";
+      return PATTERN_NAMES[schema.pattern] ?? (schema.format === "uri" ? "URL" : schema.maxLength ? `string, at most ${schema.maxLength} characters` : "string");
     case "array":
       return `list of ${typeOf(schema.items ?? {})}${schema.minItems ? `, at least ${schema.minItems}` : ""}`;
     case "object":

@@ -12,6 +12,7 @@ import { DIGEST_PATTERN, TAG_PATTERN, parseImage, repositoryProblem } from "../l
 import { memoryUnitProblem, QUANTITY_PATTERN, storageSizeProblem } from "../lib/quantity";
 import { supportedKubernetesVersions } from "../versions";
 import { timeZoneProblem } from "./timeZones";
+import { CRON_JSON_PATTERN, IMAGE_JSON_PATTERN, TIME_ZONE_JSON_PATTERN } from "./jsonPatterns";
 
 // A program parses its config once: compiling each object schema into a function first (zod's default, with
 // `new Function`) costs more than it saves, and the plan has a time budget (https://zod.dev/api, z.config jitless).
@@ -56,8 +57,8 @@ const cronSchedule = z.string().superRefine((value, ctx) => {
   const problem = cronProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
   // overwrite, not transform: the same type in and out, so the JSON Schema keeps its defaults (a pipe loses them).
-}).overwrite(expandCronMacro);
-const timeZone = check(z.string(), timeZoneProblem);
+}).overwrite(expandCronMacro).meta({ pattern: CRON_JSON_PATTERN });
+const timeZone = check(z.string(), timeZoneProblem).meta({ pattern: TIME_ZONE_JSON_PATTERN });
 /** An unquoted Postgres identifier (a schema): lower case, as CREATE SCHEMA folds it, at most 63 bytes. */
 const postgresIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case Postgres identifier (letters, digits, _; at most 63)");
 const awsArn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$/, "expected an AWS ARN");
@@ -73,7 +74,7 @@ export const imageReference = z.string().superRefine((value, ctx) => {
   if (digest !== undefined && !DIGEST_PATTERN.test(digest)) {
     ctx.addIssue({ code: "custom", message: `expected a digest of the form sha256:<64 hex>, got ${JSON.stringify(digest)}` });
   }
-});
+}).meta({ pattern: IMAGE_JSON_PATTERN });
 
 export const resources = z.strictObject({
   requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).register(z.globalRegistry, { description: "What the scheduler and the autoscaler plan by; both are required." }),

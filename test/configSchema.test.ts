@@ -71,6 +71,41 @@ describe("the stack files' JSON Schema and the config reference", () => {
     expect(broken((c) => { c["etl-platform:network"] = { cidr: "10.1.0.0/16" }; })).toEqual([]);
   });
 
+  it("flags a malformed schedule, time zone, image or region while typing", () => {
+    const prod = stackFile("prod");
+    const broken = (edit: (config: Record<string, any>) => void) => {
+      const copy = structuredClone(prod);
+      edit(copy.config);
+      return errorsOf(copy);
+    };
+    const pattern = (where: string) => expect.arrayContaining([expect.stringMatching(new RegExp(`^/config/etl-platform:${where} must match pattern`))]);
+    expect(broken((c) => { c["etl-platform:pipelines"][0].schedule = "*/5x * * * *"; })).toEqual(pattern("pipelines/0/schedule"));
+    expect(broken((c) => { c["etl-platform:pipelines"][0].schedule = "0 2 * *"; })).toEqual(pattern("pipelines/0/schedule"));
+    expect(broken((c) => { c["etl-platform:pipelines"][0].timeZone = "Europe Berlin"; })).toEqual(pattern("pipelines/0/timeZone"));
+    expect(broken((c) => { c["etl-platform:pipelines"][0].image = "ghcr.io/acme/loader"; })).toEqual(pattern("pipelines/0/image"));
+    expect(broken((c) => { c["etl-platform:pipelines"][0].image = "ghcr.io/acme/loader:latest"; })).toEqual(pattern("pipelines/0/image"));
+    expect(broken((c) => { c["etl-platform:postgres"].backup = { schedule: "@every 1h" }; })).toEqual(pattern("postgres/backup/schedule"));
+    expect(broken((c) => { c["aws:region"] = "eu-west-9"; })).toContain("/config/aws:region must be equal to one of the allowed values");
+    expect(broken((c) => { c["etl-platform:pipelines"][0].schedule = "@daily"; c["etl-platform:pipelines"][0].timeZone = "America/Argentina/Buenos_Aires"; c["aws:region"] = "eu-west-1"; })).toEqual([]);
+  });
+
+  it("never flags what the loader accepts: every accepted value matches its pattern", () => {
+    const { CRON_JSON_PATTERN, IMAGE_JSON_PATTERN, TIME_ZONE_JSON_PATTERN } = require("../config/jsonPatterns");
+    const { cronProblem } = require("../lib/cron");
+    const { timeZoneProblem } = require("../config/timeZones");
+    const { imageReference } = require("../config/schema");
+    const timeZones: string[] = require("../lib/data/timeZones.json").names;
+    const accepted = (check: (value: string) => boolean, candidates: string[]) => candidates.filter(check);
+    const crons = ["0 2 * * *", " 0 2 * * * ", "*/15 * * * *", "5/15 0-23/2 1,15 JAN-MAR,dec MON-FRI", "0 0 ? * 7", "0 0 1 1 *", "@daily", "@yearly", "@every 1h", "0 0 * * 1#2", "0 0 L * *", "1-2-3 * * * *", "*/5x * * * *", "0 0 * * * *"];
+    const images = ["ghcr.io/acme/loader:2.3.1", "registry:5000/a/b:v1", "localhost/a:1", "[::1]:5000/a:1", "a__b/c--d:x_y.1", `ghcr.io/acme/x:1@sha256:${"a".repeat(64)}`, "Upper/x:1", "ghcr.io/acme/x", "ghcr.io/acme/x:latest", `ghcr.io/acme/x:latest@sha256:${"a".repeat(64)}`, "ghcr.io/acme/x:1@sha256:abc", "x:-1"];
+    for (const cron of accepted((value) => cronProblem(value) === undefined, crons)) expect(cron).toMatch(new RegExp(CRON_JSON_PATTERN, "u"));
+    for (const zone of accepted((value) => timeZoneProblem(value) === undefined, [...timeZones, "europe/berlin", "PST"])) expect(zone).toMatch(new RegExp(TIME_ZONE_JSON_PATTERN, "u"));
+    for (const image of accepted((value) => imageReference.safeParse(value).success, images)) expect(image).toMatch(new RegExp(IMAGE_JSON_PATTERN, "u"));
+    // And the malformed ones the issue names are flagged.
+    for (const cron of ["*/5x * * * *", "1-2-3 * * * *", "0 0 * *", "@every 1h"]) expect(cron).not.toMatch(new RegExp(CRON_JSON_PATTERN, "u"));
+    for (const image of ["ghcr.io/acme/x", "ghcr.io/acme/x:latest", "ghcr.io/acme/x:1@sha256:abc", "ghcr.io/Acme/x:1"]) expect(image).not.toMatch(new RegExp(IMAGE_JSON_PATTERN, "u"));
+  });
+
   it("describes every key, so an editor can show it", () => {
     const missing: string[] = [];
     const walk = (schema: any, at: string) => {
