@@ -70,10 +70,10 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
   const { cronProblem, scheduleRuns } = require("../lib/cron") as typeof import("../lib/cron");
   const start = Date.UTC(2026, 0, 2);
   const days = 15;
-  const oracle = (expression: string) => {
+  const oracle = (expression: string, span = days) => {
     const runs: number[] = [];
     const iterator = CronExpressionParser.parse(expression, { tz: "UTC", currentDate: new Date(start - 1) });
-    for (let at = iterator.next().getTime(); at < start + days * 86400000; at = iterator.next().getTime()) runs.push(at);
+    for (let at = iterator.next().getTime(); at < start + span * 86400000; at = iterator.next().getTime()) runs.push(at);
     return runs;
   };
   const part = (min: number, max: number) => fc.oneof(
@@ -111,6 +111,66 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
       }
       if (cronProblem(cron) === undefined) expect(scheduleRuns(cron, days)).toEqual(expected);
     }), { numRuns: 120 });
+  });
+
+  it("runs at exactly the times cron-parser computes over more than a year, restricted months included", () => {
+    // Once a day at most, so that 400 days stay quick; the month field is always restricted here.
+    const yearly = fc.tuple(fc.integer({ min: 0, max: 59 }).map(String), fc.integer({ min: 0, max: 23 }).map(String), dayField(1, 31), dayField(1, 12).filter((field) => field !== "*"), dayField(0, 6))
+      .map((fields) => fields.join(" "));
+    fc.assert(fc.property(yearly, (cron) => {
+      let expected: number[];
+      try {
+        expected = oracle(cron, 400);
+      } catch (error) {
+        fc.pre(!/duplicate values|Invalid explicit day of month definition/.test((error as Error).message));
+        throw error;
+      }
+      if (cronProblem(cron) === undefined) expect(scheduleRuns(cron, 400)).toEqual(expected);
+      else expect(expected).toEqual([]);
+    }), { numRuns: 60 });
+    // The end of February in a leap year and in others; the last day of the months that have a 31st.
+    expect(scheduleRuns("0 0 29 2 *", 4 * 366).map((at) => new Date(at).toISOString())).toEqual(["2028-02-29T00:00:00.000Z"]);
+    expect(scheduleRuns("0 0 31 * *", 366).map((at) => new Date(at).getUTCMonth() + 1)).toEqual([1, 3, 5, 7, 8, 10, 12]);
+    expect(scheduleRuns("0 0 1 DEC *", 366)).toEqual(oracle("0 0 1 12 *", 366));
+  });
+
+  it.each<[string, string | undefined]>([
+    ["0 0 1 1 0", undefined],
+    ["59 23 31 12 7", undefined],
+    ["5-5 * * * *", undefined],
+    ["0 0 * jan-Mar sun", undefined],
+    ["*/5x * * * *", 'minute: "5x" is not a positive step'],
+    ["1-2-3 * * * *", 'minute: "1-2-3" is not a range'],
+    ["? * * * *", 'minute: "?" is not a number'],
+    ["0 ? * * *", 'hour: "?" is not a number'],
+    ["0 0 * ? *", 'month: "?" is not a number or a name'],
+    ["60 * * * *", "minute: 60 is outside 0-59"],
+    ["0 24 * * *", "hour: 24 is outside 0-23"],
+    ["0 0 0 * *", "day of month: 0 is outside 1-31"],
+    ["0 0 32 * *", "day of month: 32 is outside 1-31"],
+    ["0 0 * 0 *", "month: 0 is outside 1-12"],
+    ["0 0 * 13 *", "month: 13 is outside 1-12"],
+    ["0 0 * * 8", "day of week: 8 is outside 0-7"],
+    ["5-1 * * * *", "minute: the range 5-1 runs backwards"],
+    ["0 0 * * MON-", 'day of week: "" is not a number or a name'],
+    ["0 0 1,,2 * *", 'day of month: "" is not a value, range or step'],
+    ["1/2/3 * * * *", 'minute: "1/2/3" is not a value, range or step'],
+    ["*/0 * * * *", 'minute: "0" is not a positive step'],
+    ["*/-1 * * * *", 'minute: "-1" is not a positive step'],
+    ["0 0 * * 1?", 'day of week: "1?" is not a number or a name'],
+    ["0 0 * JANUARY *", 'month: "JANUARY" is not a number or a name'],
+  ])("%s: the exact problem", (cron, problem) => {
+    expect(cronProblem(cron)).toBe(problem === undefined ? undefined : `expected a valid cron expression, got ${JSON.stringify(cron)} (${problem})`);
+  });
+
+  it("names the field count, the macros and a schedule that never runs", () => {
+    expect(cronProblem("0 0 * *")).toBe('expected a 5-field cron expression (minute hour day-of-month month day-of-week), got "0 0 * *" with 4 fields');
+    expect(cronProblem("0 0 * * * *")).toBe('expected a 5-field cron expression (minute hour day-of-month month day-of-week), got "0 0 * * * *" with 6 fields');
+    expect(cronProblem("@weekly")).toBeUndefined();
+    expect(cronProblem("@fortnightly")).toBe('expected a 5-field cron or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got "@fortnightly"');
+    expect(cronProblem("@every 1h")).toBe('expected a 5-field cron or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, got "@every 1h" (@every counts from the controller\'s start: its runs cannot be known in advance)');
+    expect(cronProblem("0 0 30 2 *")).toBe('expected a schedule that runs, got "0 0 30 2 *", which names no day that exists (e.g. February 30)');
+    expect(cronProblem("0 0 31 4,6,9,11 *")).toBe('expected a schedule that runs, got "0 0 31 4,6,9,11 *", which names no day that exists (e.g. February 30)');
   });
 
   it("reads names, 7 as Sunday, ? and a/n as robfig/cron does", () => {
