@@ -1,4 +1,15 @@
-// The tests Stryker runs for `npm run mutate` (stryker.config.mjs): the diff's, which the diff's files are scored against.
+// The tests Stryker runs for `npm run mutate` (stryker.config.mjs), by the set of files being mutated:
+//   npm run mutate -- diff/planDiff.ts                          # the diff's tests (default)
+//   MUTATE_SET=config npm run mutate -- config/rules.ts         # the config rules' tests
+//   MUTATE_SET=cron npm run mutate -- lib/cron.ts               # cron's tests
 const base = require("./jest.config");
 
-module.exports = { ...base, roots: ["<rootDir>/test"], testMatch: ["**/diff.test.ts", "**/diffRisk.test.ts", "**/planDiffCases.test.ts"] };
+const SETS = {
+  diff: ["diff.test.ts", "diffRisk.test.ts", "planDiffCases.test.ts"],
+  config: ["configRules.test.ts", "configMistakes.test.ts", "config.test.ts"],
+  cron: ["lib.test.ts", "configRules.test.ts"],
+};
+const set = SETS[process.env.MUTATE_SET ?? "diff"];
+if (!set) throw new Error(`MUTATE_SET: expected one of ${Object.keys(SETS).join(", ")}, got ${process.env.MUTATE_SET}`);
+
+module.exports = { ...base, roots: ["<rootDir>/test"], testMatch: set.map((file) => `**/${file}`) };

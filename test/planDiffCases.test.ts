@@ -182,9 +182,13 @@ describe("aliases and moves", () => {
     const underPostgres = after(CONFIG_MAP, "cm", {}, { parent: postgres.urn, aliases: [{ noParent: true }] });
     expect(diff([asBase(postgres), before(CONFIG_MAP, "cm")], [postgres, underPostgres])).toEqual([]);
 
+    // The old parent is found among the base's resources by its URN, not by its place in the list.
     const old = after("etl-platform:data:Old", "old");
     const fromOld = after(CONFIG_MAP, "cm", {}, { parent: postgres.urn, aliases: [{ parentUrn: old.urn }] });
-    expect(diff([asBase(old), before(CONFIG_MAP, "cm", {}, { parent: old.urn })], [postgres, fromOld])).toEqual([]);
+    expect(diff([asBase(postgres), asBase(old), before(CONFIG_MAP, "cm", {}, { parent: old.urn })], [postgres, fromOld])).toEqual([]);
+
+    const wholeUrn = after(CONFIG_MAP, "cm", {}, { parent: postgres.urn, aliases: [{ urn: `${STACK}::${CONFIG_MAP}::cm` }] });
+    expect(diff([asBase(postgres), before(CONFIG_MAP, "cm")], [postgres, wholeUrn])).toEqual([]);
 
     // Three levels, so that the parent chain the alias keeps is all but the last type.
     const data = after("etl-platform:data:Data", "data", {}, { parent: postgres.urn });
