@@ -1,13 +1,15 @@
 /**
- * A monthly cost estimate of what an offline plan declares, from the dated price snapshot: the idle floor (what
- * runs with no batch pipeline running, streaming consumers at their minimum included), the ceiling (every node group at its maximum), the expected batch cost of the
- * pipelines, and what spot saves on it. Every figure is a line of quantity × unit price (cost/lines.ts).
+ * A monthly cost estimate of what an offline plan declares, from the dated price snapshot: at deploy (every node
+ * group at its desired size, where EKS starts it: the first month's bill if nothing scales), the idle floor (at
+ * their minimum: what the autoscaler can shrink to; streaming consumers at their minimum included), the ceiling
+ * (at their maximum), the expected batch cost of the pipelines, and what spot saves on it. Every figure is a line
+ * of quantity × unit price (cost/lines.ts).
  */
 import { eksCalendar, supportPhase } from "../eksCalendar";
 import type { KubernetesVersion } from "../versions";
 import { batchLines, pipelineRuns } from "./batch";
 import { cents, HOURS_PER_MONTH, line, total, usageLine, type CostLine } from "./lines";
-import { nodeGroupLines, priceNodeGroups, type SpotBand } from "./nodes";
+import { nodeGroupLines, priceNodeGroups, type PricedNodeGroup, type SpotBand } from "./nodes";
 import { ofType, type PlannedResource } from "./plannedResource";
 import { PriceError, regionPrices, type PriceSnapshot } from "./prices";
 import { volumeLines } from "./volumes";
@@ -15,6 +17,28 @@ import { streamingConsumers, streamingLines, streamingNotes } from "./streaming"
 
 /** The share of the all-on-demand cost that spot must save for the seed paper's claim (25–35 %) to hold. */
 export const CLAIMED_SAVINGS_SHARE = 0.25;
+/** A snapshot older than this gets a warning: AWS changes prices, and the advisor's figures move monthly. */
+export const STALE_SNAPSHOT_DAYS = 90;
+
+/** The notes on how far the prices can be trusted: age, unverified figures, interruption-prone spot pools. */
+function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string[] {
+  const notes: string[] = [];
+  const ageDays = Math.floor((options.date.getTime() - Date.parse(options.prices.snapshotDate)) / 86400000);
+  if (ageDays > STALE_SNAPSHOT_DAYS) notes.push(`The price snapshot of ${options.prices.snapshotDate} is ${ageDays} days old (over ${STALE_SNAPSHOT_DAYS}): refresh it with npm run refresh-prices.`);
+  const region = options.prices.regions[options.region];
+  for (const [field, state] of Object.entries(region.verified)) {
+    if (!state.verified) notes.push(`Unverified in ${options.region}: ${field}, ${state.reason} (npm run refresh-prices reads them from AWS's Price List).`);
+  }
+  const bands = options.prices.spotInterruptionBands;
+  const highest = bands[bands.length - 1];
+  for (const group of groups.filter((candidate) => candidate.interruption)) {
+    const frequent = group.interruption!.filter(({ band }) => band === highest.index);
+    if (frequent.length * 2 > group.interruption!.length) {
+      notes.push(`Spot pool ${group.pool}: ${frequent.length} of its ${group.interruption!.length} types (${frequent.map(({ type }) => type).join(", ")}) are in the Spot Instance Advisor's highest interruption band (${highest.label} of instances interrupted a month): runs there are interrupted often; prefer types in lower bands.`);
+    }
+  }
+  return notes;
+}
 
 export interface BatchPoolPrice {
   pool: string;
@@ -22,6 +46,8 @@ export interface BatchPoolPrice {
   instanceType: string;
   onDemandHour: number;
   spotHour: SpotBand | null;
+  /** A spot pool's types with the Spot Instance Advisor's interruption-frequency band of each (e.g. "<5%"). */
+  interruption: { type: string; band: string }[] | null;
 }
 
 export interface CostEstimate {
@@ -32,7 +58,7 @@ export interface CostEstimate {
   /** The day the price snapshot was taken, and whether it was generated from AWS's feeds. */
   snapshotDate: string;
   provenance: PriceSnapshot["provenance"];
-  monthly: { idleFloor: number; ceiling: number; batchExpected: number };
+  monthly: { atDeploy: number; idleFloor: number; ceiling: number; batchExpected: number };
   spot: null | {
     /** Spot savings on the expected batch volume at the high end of the spot band (the least it saves). */
     savingsMonthly: number;
@@ -111,9 +137,13 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     ...(sendsSpans ? [usageLine("traces/spans", "traces", "X-Ray spans through CloudWatch Transaction Search (ingested into aws/spans as CloudWatch Logs)", "GB", region.logsIngestionGB)] : []),
   ];
 
-  const idleFloor = total(lines, ["fixed", "floor"]);
+  const idleFloor = total(lines, ["fixed", "floor", "running"]);
   const batchExpected = total(lines, ["batch"]);
-  const batchPools = groups.filter((group) => group.batch).map((group) => ({ pool: group.pool, nodeGroup: group.name, instanceType: group.instanceTypes[0], onDemandHour: group.onDemandHour, spotHour: group.spotHour ?? null }));
+  const bandLabel = (band: number) => options.prices.spotInterruptionBands.find((candidate) => candidate.index === band)?.label ?? `band ${band}`;
+  const batchPools = groups.filter((group) => group.batch).map((group) => ({
+    pool: group.pool, nodeGroup: group.name, instanceType: group.instanceTypes[0], onDemandHour: group.onDemandHour, spotHour: group.spotHour ?? null,
+    interruption: group.interruption?.map(({ type, band }) => ({ type, band: bandLabel(band) })) ?? null,
+  }));
   const spotPool = groups.find((group) => group.batch && group.spotHour);
   let spot: CostEstimate["spot"] = null;
   if (spotPool?.spotHour) {
@@ -138,7 +168,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool; runs that finish early or share a node cost less.",
     "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
     ...streamingNotes(consumers),
-    ...(options.prices.provenance === "hand-entered" ? [`Prices: a hand-entered snapshot of ${options.prices.snapshotDate}, not yet regenerated from AWS's feeds (npm run refresh-prices); spot savings in it are approximate.`] : []),
+    ...priceNotes(options, groups),
   ];
   return {
     currency: "USD",
@@ -146,7 +176,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     priceDate: options.date.toISOString().slice(0, 10),
     snapshotDate: options.prices.snapshotDate,
     provenance: options.prices.provenance,
-    monthly: { idleFloor, ceiling: total(lines, ["fixed", "ceiling"]), batchExpected },
+    monthly: { atDeploy: total(lines, ["fixed", "deploy", "running"]), idleFloor, ceiling: total(lines, ["fixed", "ceiling"]), batchExpected },
     spot,
     batchPools,
     lines,

@@ -1,11 +1,14 @@
 /** The estimate's building block: one priced item, quantity × unit price, so every figure can be checked by hand. */
 
 /**
- * Which total a line counts towards: `fixed` in both the idle floor and the ceiling; `floor` only in the idle
- * floor (node groups at their minimum size); `ceiling` only in the ceiling (at their maximum); `batch` in the
- * expected batch cost; `usage` is a per-unit rate whose volume the plan cannot know (monthly is null).
+ * Which total a line counts towards: `fixed` in the at-deploy figure, the idle floor and the ceiling; `deploy` only
+ * at deploy (node groups at their desired size, where EKS starts them); `floor` only in the idle floor (at their
+ * minimum size); `running` at deploy and in the idle floor (streaming consumers at their minimum, which run all month
+ * on nodes the autoscaler adds, and which a pool at its maximum holds); `ceiling` only in the ceiling (at their
+ * maximum); `batch` in the expected batch cost; `usage` is a per-unit rate whose volume the plan cannot know
+ * (monthly is null).
  */
-export type LineBasis = "fixed" | "floor" | "ceiling" | "batch" | "usage";
+export type LineBasis = "fixed" | "deploy" | "floor" | "running" | "ceiling" | "batch" | "usage";
 
 export interface CostLine {
   /** Stable across plans, for the diff of two estimates. */

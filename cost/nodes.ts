@@ -1,6 +1,7 @@
 /**
- * Node groups: each at its minimum size (the idle floor) and at its maximum (the ceiling), with its root volumes,
- * and the price of one node-hour of each batch pool, on-demand and on spot.
+ * Node groups: each at its desired size (where EKS starts it: at deploy), at its minimum (the idle floor) and at
+ * its maximum (the ceiling), with its root volumes, and the price of one node-hour of each batch pool, on-demand
+ * and on spot, with the Spot Instance Advisor's interruption band of each of its types.
  */
 import { BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
 import { HOURS_PER_MONTH, line, type CostLine } from "./lines";
@@ -27,11 +28,14 @@ export interface PricedNodeGroup {
   batch: boolean;
   instanceTypes: string[];
   minSize: number;
+  desiredSize: number;
   maxSize: number;
   diskGiB: number;
   /** On-demand price of the group's first type: what the same capacity costs without spot. */
   onDemandHour: number;
   spotHour?: SpotBand;
+  /** A spot group's types with the advisor's interruption band of each (its `r`, an index into the snapshot's bands). */
+  interruption?: { type: string; band: number }[];
   /** What the estimate charges per node-hour: on-demand, or the high end of the spot band. */
   nodeHour: number;
 }
@@ -62,9 +66,11 @@ export function priceNodeGroups(resources: PlannedResource[], context: NodeConte
     const capacityType = inputs.capacityType === "SPOT" ? "SPOT" : "ON_DEMAND";
     const onDemand = onDemandHour(context.region, context.regionName, instanceTypes[0], key);
     let spotHour: SpotBand | undefined;
+    let interruption: PricedNodeGroup["interruption"];
     if (capacityType === "SPOT") {
       const perType = instanceTypes.map((type) => onDemandHour(context.region, context.regionName, type, key) * (1 - spotSavings(context.region, context.regionName, type, key)));
       spotHour = { low: round6(Math.min(...perType)), high: round6(Math.max(...perType)) };
+      interruption = instanceTypes.map((type) => ({ type, band: context.region.spotInterruption[type] }));
     }
     // Batch pools are the ones only pipelines tolerate (lib/placement.ts).
     const batch = (inputs.taints ?? []).some((taint: { key?: string }) => taint.key === BATCH_TAINT_KEY);
@@ -75,22 +81,26 @@ export function priceNodeGroups(resources: PlannedResource[], context: NodeConte
       batch,
       instanceTypes,
       minSize: inputs.scalingConfig?.minSize ?? 0,
+      desiredSize: inputs.scalingConfig?.desiredSize ?? inputs.scalingConfig?.minSize ?? 0,
       maxSize: inputs.scalingConfig?.maxSize ?? 0,
       diskGiB: rootDiskGiB(group, launchTemplates),
       onDemandHour: onDemand,
       spotHour,
+      interruption,
       nodeHour: spotHour?.high ?? onDemand,
     };
   });
 }
 
-/** Two lines per group and size (instances, root volumes): the floor at minSize, the ceiling at maxSize. */
+const SIZES = { deploy: ["desiredSize", "desired"], floor: ["minSize", "min"], ceiling: ["maxSize", "max"] } as const;
+
+/** Two lines per group and size (instances, root volumes): at deploy at desiredSize, the floor at minSize, the ceiling at maxSize. */
 export function nodeGroupLines(groups: PricedNodeGroup[], gp3GBMonth: number): CostLine[] {
   return groups.flatMap((group) => {
     const priced = group.capacityType === "SPOT" ? `spot, high end of ${group.instanceTypes.join("/")}` : `on-demand ${group.instanceTypes[0]}`;
-    return (["floor", "ceiling"] as const).flatMap((basis) => {
-      const nodes = basis === "floor" ? group.minSize : group.maxSize;
-      const size = basis === "floor" ? "min" : "max";
+    return (["deploy", "floor", "ceiling"] as const).flatMap((basis) => {
+      const [key, size] = SIZES[basis];
+      const nodes = group[key];
       return [
         line(`nodes/${group.name}/${basis}`, "nodes", `${group.name}: ${nodes} nodes (${size}) × ${HOURS_PER_MONTH} h, ${priced}`, nodes * HOURS_PER_MONTH, "node-hour", group.nodeHour, basis),
         line(`nodes/${group.name}/root-volumes/${basis}`, "storage", `${group.name}: ${nodes} root volumes (${size}) × ${group.diskGiB} GiB gp3`, nodes * group.diskGiB, "GB-month", gp3GBMonth, basis),

@@ -14,8 +14,10 @@ function lineText(line: CostLine): string {
 }
 
 const BASIS_TITLES: [CostLine["basis"], string][] = [
-  ["fixed", "Always running (in both the idle floor and the ceiling)"],
+  ["fixed", "Always running (at deploy, in the idle floor and in the ceiling)"],
+  ["deploy", "Node groups at their desired size (at deploy: where EKS starts them)"],
   ["floor", "Node groups at their minimum size (idle floor)"],
+  ["running", "Streaming consumers at their minimum (at deploy and in the idle floor)"],
   ["ceiling", "Node groups at their maximum size (ceiling)"],
   ["batch", "Expected batch (upper bound)"],
   ["usage", "Priced by usage"],
@@ -23,7 +25,12 @@ const BASIS_TITLES: [CostLine["basis"], string][] = [
 
 export function costText(cost: CostEstimate): string {
   const out = [`Monthly cost estimate (${cost.currency}, ${cost.region}, 730 h a month, on ${cost.priceDate}; prices of ${cost.snapshotDate}):`];
-  out.push(`  idle floor       ${usd(cost.monthly.idleFloor)}`, `  ceiling          ${usd(cost.monthly.ceiling)}`, `  batch expected   ${usd(cost.monthly.batchExpected)}`);
+  out.push(
+    `  at deploy        ${usd(cost.monthly.atDeploy)}   every node group at its desired size: the first month if nothing scales`,
+    `  idle floor       ${usd(cost.monthly.idleFloor)}   every node group at its minimum: what the autoscaler can shrink to`,
+    `  ceiling          ${usd(cost.monthly.ceiling)}   every node group at its maximum`,
+    `  batch expected   ${usd(cost.monthly.batchExpected)}   the pipelines' runs, an upper bound, on top of the idle floor`,
+  );
   for (const [basis, title] of BASIS_TITLES) {
     const lines = cost.lines.filter((line) => line.basis === basis);
     if (lines.length === 0) continue;
@@ -34,6 +41,7 @@ export function costText(cost: CostEstimate): string {
     for (const pool of cost.batchPools) {
       const spot = pool.spotHour ? `, spot ${rate(pool.spotHour.low)}–${rate(pool.spotHour.high)}` : "";
       out.push(`    ${pool.pool} (${pool.instanceType}): on-demand ${rate(pool.onDemandHour)}${spot}`);
+      if (pool.interruption) out.push(`      interruption bands (Spot Instance Advisor): ${pool.interruption.map(({ type, band }) => `${type} ${band}`).join(", ")}`);
     }
   }
   if (cost.spot) {
@@ -67,7 +75,7 @@ const sameLine = (a: CostLine, b: CostLine) => a.quantity === b.quantity && a.un
 /** What changed between two estimates: the totals, and each line added, removed or priced differently. */
 export function diffCosts(base: CostEstimate | null, head: CostEstimate | null): CostDiff {
   const monthly = {} as CostDiff["monthly"];
-  for (const key of ["idleFloor", "ceiling", "batchExpected"] as const) {
+  for (const key of ["atDeploy", "idleFloor", "ceiling", "batchExpected"] as const) {
     const before = base?.monthly[key] ?? 0;
     const after = head?.monthly[key] ?? 0;
     monthly[key] = { base: before, head: after, delta: Math.round((after - before) * 100) / 100 };
@@ -92,7 +100,7 @@ const cell = (line: CostLine | null) => {
 
 /** A Markdown section for the job summary and the pull-request comment. */
 export function costDiffMarkdown(stack: string, diff: CostDiff): string {
-  const rows = ([["idle floor", "idleFloor"], ["ceiling", "ceiling"], ["batch expected", "batchExpected"]] as const).map(([title, key]) => {
+  const rows = ([["at deploy", "atDeploy"], ["idle floor", "idleFloor"], ["ceiling", "ceiling"], ["batch expected", "batchExpected"]] as const).map(([title, key]) => {
     const { base, head, delta } = diff.monthly[key];
     if (!diff.hasBase) return `| ${title} | — | ${usd(head)} | — |`;
     return `| ${title} | ${usd(base)} | ${usd(head)} | ${delta === 0 ? "0" : signed(delta)} |`;

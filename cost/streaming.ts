@@ -43,7 +43,7 @@ export function streamingLines(consumers: StreamingConsumers[]): CostLine[] {
   return consumers.filter((consumer) => consumer.nodesAtMin > 0).map((consumer) => {
     const priced = consumer.pool.capacityType === "SPOT" ? "spot, high end" : "on-demand";
     const item = `${consumer.pipeline}: ${consumer.minReplicas} consumers (scaling.minReplicas) on ${consumer.nodesAtMin} ${consumer.pool.instanceTypes[0]} nodes of ${consumer.pool.name} × ${HOURS_PER_MONTH} h (${priced}; it runs all month)`;
-    return line(`streaming/${consumer.pipeline}`, "streaming", item, consumer.nodesAtMin * HOURS_PER_MONTH, "node-hour", consumer.pool.nodeHour, "floor");
+    return line(`streaming/${consumer.pipeline}`, "streaming", item, consumer.nodesAtMin * HOURS_PER_MONTH, "node-hour", consumer.pool.nodeHour, "running");
   });
 }
 

@@ -18,7 +18,18 @@ export interface QuotaNeed {
   needed: number;
   /** What the need is made of, e.g. "3 groups × maxSize × the largest type's vCPUs". */
   why: string;
+  /** Set when a new account's quota may well be below the need. */
+  warning?: string;
 }
+
+/**
+ * A new account's vCPU quotas can be tiny: AWS documents 5 vCPUs as the default of All Standard Spot Instance
+ * Requests (EC2 User Guide, "Spot Instance quotas"); the applied and default values are the account's to read.
+ */
+export const NEW_ACCOUNT_VCPUS = 5;
+const vcpuWarning = (need: QuotaNeed): QuotaNeed => (need.needed > NEW_ACCOUNT_VCPUS
+  ? { ...need, warning: `a new account may have as few as ${NEW_ACCOUNT_VCPUS} vCPUs: read the applied value (aws service-quotas get-service-quota --service-code ${need.service} --quota-code ${need.code}) and the default (get-aws-default-service-quota, same options), and ask for an increase before the first deploy` }
+  : need);
 
 interface Declared {
   type: string;
@@ -56,16 +67,16 @@ export function quotaNeeds(resources: Declared[]): QuotaNeed[] {
   const spot = groups.filter((group) => group.inputs.capacityType === "SPOT");
   if (onDemand.length) {
     const { vcpus, why } = vcpusAtCeiling(onDemand);
-    needs.push({ name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs", service: "ec2", code: "L-1216C47A", needed: vcpus, why: `every on-demand group at maxSize × its largest type's vCPUs: ${why}` });
+    needs.push(vcpuWarning({ name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs", service: "ec2", code: "L-1216C47A", needed: vcpus, why: `every on-demand group at maxSize × its largest type's vCPUs: ${why}` }));
   }
   if (spot.length) {
     const { vcpus, why } = vcpusAtCeiling(spot);
-    needs.push({ name: "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs", service: "ec2", code: "L-34B43A08", needed: vcpus, why: `every spot group at maxSize × its largest type's vCPUs: ${why}` });
+    needs.push(vcpuWarning({ name: "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs", service: "ec2", code: "L-34B43A08", needed: vcpus, why: `every spot group at maxSize × its largest type's vCPUs: ${why}` }));
   }
   return needs;
 }
 
 /** One line per quota: its service and code (for `aws service-quotas get-service-quota`), the need and what makes it. */
 export function quotaLines(needs: QuotaNeed[]): string[] {
-  return needs.map((need) => `${need.name} (${need.service}/${need.code}) ≥ ${need.needed}: ${need.why}`);
+  return needs.flatMap((need) => [`${need.name} (${need.service}/${need.code}) ≥ ${need.needed}: ${need.why}`, ...(need.warning ? [`  warning: ${need.warning}`] : [])]);
 }

@@ -34,7 +34,7 @@ const byId = (estimate: CostEstimate, id: string) => {
 describe("the price snapshot", () => {
   it("has the shape the estimate reads, with a date and a source for every figure", () => {
     const parsed = priceSnapshotSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, "..", "cost", "data", "prices.json"), "utf8")));
-    const figures = Object.keys(parsed.regions["eu-west-1"]);
+    const figures = Object.keys(parsed.regions["eu-west-1"]).filter((key) => key !== "verified");
     for (const figure of figures) expect(parsed.sources[figure]).toMatch(/https:\/\/|offer file/);
   });
 
@@ -61,8 +61,10 @@ describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
       else expect(line.monthly).toBe(cents(line.quantity! * line.unitPrice));
     }
     const sum = (...bases: string[]) => cents(estimate.lines.filter((line) => bases.includes(line.basis)).reduce((total, line) => total + line.monthly!, 0));
-    expect(estimate.monthly).toEqual({ idleFloor: sum("fixed", "floor"), ceiling: sum("fixed", "ceiling"), batchExpected: sum("batch") });
-    expect(estimate.monthly.ceiling).toBeGreaterThan(estimate.monthly.idleFloor);
+    expect(estimate.monthly).toEqual({ atDeploy: sum("fixed", "deploy", "running"), idleFloor: sum("fixed", "floor", "running"), ceiling: sum("fixed", "ceiling"), batchExpected: sum("batch") });
+    expect(estimate.monthly.ceiling).toBeGreaterThan(estimate.monthly.atDeploy);
+    // EKS starts each group at its desiredSize, above minSize in both stacks: the first month bills more than the floor.
+    expect(estimate.monthly.atDeploy).toBeGreaterThan(estimate.monthly.idleFloor);
   });
 
   it("prices what the stack declares, from the snapshot of its region", async () => {
@@ -75,10 +77,11 @@ describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
     expect(byId(estimate, "network/nat-gateways")).toMatchObject({ quantity: nats * HOURS_PER_MONTH, unitPrice: region.natGatewayHour });
     expect(byId(estimate, "network/public-ipv4")).toMatchObject({ quantity: nats * HOURS_PER_MONTH, unitPrice: region.publicIpv4Hour });
     for (const group of declared.ofType("aws:eks/nodeGroup:NodeGroup")) {
-      const { minSize, maxSize } = group.inputs.scalingConfig;
+      const { minSize, desiredSize, maxSize } = group.inputs.scalingConfig;
       const floor = byId(estimate, `nodes/${group.name}/floor`);
       const ceiling = byId(estimate, `nodes/${group.name}/ceiling`);
-      expect([floor.quantity, ceiling.quantity]).toEqual([minSize * HOURS_PER_MONTH, maxSize * HOURS_PER_MONTH]);
+      const deploy = byId(estimate, `nodes/${group.name}/deploy`);
+      expect([deploy.quantity, floor.quantity, ceiling.quantity]).toEqual([desiredSize * HOURS_PER_MONTH, minSize * HOURS_PER_MONTH, maxSize * HOURS_PER_MONTH]);
       const types: string[] = group.inputs.instanceTypes;
       if (group.inputs.capacityType === "ON_DEMAND") expect(floor.unitPrice).toBe(region.onDemand[types[0]]);
       // Spot: the dearest type after its advisor discount, so the estimate errs high.
@@ -109,7 +112,7 @@ describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
     const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     const usd = (value: number) => `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
     const spot = estimate.spot!;
-    const row = `| ${stack} | ${usd(estimate.monthly.idleFloor)} | ${usd(estimate.monthly.ceiling)} | ${usd(estimate.monthly.batchExpected)} | ${usd(spot.savingsMonthly)} (${(spot.savingsShare * 100).toFixed(1)} %) | ${spot.breakEvenNodeHours25!.toLocaleString("en-US")} spot node-hours a month |`;
+    const row = `| ${stack} | ${usd(estimate.monthly.atDeploy)} | ${usd(estimate.monthly.idleFloor)} | ${usd(estimate.monthly.ceiling)} | ${usd(estimate.monthly.batchExpected)} | ${usd(spot.savingsMonthly)} (${(spot.savingsShare * 100).toFixed(1)} %) | ${spot.breakEvenNodeHours25!.toLocaleString("en-US")} spot node-hours a month |`;
     expect(readme).toContain(row);
   });
 
@@ -139,7 +142,7 @@ describe("what moves the estimate", () => {
     const base = await costOf("staging");
     const network = JSON.parse(stackSettings("staging").config["etl-platform:network"]);
     const changed = await costOf("staging", withConfig(stackSettings("staging"), { network: { ...network, natGateways: "perZone" }, nodePools: { stateful: { instanceTypes: ["r6i.xlarge"] } } }));
-    expect(diffCosts(base, changed).changed.map((change) => change.id).sort()).toEqual(["network/nat-gateways", "network/public-ipv4", "nodes/etl-nodes-stateful/ceiling", "nodes/etl-nodes-stateful/floor"]);
+    expect(diffCosts(base, changed).changed.map((change) => change.id).sort()).toEqual(["network/nat-gateways", "network/public-ipv4", "nodes/etl-nodes-stateful/ceiling", "nodes/etl-nodes-stateful/deploy", "nodes/etl-nodes-stateful/floor"]);
     expect(byId(changed, "network/nat-gateways").quantity).toBe(2 * HOURS_PER_MONTH);
     expect(byId(changed, "network/public-ipv4").quantity).toBe(2 * HOURS_PER_MONTH);
     expect(byId(changed, "nodes/etl-nodes-stateful/floor").unitPrice).toBe(2 * byId(base, "nodes/etl-nodes-stateful/floor").unitPrice);
@@ -161,11 +164,11 @@ describe("what moves the estimate", () => {
 });
 
 describe("streaming pipelines in the estimate", () => {
-  it("keep their consumers at minReplicas in the idle floor, and say whether their pool's maximum holds maxReplicas", async () => {
+  it("keep their consumers at minReplicas at deploy and in the idle floor, and say whether their pool's maximum holds maxReplicas", async () => {
     const prod = await costOf("prod");
     // stacks/Pulumi.prod.yaml: orders-enrich, 2 to 12 consumers of 500m / 1Gi on the on-demand batch pool (m6i.xlarge: 4 vCPU, 16 GiB).
     const floor = byId(prod, "streaming/orders-enrich");
-    expect(floor).toMatchObject({ basis: "floor", quantity: HOURS_PER_MONTH, unit: "node-hour" });
+    expect(floor).toMatchObject({ basis: "running", quantity: HOURS_PER_MONTH, unit: "node-hour" });
     expect(floor.item).toContain("2 consumers (scaling.minReplicas) on 1 m6i.xlarge nodes");
     expect(prod.notes).toContain("orders-enrich: at scaling.maxReplicas (12) its consumers need 2 m6i.xlarge nodes of etl-nodes-batch-ondemand, within the ceiling (its maxSize 5).");
     // The same consumers, bigger and scaling to zero: no floor line, and more nodes at the maximum than the pool has
@@ -207,11 +210,11 @@ describe("two estimates and a budget", () => {
     expect(diff.monthly.idleFloor.delta).toBe(10);
     expect(diff.changed).toEqual([{ id: "encryption/kms-keys", item: "5 customer-managed KMS keys", base: byId(base, "encryption/kms-keys"), head: null }]);
     const markdown = costDiffMarkdown("staging", diff);
-    expect(markdown).toContain("| idle floor | $387.11 | $397.11 | +$10.00 |");
+    expect(markdown).toContain("| idle floor | $401.88 | $411.88 | +$10.00 |");
     expect(markdown).toContain("| 5 customer-managed KMS keys | $5.00 (5 key-month × $1) | — |");
     expect(costDiffMarkdown("staging", diffCosts(base, base))).toContain("No line changed.");
     expect(diffCosts(null, base).monthly.ceiling.delta).toBe(base.monthly.ceiling);
-    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $387.11 | — |");
+    expect(costDiffMarkdown("staging", diffCosts(null, base))).toContain("| idle floor | — | $401.88 | — |");
   });
 
   it("takes a positive budget on AWS stacks only, naming the key otherwise", () => {

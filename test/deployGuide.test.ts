@@ -61,7 +61,13 @@ describe("the quotas a stack needs", () => {
     expect(quotaNeeds(resources).map(({ code, needed }) => [code, needed])).toEqual([
       ["L-F678F1CE", 1], ["L-0263D0A3", 2], ["L-FE5A380F", 1], ["L-1216C47A", 3 * 2 + 2 * 4], ["L-34B43A08", 5 * 8],
     ]);
-    expect(quotaLines(quotaNeeds(resources)).at(-1)).toBe("All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs (ec2/L-34B43A08) ≥ 40: every spot group at maxSize × its largest type's vCPUs: batch 5×8");
+    expect(quotaLines(quotaNeeds(resources)).slice(-2)).toEqual([
+      "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs (ec2/L-34B43A08) ≥ 40: every spot group at maxSize × its largest type's vCPUs: batch 5×8",
+      "  warning: a new account may have as few as 5 vCPUs: read the applied value (aws service-quotas get-service-quota --service-code ec2 --quota-code L-34B43A08) and the default (get-aws-default-service-quota, same options), and ask for an increase before the first deploy",
+    ]);
+    // At the documented default or below, no warning.
+    expect(quotaNeeds([group("tiny", "SPOT", ["t3.large"], 2)])[0]).not.toHaveProperty("warning");
+    expect(quotaNeeds([group("small", "SPOT", ["t3.large"], 3)])[0].warning).toMatch(/^a new account may have as few as 5 vCPUs/);
   });
 
   it("asks nothing of a plan without AWS resources, and refuses an instance type it cannot size", () => {

@@ -28,7 +28,7 @@ describe("npm run plan", () => {
     expect(document.resources.find((r: any) => r.type === "aws:ec2/subnet:Subnet").inputs.vpcId).toBe("[unknown]");
     // The cost estimate's documented shape (README, "What it costs").
     expect(Object.keys(document.cost)).toEqual(expect.arrayContaining(["currency", "region", "priceDate", "monthly", "spot", "lines"]));
-    expect(Object.keys(document.cost.monthly)).toEqual(["idleFloor", "ceiling", "batchExpected"]);
+    expect(Object.keys(document.cost.monthly)).toEqual(["atDeploy", "idleFloor", "ceiling", "batchExpected"]);
     expect(Object.keys(document.cost.spot)).toEqual(expect.arrayContaining(["savingsMonthly", "savingsShare", "breakEvenNodeHours25"]));
     expect(Object.keys(document.cost.lines[0])).toEqual(expect.arrayContaining(["component", "item", "quantity", "unit", "unitPrice", "monthly"]));
   });

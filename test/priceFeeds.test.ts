@@ -1,0 +1,101 @@
+/**
+ * The price snapshot against the feed files it is derived from (cost/data/feeds/, cost/feedSnapshot.ts): every
+ * feed-decided figure regenerates exactly, a changed feed value changes the estimate, the snapshot's us-east-1
+ * on-demand prices agree with Karpenter's table, and the estimate says how far its prices can be trusted.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { applyFeeds, FEEDS_DIR, readFeeds, trimAdvisorFeed } from "../cost/feedSnapshot";
+import { estimateCost } from "../cost/estimate";
+import { priceSnapshotSchema, type PriceSnapshot } from "../cost/priceSnapshotSchema";
+import { priceSnapshot } from "../cost/prices";
+import type { PlannedResource } from "../cost/plannedResource";
+
+const committed = priceSnapshot();
+const feeds = readFeeds();
+const DAY = new Date("2026-11-25T12:00:00Z");
+
+/** One spot batch pool of four xlarge types, and nothing else: the estimate's spot lines on their own. */
+const spotPool = (types = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"]): PlannedResource[] => [{
+  type: "aws:eks/nodeGroup:NodeGroup", name: "batch", inputs: { capacityType: "SPOT", instanceTypes: types, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 2 }, labels: { "etl-platform/pool": "batch" }, taints: [{ key: "etl-platform/batch", value: "true", effect: "NO_SCHEDULE" }] },
+} as PlannedResource];
+const estimate = (prices: PriceSnapshot, resources = spotPool(), region = "us-east-1", date = DAY) => estimateCost(resources, { region, date, prices });
+
+describe("the snapshot and its feed files", () => {
+  it("regenerates exactly from the committed feed files (npm run refresh-prices -- --from-feeds)", () => {
+    expect(priceSnapshotSchema.parse(applyFeeds(committed, feeds))).toEqual(committed);
+  });
+
+  it("takes spot savings and interruption bands per region and type from the advisor feed, not per family", () => {
+    const advisor = feeds.advisor.feed.spot_advisor;
+    for (const [region, prices] of Object.entries(committed.regions)) {
+      for (const type of Object.keys(prices.onDemand)) {
+        expect([region, type, prices.spotSavings[type], prices.spotInterruption[type]]).toEqual([region, type, advisor[region].Linux[type].s, advisor[region].Linux[type].r]);
+      }
+    }
+    // The same type saves differently by region (us-east-1 and eu-west-1 m5.large, in the 2026-08-10 feed).
+    expect(committed.regions["us-east-1"].spotSavings["m5.large"]).not.toBe(committed.regions["eu-west-1"].spotSavings["m5.large"]);
+    expect(committed.spotInterruptionBands.map((band) => band.label)).toEqual(["<5%", "5-10%", "10-15%", "15-20%", ">20%"]);
+  });
+
+  it("agrees with Karpenter's us-east-1 on-demand table within 1 %, and marks what no feed file checks", () => {
+    const karpenter = feeds.onDemand.find(({ file }) => file.startsWith("on-demand-2026-07-06"))!.feed.onDemand["us-east-1"];
+    for (const [type, price] of Object.entries(committed.regions["us-east-1"].onDemand)) expect(Math.abs(price - karpenter[type]) / karpenter[type]).toBeLessThanOrEqual(0.01);
+    expect(committed.regions["us-east-1"].verified.onDemand).toEqual({ verified: true, source: "cost/data/feeds/on-demand-2026-07-06.json" });
+    for (const region of ["us-east-2", "us-west-2", "eu-west-1", "eu-central-1"]) expect(committed.regions[region].verified.onDemand.verified).toBe(false);
+    for (const region of Object.keys(committed.regions)) expect(committed.regions[region].verified.services).toMatchObject({ verified: false, reason: expect.stringContaining("entered by hand") });
+  });
+
+  it("moves the estimate when a feed value moves", () => {
+    const changed = structuredClone(feeds);
+    changed.advisor.feed.spot_advisor["us-east-1"].Linux["m6i.xlarge"].s = 90;
+    const before = estimate(committed).batchPools[0].spotHour!;
+    const after = estimate(applyFeeds(committed, changed)).batchPools[0].spotHour!;
+    expect(after.low).toBeCloseTo(committed.regions["us-east-1"].onDemand["m6i.xlarge"] * 0.1, 6);
+    expect(after.low).toBeLessThan(before.low);
+  });
+
+  it("refuses a feed file without its provenance, and a feed that lacks a region or type", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "feeds-"));
+    const advisor = JSON.parse(fs.readFileSync(path.join(FEEDS_DIR, feeds.advisor.file), "utf8"));
+    fs.writeFileSync(path.join(dir, "spot-advisor-2026-12-01.json"), JSON.stringify({ ...advisor, source: { feed: "typed in", url: advisor.source.url } }));
+    expect(() => readFeeds(dir)).toThrow("spot-advisor-2026-12-01.json: no fetched_at, sha256 in its source: a feed file is written by npm run refresh-prices, never by hand");
+    const withoutRegion = structuredClone(feeds);
+    delete withoutRegion.advisor.feed.spot_advisor["eu-west-1"];
+    expect(() => applyFeeds(committed, withoutRegion)).toThrow("cost/data/feeds/spot-advisor-2026-08-10.json: no Linux figures for eu-west-1");
+    const withoutType = structuredClone(feeds);
+    delete withoutType.advisor.feed.spot_advisor["eu-west-1"].Linux["m5.large"];
+    expect(() => applyFeeds(committed, withoutType)).toThrow("cost/data/feeds/spot-advisor-2026-08-10.json: no eu-west-1 figures for m5.large");
+  });
+
+  it("trims a raw advisor feed to our regions and types, failing on a missing figure", () => {
+    const source = { feed: "AWS Spot Instance Advisor", url: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json", fetched_at: "2026-12-01T00:00:00Z", sha256: "0".repeat(64) };
+    const raw = { ranges: feeds.advisor.feed.ranges, instance_types: {}, spot_advisor: { "us-east-1": { Linux: { "m5.large": { s: 59, r: 4 }, "m5.xlarge": { s: 50, r: 1 } }, Windows: { "m5.large": { s: 10, r: 0 } } }, "ap-south-1": {} } };
+    expect(trimAdvisorFeed(raw, { "us-east-1": ["m5.large"] }, source)).toEqual({ source, ranges: feeds.advisor.feed.ranges, spot_advisor: { "us-east-1": { Linux: { "m5.large": { s: 59, r: 4 } } } } });
+    expect(() => trimAdvisorFeed(raw, { "us-east-1": ["m5.large", "m6i.large"] }, source)).toThrow("the Spot Instance Advisor feed lacks us-east-1 figures for m6i.large");
+    expect(() => trimAdvisorFeed(raw, { "ap-south-1": ["m5.large"] }, source)).toThrow("the Spot Instance Advisor feed has no Linux data for ap-south-1");
+  });
+});
+
+describe("what the estimate says about its prices", () => {
+  it("shows each spot type's interruption band, and warns when most of a pool's types are in the highest", () => {
+    expect(estimate(committed).batchPools[0].interruption).toEqual(["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"].map((type) => ({ type, band: committed.spotInterruptionBands[committed.regions["us-east-1"].spotInterruption[type]].label })));
+    const frequent = structuredClone(committed);
+    for (const type of ["m6i.xlarge", "m6a.xlarge", "m5.xlarge"]) frequent.regions["us-east-1"].spotInterruption[type] = 4;
+    frequent.regions["us-east-1"].spotInterruption["m7i.xlarge"] = 0;
+    expect(estimate(frequent).notes).toContain("Spot pool batch: 3 of its 4 types (m6i.xlarge, m6a.xlarge, m5.xlarge) are in the Spot Instance Advisor's highest interruption band (>20% of instances interrupted a month): runs there are interrupted often; prefer types in lower bands.");
+    // Half is not most.
+    frequent.regions["us-east-1"].spotInterruption["m5.xlarge"] = 0;
+    expect(estimate(frequent).notes.filter((note) => note.startsWith("Spot pool"))).toEqual([]);
+  });
+
+  it("warns when the snapshot is over 90 days old, and names the unverified figures of the region", () => {
+    const age = (date: string) => estimate(committed, spotPool(), "eu-west-1", new Date(date)).notes.filter((note) => note.includes("days old"));
+    expect(age("2027-02-23T12:00:00Z")).toEqual([]);
+    expect(age("2027-02-24T12:00:00Z")).toEqual([`The price snapshot of ${committed.snapshotDate} is 91 days old (over 90): refresh it with npm run refresh-prices.`]);
+    const notes = estimate(committed, spotPool(), "eu-west-1").notes;
+    expect(notes).toContain("Unverified in eu-west-1: onDemand, on-demand prices entered by hand; no feed file on file checks it (npm run refresh-prices reads them from AWS's Price List).");
+    expect(estimate(committed).notes.some((note) => note.startsWith("Unverified in us-east-1: onDemand"))).toBe(false);
+  });
+});
