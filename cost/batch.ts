@@ -1,8 +1,9 @@
 /**
  * The expected monthly batch cost, from what the plan declares for each pipeline: its schedules, the requests
  * of the pods a run starts, and its activeDeadlineSeconds. It is an upper bound, and labelled so: every run is
- * taken to last its whole deadline and to hold whole nodes of its pool to itself (runs that share a node, or
- * finish early, cost less).
+ * taken to last its whole deadline, to hold whole nodes of its pool to itself, and to keep them until the cluster
+ * autoscaler removes them (its scale-down-unneeded-time after the last pod), root volumes included (runs that
+ * share a node, or finish early, cost less).
  */
 import { scheduleRuns } from "../lib/cron";
 import { instanceShape } from "../lib/instanceTypes";
@@ -24,7 +25,10 @@ export interface PipelineRun {
   pipeline: string;
   capacity: "spot" | "on-demand";
   runsPerMonth: number;
+  /** The deadline plus the autoscaler's delay before it removes the idle node, capped by the schedule's gap. */
   hoursPerRun: number;
+  deadlineHours: number;
+  scaleDownHours: number;
   nodesPerRun: number;
   nodeHours: number;
   pool: PricedNodeGroup;
@@ -112,7 +116,23 @@ export function nodesFor(pool: PricedNodeGroup, pods: PodRequests[]): number {
   return Math.ceil(Math.max(cpu / node.vcpus, memoryGiB / node.memoryGiB));
 }
 
+/**
+ * How long a node stays after its last pod: the cluster autoscaler's `scale-down-unneeded-time` as the plan passes
+ * it (components/aws/autoscaler.ts extraArgs), else the autoscaler's default of 10 minutes (kubernetes/autoscaler
+ * cluster-autoscaler FAQ, "How does scale-down work?"; the chart's values.yaml lists `scale-down-unneeded-time: 10m`).
+ * No autoscaler in the plan: nothing removes the node, and the pool's floor already counts it.
+ */
+export function scaleDownHours(resources: PlannedResource[]): number {
+  const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((candidate) => candidate.inputs.chart === "cluster-autoscaler");
+  if (!release) return 0;
+  const value = String(release.inputs.values?.extraArgs?.["scale-down-unneeded-time"] ?? "10m");
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) throw new PriceError(`etl-platform:autoscaler.scaleDownUnneededTime: expected a duration such as 10m, got ${JSON.stringify(value)}`);
+  return parts.reduce((hours, [, amount, unit]) => hours + Number(amount) / (unit === "h" ? 1 : unit === "m" ? 60 : 3600), 0);
+}
+
 export function pipelineRuns(resources: PlannedResource[], groups: PricedNodeGroup[]): PipelineRun[] {
+  const scaleDown = scaleDownHours(resources);
   return pipelineShapes(resources).map((shape) => {
     const capacityType = shape.capacity === "spot" ? "SPOT" : "ON_DEMAND";
     const pool = groups.find((group) => group.batch && group.capacityType === capacityType);
@@ -121,16 +141,21 @@ export function pipelineRuns(resources: PlannedResource[], groups: PricedNodeGro
     // Rounded as shown, so that runs × hours × nodes redone by hand gives the line's node-hours.
     const runsPerMonth = hundredths((shape.schedules.reduce((sum, schedule) => sum + scheduleRuns(schedule, SAMPLE_DAYS).length, 0) * HOURS_PER_MONTH) / (SAMPLE_DAYS * 24));
     const deadlineHours = (shape.deadlineSeconds ?? 3600) / 3600;
-    // With overlap forbidden a run that outlasts the next tick makes that tick skip: at most the whole month is busy.
-    const hoursPerRun = hundredths(shape.forbidOverlap ? Math.min(deadlineHours, HOURS_PER_MONTH / runsPerMonth) : deadlineHours);
-    return { pipeline: shape.pipeline, capacity: shape.capacity, runsPerMonth, hoursPerRun, nodesPerRun, nodeHours: runsPerMonth * hoursPerRun * nodesPerRun, pool };
+    // With overlap forbidden a run that outlasts the next tick makes that tick skip, and a node kept past a run is
+    // the next run's: at most the whole month is busy.
+    const hoursPerRun = hundredths(shape.forbidOverlap ? Math.min(deadlineHours + scaleDown, HOURS_PER_MONTH / runsPerMonth) : deadlineHours + scaleDown);
+    return { pipeline: shape.pipeline, capacity: shape.capacity, runsPerMonth, hoursPerRun, deadlineHours, scaleDownHours: scaleDown, nodesPerRun, nodeHours: runsPerMonth * hoursPerRun * nodesPerRun, pool };
   });
 }
 
-export function batchLines(runs: PipelineRun[]): CostLine[] {
-  return runs.map((run) => {
+export function batchLines(runs: PipelineRun[], gp3GBMonth: number): CostLine[] {
+  return runs.flatMap((run) => {
     const priced = run.capacity === "spot" ? "spot, high end" : "on-demand";
-    const item = `${run.pipeline}: ${run.runsPerMonth} runs × ${run.hoursPerRun} h × ${run.nodesPerRun} ${run.pool.instanceTypes[0]} node (${priced}; upper bound: the full deadline on whole nodes)`;
-    return line(`batch/${run.pipeline}`, "batch", item, run.nodeHours, "node-hour", run.pool.nodeHour, "batch");
+    const held = run.scaleDownHours > 0 ? `${hundredths(run.deadlineHours)} h deadline + ${Math.round(run.scaleDownHours * 60)} min until the autoscaler removes the node` : `${hundredths(run.deadlineHours)} h deadline`;
+    const item = `${run.pipeline}: ${run.runsPerMonth} runs × ${run.hoursPerRun} h (${held}) × ${run.nodesPerRun} ${run.pool.instanceTypes[0]} node (${priced}; upper bound: the full deadline on whole nodes)`;
+    return [
+      line(`batch/${run.pipeline}`, "batch", item, run.nodeHours, "node-hour", run.pool.nodeHour, "batch"),
+      line(`batch/${run.pipeline}/root-volumes`, "storage", `${run.pipeline}: root volumes of its nodes, ${hundredths(run.nodeHours)} node-hours × ${run.pool.diskGiB} GiB gp3 / ${HOURS_PER_MONTH} h`, (run.nodeHours * run.pool.diskGiB) / HOURS_PER_MONTH, "GB-month", gp3GBMonth, "batch"),
+    ];
   });
 }

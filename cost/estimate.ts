@@ -29,6 +29,9 @@ function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string
   for (const [field, state] of Object.entries(region.verified)) {
     if (!state.verified) notes.push(`Unverified in ${options.region}: ${field}, ${state.reason} (npm run refresh-prices reads them from AWS's Price List).`);
   }
+  // T3 instances start in unlimited mode: CPU above the baseline is billed as surplus credits, beyond the hourly price.
+  const burstable = groups.filter((group) => group.instanceTypes.some((type) => /^t\d/.test(type)));
+  for (const group of burstable) notes.push(`${group.name} uses burstable types (${group.instanceTypes.filter((type) => /^t\d/.test(type)).join(", ")}): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.`);
   const bands = options.prices.spotInterruptionBands;
   const highest = bands[bands.length - 1];
   for (const group of groups.filter((candidate) => candidate.interruption)) {
@@ -107,6 +110,9 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
   const publicIps = ofType(resources, "aws:ec2/eip:Eip").length;
   const interfaceEndpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
   const kmsKeys = ofType(resources, "aws:kms/key:Key").length;
+  // KMS pricing: each automatic rotation adds $1 a month to the key, for the first and second rotation only.
+  const rotatingKeys = ofType(resources, "aws:kms/key:Key").filter((key) => key.inputs.enableKeyRotation === true).length;
+  const subnets = ofType(resources, "aws:ec2/subnet:Subnet").length;
   const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
   const logGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").length;
   const containerLogGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").filter((group) => typeof group.inputs.name === "string" && group.inputs.name.startsWith("/etl/")).length;
@@ -126,9 +132,11 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     ...(kmsKeys ? [line("encryption/kms-keys", "encryption", `${kmsKeys} customer-managed KMS keys`, kmsKeys, "key-month", region.kmsKeyMonth, "fixed")] : []),
     ...nodeGroupLines(groups, region.ebsGp3GBMonth),
     ...volumeLines(resources, region.ebsGp3GBMonth),
-    ...batchLines(runs),
+    ...batchLines(runs, region.ebsGp3GBMonth),
     ...streamingLines(consumers),
     ...(natGateways ? [usageLine("network/nat-data", "network", "NAT data processed (pipelines' internet and AWS API traffic not through the S3 endpoint)", "GB", region.natGatewayGB)] : []),
+    ...(subnets ? [usageLine("network/cross-zone", "network", "data between Availability Zones (Kafka and Postgres replication, pods reaching services in another zone), charged on each side of the transfer", "GB", region.crossZoneGB)] : []),
+    ...(rotatingKeys ? [usageLine("encryption/kms-rotation", "encryption", `rotation of ${rotatingKeys} KMS keys (yearly): each rotation adds its price a month to the key from then on, for the first two rotations only (at most twice the key's price more, from the second year)`, "key-month per rotation", region.kmsKeyMonth)] : []),
     ...(buckets ? [usageLine("object storage/s3", "object storage", `S3 Standard storage in ${buckets} buckets (backups, logs, pipeline artifacts)`, "GB-month", region.s3StandardGBMonth)] : []),
     ...(logGroups ? [
       usageLine("logs/ingestion", "logs", `CloudWatch Logs ingestion into ${logGroups} log groups (control plane, VPC flow logs${containerLogGroups ? `, container logs in ${containerLogGroups}` : ""})`, "GB", region.logsIngestionGB),
@@ -165,7 +173,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     };
   }
   const notes = [
-    "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool; runs that finish early or share a node cost less.",
+    "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool, which stay until the autoscaler removes them (scale-down-unneeded-time), root volumes included; runs that finish early or share a node cost less.",
     "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
     ...streamingNotes(consumers),
     ...priceNotes(options, groups),

@@ -94,7 +94,7 @@ export function applyFeeds(snapshot: PriceSnapshot, feeds: Feeds): PriceSnapshot
         spotSavings: { verified: true, source: feedName(advisor.file) },
         spotInterruption: { verified: true, source: feedName(advisor.file) },
         onDemand: onDemandFeed ? { verified: true, source: feedName(onDemandFeed.file) } : unverified("on-demand prices"),
-        services: unverified("service prices (EKS, NAT, IPv4, endpoints, EBS, S3, logs, KMS)"),
+        services: unverified("service prices (EKS, NAT, IPv4, endpoints, EBS, S3, logs, KMS, data between zones)"),
       },
     };
   }

@@ -83,21 +83,32 @@ type Extracted = Partial<Omit<RegionPrices, "eksClusterHour" | "onDemand" | "spo
   onDemand?: Record<string, number>;
 };
 
-/** Keeps from one offer file's on-demand rows the figures the estimate uses. */
+/**
+ * Keeps from one offer file's on-demand rows the figures the estimate uses. A figure found twice at two prices is
+ * an error, never "the last row wins": it means the filters below no longer single out one product.
+ */
 export async function extractOffer(offer: OfferCode, rows: AsyncIterable<OfferRow>): Promise<Extracted> {
   const found: Extracted = {};
   const onDemand: Record<string, number> = {};
+  const once = <T extends Record<string, any>>(target: T, key: string, price: number, what: string) => {
+    if (target[key] !== undefined && target[key] !== price) throw new Error(`${offer}: two prices for ${what} (${target[key]} and ${price}): a filter no longer singles out one product`);
+    (target as Record<string, number>)[key] = price;
+  };
   for await (const row of rows) {
     if (row.TermType !== "OnDemand") continue;
     const price = Number(row.PricePerUnit);
     const usage = row.usageType;
     const firstTier = (row.StartingRange ?? "0") === "0";
     if (offer === "AmazonEC2") {
-      const isLinuxInstance = row["Product Family"] === "Compute Instance" && row.Tenancy === "Shared" && row["Operating System"] === "Linux" && row["Pre Installed S/W"] === "NA" && row.CapacityStatus === "Used" && row["License Model"] === "No License required" && row.Unit === "Hrs";
-      if (isLinuxInstance && instanceShape(row["Instance Type"])) onDemand[row["Instance Type"]] = price;
-      else if (usage.endsWith("NatGateway-Hours")) found.natGatewayHour = price;
-      else if (usage.endsWith("NatGateway-Bytes")) found.natGatewayGB = price;
-      else if (usage.endsWith("EBS:VolumeUsage.gp3")) found.ebsGp3GBMonth = price;
+      // The Price List API filters Karpenter uses (pkg/providers/pricing/pricing.go): a region, not a Local or
+      // Wavelength Zone; on-demand, not a capacity block; shared tenancy; no pre-installed software; capacity Used.
+      const isLinuxInstance = row["Product Family"] === "Compute Instance" && row["Location Type"] === "AWS Region" && (row.MarketOption ?? "OnDemand") === "OnDemand" && row.Tenancy === "Shared" && row["Operating System"] === "Linux" && row["Pre Installed S/W"] === "NA" && row.CapacityStatus === "Used" && row["License Model"] === "No License required" && row.Unit === "Hrs";
+      if (isLinuxInstance && instanceShape(row["Instance Type"])) once(onDemand, row["Instance Type"], price, `instance type ${row["Instance Type"]}`);
+      else if (usage.endsWith("NatGateway-Hours")) once(found, "natGatewayHour", price, "NAT gateway-hours");
+      else if (usage.endsWith("NatGateway-Bytes")) once(found, "natGatewayGB", price, "NAT gateway data");
+      else if (usage.endsWith("EBS:VolumeUsage.gp3")) once(found, "ebsGp3GBMonth", price, "gp3 storage");
+      // Data between Availability Zones of one region, charged on each side of the transfer.
+      else if (usage.endsWith("DataTransfer-Regional-Bytes")) once(found, "crossZoneGB", price, "data transfer between zones");
     } else if (offer === "AmazonEKS") {
       if (usage.endsWith("AmazonEKS-Hours:perCluster")) found.eksClusterHour = { ...found.eksClusterHour, standard: price };
       else if (usage.endsWith("AmazonEKS-Hours:extendedSupport")) found.eksClusterHour = { ...found.eksClusterHour, extended: price };

@@ -7,6 +7,8 @@ export const regionPricesSchema = z.strictObject({
   eksClusterHour: z.strictObject({ standard: price, extended: price }),
   natGatewayHour: price,
   natGatewayGB: price,
+  /** Data between Availability Zones of the region, per GB, charged on each side of the transfer. */
+  crossZoneGB: price,
   publicIpv4Hour: price,
   interfaceEndpointHour: price,
   ebsGp3GBMonth: price,

@@ -98,12 +98,16 @@ describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
   });
 
   it("bounds each pipeline's batch cost by its schedule, deadline and pool", () => {
-    // orders-kafka-to-postgres runs hourly (730 runs a month) for at most 1800 s, on one spot node.
+    // orders-kafka-to-postgres runs hourly (730 runs a month) for at most 1800 s on one spot node, which the
+    // autoscaler removes 10 minutes after (its default scale-down-unneeded-time): 0.67 h a run.
     const hourly = byId(estimate, "batch/orders-kafka-to-postgres");
-    expect(hourly.quantity).toBe(365);
+    expect(hourly.quantity).toBe(489.1);
     expect(hourly.unitPrice).toBe(estimate.batchPools.find((pool) => pool.pool === "batch")!.spotHour!.high);
-    // Daily: 28 days' runs scaled to 730 h is 30.42 runs; 7200 s each.
-    expect(byId(estimate, "batch/partner-export-extract").quantity).toBe(60.84);
+    // Daily: 28 days' runs scaled to 730 h is 30.42 runs; 7200 s each, plus the 10 minutes: 2.17 h.
+    expect(byId(estimate, "batch/partner-export-extract").quantity).toBe(66.01);
+    // Its nodes' root volumes for those hours: 66.01 node-hours × the pool's disk / 730 h, in GB-months.
+    const disk = stack === "prod" ? 100 : 50;
+    expect(byId(estimate, "batch/partner-export-extract/root-volumes")).toMatchObject({ quantity: Math.round((66.01 * disk / 730) * 100) / 100, unit: "GB-month", basis: "batch" });
     expect(estimate.spot!.savingsMonthly).toBeGreaterThan(0);
     expect(estimate.spot!.savingsShare).toBeLessThan(1);
   });
@@ -119,7 +123,7 @@ describe.each(AWS_STACKS)("the cost estimate of %s", (stack) => {
   it("puts spot's break-even where the saving is 25 % of the all-on-demand total", () => {
     const spot = estimate.spot!;
     const pool = estimate.batchPools.find((candidate) => candidate.spotHour)!;
-    const onDemandBatch = estimate.lines.filter((line) => line.basis === "batch").reduce((sum, line) => sum + line.quantity! * pool.onDemandHour, 0);
+    const onDemandBatch = estimate.lines.filter((line) => line.basis === "batch" && line.unit === "node-hour").reduce((sum, line) => sum + line.quantity! * pool.onDemandHour, 0);
     const floorWithoutSpot = estimate.monthly.idleFloor + onDemandBatch - spot.expectedNodeHours * pool.onDemandHour;
     const hours = spot.breakEvenNodeHours25!;
     const share = (hours * (pool.onDemandHour - pool.spotHour!.high)) / (floorWithoutSpot + hours * pool.onDemandHour);
@@ -198,7 +202,7 @@ describe("what the batch estimate counts", () => {
     const pod = require("../components/platform/pipelines/pod") as typeof import("../components/platform/pipelines/pod");
     expect(PIPELINE_LABEL).toBe(pod.PIPELINE_LABEL);
     const prod = await costOf("prod");
-    expect(prod.lines.filter((line) => line.basis === "batch").map((line) => line.id).sort()).toEqual(["batch/orders-daily-report", "batch/orders-kafka-to-postgres", "batch/orders-shard-aggregate", "batch/partner-export-extract"]);
+    expect(prod.lines.filter((line) => line.basis === "batch" && line.unit === "node-hour").map((line) => line.id).sort()).toEqual(["batch/orders-daily-report", "batch/orders-kafka-to-postgres", "batch/orders-shard-aggregate", "batch/partner-export-extract"]);
   });
 });
 
@@ -245,8 +249,18 @@ describe("the price feed readers", () => {
     const found = await extractOffer("AmazonEC2", offerRows(lines("AmazonEC2-eu-west-1.csv")));
     // Windows, dedicated tenancy, an unused reservation and a reserved term are other rows of the same type.
     expect(found.onDemand).toEqual({ "m6i.large": 0.107, "r6i.xlarge": 0.282 });
-    expect(found).toMatchObject({ natGatewayHour: 0.048, natGatewayGB: 0.048, ebsGp3GBMonth: 0.088 });
+    // A Local Zone's price of the same type is another location type: not the region's.
+    expect(found).toMatchObject({ natGatewayHour: 0.048, natGatewayGB: 0.048, ebsGp3GBMonth: 0.088, crossZoneGB: 0.01 });
     expect(await extractOffer("AmazonEKS", offerRows(lines("AmazonEKS-eu-west-1.csv")))).toEqual({ eksClusterHour: { standard: 0.1, extended: 0.6 } });
+  });
+
+  it("fails on two prices for one figure instead of letting the last row win", async () => {
+    const all = lines("AmazonEC2-eu-west-1.csv").filter((line) => line.trim() !== "");
+    const m6i = all.find((line) => line.includes('"Linux","No License required","EU-BoxUsage:m6i.large"'))!;
+    const twice = [...all, m6i.replace('"0.1070000000"', '"0.1090000000"').replace('"2BUXXGWHQ8VKE6QM"', '"2BUXXGWHQ8VKE6QN"')];
+    await expect(extractOffer("AmazonEC2", offerRows(twice))).rejects.toThrow("AmazonEC2: two prices for instance type m6i.large (0.107 and 0.109): a filter no longer singles out one product");
+    // The same price twice (one product listed under two SKUs) is not a conflict.
+    expect((await extractOffer("AmazonEC2", offerRows([...all, m6i]))).onDemand).toEqual({ "m6i.large": 0.107, "r6i.xlarge": 0.282 });
   });
 
   it("refuses a file that is not an offer file", async () => {

@@ -99,3 +99,33 @@ describe("what the estimate says about its prices", () => {
     expect(estimate(committed).notes.some((note) => note.startsWith("Unverified in us-east-1: onDemand"))).toBe(false);
   });
 });
+
+describe("what the estimate counts beyond the instances", () => {
+  const { scaleDownHours } = require("../cost/batch") as typeof import("../cost/batch");
+  const autoscaler = (extraArgs: Record<string, string>) => ({ type: "kubernetes:helm.sh/v3:Release", name: "autoscaler", inputs: { chart: "cluster-autoscaler", values: { extraArgs } } }) as PlannedResource;
+
+  it("keeps a batch node for the autoscaler's scale-down-unneeded-time, 10 minutes when unset, none without an autoscaler", () => {
+    expect(scaleDownHours([autoscaler({ "scale-down-unneeded-time": "1h30m" })])).toBe(1.5);
+    expect(scaleDownHours([autoscaler({ "scale-down-unneeded-time": "90s" })])).toBe(0.025);
+    expect(scaleDownHours([autoscaler({})])).toBeCloseTo(10 / 60, 10);
+    expect(scaleDownHours([])).toBe(0);
+    expect(() => scaleDownHours([autoscaler({ "scale-down-unneeded-time": "10 minutes" })])).toThrow('etl-platform:autoscaler.scaleDownUnneededTime: expected a duration such as 10m, got "10 minutes"');
+  });
+
+  it("prices data between zones and KMS key rotation as rates, and notes burstable pools", () => {
+    const resources: PlannedResource[] = [
+      ...spotPool(),
+      { type: "aws:ec2/subnet:Subnet", name: "a", inputs: {} },
+      { type: "aws:kms/key:Key", name: "rotating", inputs: { enableKeyRotation: true } },
+      { type: "aws:kms/key:Key", name: "fixed", inputs: { enableKeyRotation: false } },
+      { type: "aws:eks/nodeGroup:NodeGroup", name: "system", inputs: { capacityType: "ON_DEMAND", instanceTypes: ["t3.large"], scalingConfig: { minSize: 1, desiredSize: 1, maxSize: 2 } } },
+    ] as PlannedResource[];
+    const priced = estimate(committed, resources);
+    const region = committed.regions["us-east-1"];
+    expect(priced.lines.find((line) => line.id === "network/cross-zone")).toMatchObject({ unit: "GB", unitPrice: region.crossZoneGB, monthly: null, basis: "usage" });
+    expect(priced.lines.find((line) => line.id === "encryption/kms-rotation")).toMatchObject({ item: expect.stringContaining("rotation of 1 KMS keys"), unitPrice: region.kmsKeyMonth, monthly: null });
+    expect(priced.notes).toContain("system uses burstable types (t3.large): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.");
+    expect(estimate(committed).lines.map((line) => line.id)).not.toContain("network/cross-zone");
+    expect(estimate(committed).notes.some((note) => note.includes("burstable"))).toBe(false);
+  });
+});
