@@ -135,6 +135,19 @@ describe("GitHub Actions workflows", () => {
     expect(JSON.parse('"ubuntu-latest"')).toBe("ubuntu-latest");
   });
 
+  it("refreshes the prices monthly and proposes them in a pull request opened with a token that triggers the checks", () => {
+    const workflow = load("refresh-prices.yml");
+    expect(workflow.on.schedule).toEqual([{ cron: "23 5 2 * *" }]);
+    expect(Object.keys(workflow.on)).toEqual(["schedule", "workflow_dispatch"]);
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    const job = workflow.jobs.refresh;
+    expect(runs(job)).toMatch(/npm ci[\s\S]*npm run refresh-prices[\s\S]*npm test[\s\S]*git push origin[\s\S]*gh pr create/);
+    // GITHUB_TOKEN's pull requests trigger no workflow: the pull request is opened, and pushed, with PRICES_PR_TOKEN.
+    expect(uses(job, "actions/checkout")?.with).toEqual({ token: "${{ secrets.PRICES_PR_TOKEN }}" });
+    expect(steps(job).find((s) => s.run?.includes("gh pr create"))).toMatchObject({ env: { GH_TOKEN: "${{ secrets.PRICES_PR_TOKEN }}" } });
+    expect(JSON.stringify(job)).not.toContain("GITHUB_TOKEN");
+  });
+
   it("runs every job on a maintained Node.js LTS (20 reached its end of life on 2026-04-30)", () => {
     for (const { job } of allJobs()) expect(uses(job, "actions/setup-node")?.with?.["node-version"]).toBe(24);
   });
