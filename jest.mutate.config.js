@@ -2,12 +2,14 @@
 //   npm run mutate -- diff/planDiff.ts                          # the diff's tests (default)
 //   MUTATE_SET=config npm run mutate -- config/rules.ts         # the config rules' tests
 //   MUTATE_SET=cron npm run mutate -- lib/cron.ts               # cron's tests
+//   MUTATE_SET=cost npm run mutate -- cost/estimate.ts          # the cost estimate's tests
 const base = require("./jest.config");
 
 const SETS = {
   diff: ["diff.test.ts", "diffRisk.test.ts", "planDiffCases.test.ts"],
   config: ["configRules.test.ts", "configMistakes.test.ts", "config.test.ts"],
   cron: ["lib.test.ts", "configRules.test.ts"],
+  cost: ["cost.test.ts", "costLines.test.ts", "priceFeeds.test.ts"],
 };
 const set = SETS[process.env.MUTATE_SET ?? "diff"];
 if (!set) throw new Error(`MUTATE_SET: expected one of ${Object.keys(SETS).join(", ")}, got ${process.env.MUTATE_SET}`);
