@@ -5,7 +5,8 @@
  *   then one row per SKU and term. They are hundreds of MB, so they are read a line at a time and only the rows
  *   the estimate needs are kept;
  * - the Spot Instance Advisor feed (https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json), whose
- *   `spot_advisor.<region>.Linux.<type>.s` is the savings over on-demand in per cent. The Price List has no spot prices.
+ *   `spot_advisor.<region>.Linux.<type>` holds `s`, the savings over on-demand in per cent, and `r`, the
+ *   interruption band; cost/feedSnapshot.ts trims it. The Price List has no spot prices.
  */
 import { instanceShape } from "../lib/instanceTypes";
 import type { RegionPrices } from "./priceSnapshotSchema";
@@ -126,15 +127,4 @@ export async function extractOffer(offer: OfferCode, rows: AsyncIterable<OfferRo
   }
   if (offer === "AmazonEC2") found.onDemand = onDemand;
   return found;
-}
-
-/** Spot savings (per cent) of the instance types the platform accepts, in one region, from the advisor feed. */
-export function spotSavingsOf(feed: unknown, region: string): Record<string, number> {
-  const linux = (feed as { spot_advisor?: Record<string, { Linux?: Record<string, { s?: unknown }> }> })?.spot_advisor?.[region]?.Linux;
-  if (!linux) throw new Error(`the Spot Instance Advisor feed has no Linux data for ${region}`);
-  const savings: Record<string, number> = {};
-  for (const [type, advice] of Object.entries(linux)) {
-    if (instanceShape(type) && typeof advice.s === "number") savings[type] = advice.s;
-  }
-  return savings;
 }

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { estimateCost, type CostEstimate } from "../cost/estimate";
 import { cents, HOURS_PER_MONTH } from "../cost/lines";
-import { extractOffer, offerRows, spotSavingsOf, csvFields } from "../cost/priceFeeds";
+import { extractOffer, offerRows, csvFields } from "../cost/priceFeeds";
+import { trimAdvisorFeed } from "../cost/feedSnapshot";
 import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
 import { priceSnapshot, PriceError } from "../cost/prices";
 import { costDiffMarkdown, diffCosts } from "../cost/report";
@@ -267,9 +268,10 @@ describe("the price feed readers", () => {
     await expect(extractOffer("AmazonEC2", offerRows(['"SKU","TermType"', '"X","OnDemand"']))).rejects.toThrow('line 1: expected the offer file\'s "FormatVersion" line, got "SKU"');
   });
 
-  it("reads Linux spot savings of the accepted types from the Spot Instance Advisor feed", () => {
+  it("reads Linux spot savings and interruption bands of our types from the Spot Instance Advisor feed", () => {
     const feed = JSON.parse(fs.readFileSync(fixture("spot-advisor-data.json"), "utf8"));
-    expect(spotSavingsOf(feed, "eu-west-1")).toEqual({ "m6i.xlarge": 63, "m5.xlarge": 66 });
-    expect(() => spotSavingsOf(feed, "ap-south-2")).toThrow("no Linux data for ap-south-2");
+    const source = { feed: "AWS Spot Instance Advisor", url: "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json", fetched_at: "2026-11-20T00:00:00Z", sha256: "0".repeat(64) };
+    expect(trimAdvisorFeed(feed, { "eu-west-1": ["m6i.xlarge", "m5.xlarge"] }, source).spot_advisor).toEqual({ "eu-west-1": { Linux: { "m6i.xlarge": { s: 63, r: 1 }, "m5.xlarge": { s: 66, r: 0 } } } });
+    expect(() => trimAdvisorFeed(feed, { "ap-south-2": ["m5.xlarge"] }, source)).toThrow("no Linux data for ap-south-2");
   });
 });
