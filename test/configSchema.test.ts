@@ -18,6 +18,12 @@ describe("the stack files' JSON Schema and the config reference", () => {
   // here (the loader checks the values).
   const validate = new Ajv({ strict: true, allErrors: true, formats: { uri: true } }).compile(stackFileSchema());
   const errorsOf = (document: unknown) => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}${"additionalProperty" in (e.params ?? {}) ? `: ${(e.params as any).additionalProperty}` : ""}`));
+  /** The errors of the prod stack file with one edit of its config. */
+  const broken = (edit: (config: Record<string, any>) => void) => {
+    const copy = structuredClone(stackFile("prod"));
+    edit(copy.config);
+    return errorsOf(copy);
+  };
 
   it("are current: regenerate with npm run generate-config", () => {
     for (const [file, content] of generatedFiles()) {
@@ -55,12 +61,6 @@ describe("the stack files' JSON Schema and the config reference", () => {
   });
 
   it("flags a misspelt namespace, a misspelt key, a wrong type and a plain-text secret", () => {
-    const prod = stackFile("prod");
-    const broken = (edit: (config: Record<string, any>) => void) => {
-      const copy = structuredClone(prod);
-      edit(copy.config);
-      return errorsOf(copy);
-    };
     expect(broken((c) => { c["etl-platfrom:pipelines"] = c["etl-platform:pipelines"]; })).toContain("/config must NOT have additional properties: etl-platfrom:pipelines");
     expect(broken((c) => { c["etl-platform:network"].natGateway = "single"; })).toContain("/config/etl-platform:network must NOT have additional properties: natGateway");
     expect(broken((c) => { c["etl-platform:kafka"].brokers = "three"; })).toContain("/config/etl-platform:kafka/brokers must be integer");
@@ -72,12 +72,6 @@ describe("the stack files' JSON Schema and the config reference", () => {
   });
 
   it("flags a malformed schedule, time zone, image or region while typing", () => {
-    const prod = stackFile("prod");
-    const broken = (edit: (config: Record<string, any>) => void) => {
-      const copy = structuredClone(prod);
-      edit(copy.config);
-      return errorsOf(copy);
-    };
     const pattern = (where: string) => expect.arrayContaining([expect.stringMatching(new RegExp(`^/config/etl-platform:${where} must match pattern`))]);
     expect(broken((c) => { c["etl-platform:pipelines"][0].schedule = "*/5x * * * *"; })).toEqual(pattern("pipelines/0/schedule"));
     expect(broken((c) => { c["etl-platform:pipelines"][0].schedule = "0 2 * *"; })).toEqual(pattern("pipelines/0/schedule"));
