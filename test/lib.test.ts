@@ -159,8 +159,29 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
     ["*/-1 * * * *", 'minute: "-1" is not a positive step'],
     ["0 0 * * 1?", 'day of week: "1?" is not a number or a name'],
     ["0 0 * JANUARY *", 'month: "JANUARY" is not a number or a name'],
+    ["0 0 x5 * *", 'day of month: "x5" is not a number'],
   ])("%s: the exact problem", (cron, problem) => {
     expect(cronProblem(cron)).toBe(problem === undefined ? undefined : `expected a valid cron expression, got ${JSON.stringify(cron)} (${problem})`);
+  });
+
+  it("reads every month name as its number, ? in either day field, and spaces around an expression", () => {
+    const names = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    expect(names.map((name) => new Date(scheduleRuns(`0 0 1 ${name} *`, 366)[0]).getUTCMonth() + 1)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(cronProblem("0 0 * * ?")).toBeUndefined();
+    expect(scheduleRuns("0 0 ? * ?", 3)).toEqual(scheduleRuns("0 0 * * *", 3));
+    expect(scheduleRuns("  0 12 * * *  ", 2)).toEqual(scheduleRuns("0 12 * * *", 2));
+    expect(cronProblem(" @daily ")).toBeUndefined();
+    expect(cronProblem(" @fortnightly")).toMatch(/^expected a 5-field cron or one of @yearly/);
+    expect(cronProblem(" @every 1h")).toMatch(/@every counts from the controller's start/);
+  });
+
+  it("expands each predefined schedule as robfig/cron v3.0.1's parseDescriptor defines it", () => {
+    // parser.go parseDescriptor: yearly/annually = minute 0, hour 0, day 1, month 1; monthly = day 1; weekly = day of
+    // week 0; daily/midnight = minute 0, hour 0; hourly = minute 0.
+    const { expandCronMacro } = require("../lib/cron") as typeof import("../lib/cron");
+    expect(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", " @hourly ", "0 1 * * *"].map(expandCronMacro)).toEqual([
+      "0 0 1 1 *", "0 0 1 1 *", "0 0 1 * *", "0 0 * * 0", "0 0 * * *", "0 0 * * *", "0 * * * *", "0 * * * *", "0 1 * * *",
+    ]);
   });
 
   it("names the field count, the macros and a schedule that never runs", () => {
