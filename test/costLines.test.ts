@@ -128,3 +128,175 @@ describe("batch and spot", () => {
     expect(() => estimate([group("system", "ON_DEMAND", ["m6i.48xlarge"], [1, 1, 1], false)])).toThrow("etl-platform:nodePools.system.instanceTypes: no on-demand price for m6i.48xlarge in us-east-1");
   });
 });
+
+describe("a whole small stack, line by line", () => {
+  const cents = (value: number) => Math.round(value * 100) / 100;
+  const hundredths = cents;
+  const l = (id: string, component: string, item: string, quantity: number, unit: string, unitPrice: number, basis: string) => ({ id, component, item, quantity: hundredths(quantity), unit, unitPrice, monthly: cents(hundredths(quantity) * unitPrice), basis });
+  const u = (id: string, component: string, item: string, unit: string, unitPrice: number) => ({ id, component, item, quantity: null, unit, unitPrice, monthly: null, basis: "usage" });
+  const system = group("system", "ON_DEMAND", ["t3.large"], [1, 2, 3], false);
+  const resources = [
+    resource("eks:index:Cluster", "etl", { version: "1.35" }),
+    resource("aws:ec2/natGateway:NatGateway", "nat-0"),
+    resource("aws:ec2/eip:Eip", "nat-0"),
+    resource("aws:ec2/subnet:Subnet", "private-0"),
+    resource("aws:kms/key:Key", "secrets", { enableKeyRotation: true }),
+    resource("aws:kms/key:Key", "logs", { enableKeyRotation: false }),
+    resource("aws:s3/bucket:Bucket", "backups"),
+    resource("aws:cloudwatch/logGroup:LogGroup", "cluster", { name: "/aws/eks/etl/cluster" }),
+    resource("aws:cloudwatch/logGroup:LogGroup", "pipelines", { name: "/etl/pipelines" }),
+    resource("aws:iam/rolePolicy:RolePolicy", "traces", { policy: JSON.stringify({ Statement: [{ Action: ["xray:PutTraceSegments"] }] }) }),
+    system,
+    resource("aws:ec2/launchTemplate:LaunchTemplate", "system", { blockDeviceMappings: [{ ebs: { volumeSize: 30 } }] }),
+    spotPool,
+    resource("kubernetes:helm.sh/v3:Release", "prometheus", { chart: "kube-prometheus-stack", values: {} }),
+    resource("kubernetes:helm.sh/v3:Release", "autoscaler", { chart: "cluster-autoscaler", values: { extraArgs: { "scale-down-unneeded-time": "12m" } } }),
+    cronJob("extract", "spot"),
+  ];
+  const priced = estimate(resources);
+  const od = region.onDemand;
+  const spotHigh = Math.round(Math.max(...["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"].map((type) => od[type] * (1 - region.spotSavings[type] / 100))) * 1e6) / 1e6;
+  const spotLow = Math.round(Math.min(...["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"].map((type) => od[type] * (1 - region.spotSavings[type] / 100))) * 1e6) / 1e6;
+  const spotTypes = "spot, high end of m6i.xlarge/m6a.xlarge/m5.xlarge/m7i.xlarge";
+  // Daily for an hour, and the node kept 12 more minutes: 30.42 runs × 1.2 h.
+  const nodeHours = 30.42 * 1.2;
+
+  it("prices each line as quantity × unit price, with its component and a readable item", () => {
+    expect(priced.lines).toEqual([
+      l("control-plane/etl", "control plane", "EKS control plane, Kubernetes 1.35, standard support on 2026-11-25 (standard support ends 2027-03-27)", HOURS_PER_MONTH, "cluster-hour", region.eksClusterHour.standard, "fixed"),
+      l("network/nat-gateways", "network", `1 NAT gateways × ${HOURS_PER_MONTH} h`, HOURS_PER_MONTH, "gateway-hour", region.natGatewayHour, "fixed"),
+      l("network/public-ipv4", "network", `1 public IPv4 addresses (the NAT gateways' Elastic IPs) × ${HOURS_PER_MONTH} h`, HOURS_PER_MONTH, "address-hour", region.publicIpv4Hour, "fixed"),
+      l("encryption/kms-keys", "encryption", "2 customer-managed KMS keys", 2, "key-month", region.kmsKeyMonth, "fixed"),
+      l("nodes/system/deploy", "nodes", `system: 2 nodes (desired) × ${HOURS_PER_MONTH} h, on-demand t3.large`, 2 * HOURS_PER_MONTH, "node-hour", od["t3.large"], "deploy"),
+      l("nodes/system/root-volumes/deploy", "storage", "system: 2 root volumes (desired) × 30 GiB gp3", 60, "GB-month", region.ebsGp3GBMonth, "deploy"),
+      l("nodes/system/floor", "nodes", `system: 1 nodes (min) × ${HOURS_PER_MONTH} h, on-demand t3.large`, HOURS_PER_MONTH, "node-hour", od["t3.large"], "floor"),
+      l("nodes/system/root-volumes/floor", "storage", "system: 1 root volumes (min) × 30 GiB gp3", 30, "GB-month", region.ebsGp3GBMonth, "floor"),
+      l("nodes/system/ceiling", "nodes", `system: 3 nodes (max) × ${HOURS_PER_MONTH} h, on-demand t3.large`, 3 * HOURS_PER_MONTH, "node-hour", od["t3.large"], "ceiling"),
+      l("nodes/system/root-volumes/ceiling", "storage", "system: 3 root volumes (max) × 30 GiB gp3", 90, "GB-month", region.ebsGp3GBMonth, "ceiling"),
+      l("nodes/batch/deploy", "nodes", `batch: 0 nodes (desired) × ${HOURS_PER_MONTH} h, ${spotTypes}`, 0, "node-hour", spotHigh, "deploy"),
+      l("nodes/batch/root-volumes/deploy", "storage", "batch: 0 root volumes (desired) × 40 GiB gp3", 0, "GB-month", region.ebsGp3GBMonth, "deploy"),
+      l("nodes/batch/floor", "nodes", `batch: 0 nodes (min) × ${HOURS_PER_MONTH} h, ${spotTypes}`, 0, "node-hour", spotHigh, "floor"),
+      l("nodes/batch/root-volumes/floor", "storage", "batch: 0 root volumes (min) × 40 GiB gp3", 0, "GB-month", region.ebsGp3GBMonth, "floor"),
+      l("nodes/batch/ceiling", "nodes", `batch: 4 nodes (max) × ${HOURS_PER_MONTH} h, ${spotTypes}`, 4 * HOURS_PER_MONTH, "node-hour", spotHigh, "ceiling"),
+      l("nodes/batch/root-volumes/ceiling", "storage", "batch: 4 root volumes (max) × 40 GiB gp3", 160, "GB-month", region.ebsGp3GBMonth, "ceiling"),
+      l("batch/extract", "batch", "extract: 30.42 runs × 1.2 h (1 h deadline + 12 min until the autoscaler removes the node) × 1 m6i.xlarge node (spot, high end; upper bound: the full deadline on whole nodes)", nodeHours, "node-hour", spotHigh, "batch"),
+      l("batch/extract/root-volumes", "storage", `extract: root volumes of its nodes, ${hundredths(nodeHours)} node-hours × 40 GiB gp3 / ${HOURS_PER_MONTH} h`, (nodeHours * 40) / HOURS_PER_MONTH, "GB-month", region.ebsGp3GBMonth, "batch"),
+      u("network/nat-data", "network", "NAT data processed (pipelines' internet and AWS API traffic not through the S3 endpoint)", "GB", region.natGatewayGB),
+      u("network/cross-zone", "network", "data between Availability Zones (Kafka and Postgres replication, pods reaching services in another zone), charged on each side of the transfer", "GB", region.crossZoneGB),
+      u("encryption/kms-rotation", "encryption", "rotation of 1 KMS keys (yearly): each rotation adds its price a month to the key from then on, for the first two rotations only (at most twice the key's price more, from the second year)", "key-month per rotation", region.kmsKeyMonth),
+      u("object storage/s3", "object storage", "S3 Standard storage in 1 buckets (backups, logs, pipeline artifacts)", "GB-month", region.s3StandardGBMonth),
+      u("logs/ingestion", "logs", "CloudWatch Logs ingestion into 2 log groups (control plane, VPC flow logs, container logs in 1)", "GB", region.logsIngestionGB),
+      u("logs/storage", "logs", "CloudWatch Logs storage in 2 log groups", "GB-month", region.logsStorageGBMonth),
+      u("traces/spans", "traces", "X-Ray spans through CloudWatch Transaction Search (ingested into aws/spans as CloudWatch Logs)", "GB", region.logsIngestionGB),
+    ]);
+  });
+
+  it("adds them up into the four totals, and describes itself", () => {
+    const sum = (...bases: string[]) => cents(priced.lines.filter((candidate) => bases.includes(candidate.basis)).reduce((total, candidate) => total + (candidate.monthly ?? 0), 0));
+    expect(priced.monthly).toEqual({ atDeploy: sum("fixed", "deploy"), idleFloor: sum("fixed", "floor"), ceiling: sum("fixed", "ceiling"), batchExpected: sum("batch") });
+    // The system group starts at 2 nodes, one above its minimum: at deploy bills that node and its volume more.
+    const monthly = (id: string) => priced.lines.find((candidate) => candidate.id === id)!.monthly!;
+    expect(cents(priced.monthly.atDeploy - priced.monthly.idleFloor)).toBe(cents(monthly("nodes/system/deploy") - monthly("nodes/system/floor") + monthly("nodes/system/root-volumes/deploy") - monthly("nodes/system/root-volumes/floor")));
+    expect({ currency: priced.currency, region: priced.region, priceDate: priced.priceDate, snapshotDate: priced.snapshotDate, provenance: priced.provenance }).toEqual({ currency: "USD", region: "us-east-1", priceDate: "2026-11-25", snapshotDate: prices.snapshotDate, provenance: prices.provenance });
+    expect(priced.batchPools).toEqual([{ pool: "batch", nodeGroup: "batch", instanceType: "m6i.xlarge", onDemandHour: od["m6i.xlarge"], spotHour: { low: spotLow, high: spotHigh }, interruption: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"].map((type) => ({ type, band: prices.spotInterruptionBands[region.spotInterruption[type]].label })) }]);
+    const allOnDemand = priced.monthly.idleFloor + nodeHours * od["m6i.xlarge"];
+    const saved = (spotHour: number) => cents(nodeHours * (od["m6i.xlarge"] - spotHour));
+    expect(priced.spot).toEqual({
+      savingsMonthly: saved(spotHigh),
+      savingsShare: Math.round((saved(spotHigh) / allOnDemand) * 10000) / 10000,
+      breakEvenNodeHours25: Math.round((0.25 * priced.monthly.idleFloor) / (0.75 * od["m6i.xlarge"] - spotHigh)),
+      expectedNodeHours: hundredths(nodeHours),
+      savingsMonthlyBand: { low: saved(spotHigh), high: saved(spotLow) },
+    });
+    expect(priced.notes.slice(0, 2)).toEqual([
+      "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool, which stay until the autoscaler removes them (scale-down-unneeded-time), root volumes included; runs that finish early or share a node cost less.",
+      "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
+    ]);
+    expect(priced.notes).toContain("system uses burstable types (t3.large): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.");
+  });
+});
+
+describe("what a pipeline's runs hold", () => {
+  const { pipelineRuns, scaleDownHours } = require("../cost/batch") as typeof import("../cost/batch");
+  const { priceNodeGroups } = require("../cost/nodes") as typeof import("../cost/nodes");
+  const groups = priceNodeGroups([spotPool, onDemandPool], { region, regionName: REGION, poolKey: (pool) => pool });
+  const runsOf = (...resources: PlannedResource[]) => pipelineRuns(resources, groups).map(({ pipeline, capacity, runsPerMonth, hoursPerRun, nodesPerRun }) => ({ pipeline, capacity, runsPerMonth, hoursPerRun, nodesPerRun }));
+  const withSpec = (job: PlannedResource, edit: (spec: any) => void) => {
+    const copy = structuredClone(job);
+    edit(copy.inputs.spec);
+    return copy;
+  };
+
+  it("caps a run at the gap to the next when overlap is forbidden (Forbid or Replace), not when allowed", () => {
+    const every20 = (policy: string) => withSpec(cronJob(`every-20-${policy.toLowerCase()}`, "spot"), (spec) => { spec.schedule = "*/20 * * * *"; spec.concurrencyPolicy = policy; });
+    // 2,190 runs a month, 20 minutes apart: a one-hour deadline cannot hold a node longer than the gap when runs never overlap.
+    expect(runsOf(every20("Forbid"), every20("Replace"), every20("Allow"))).toEqual([
+      { pipeline: "every-20-forbid", capacity: "spot", runsPerMonth: 2190, hoursPerRun: 0.33, nodesPerRun: 1 },
+      { pipeline: "every-20-replace", capacity: "spot", runsPerMonth: 2190, hoursPerRun: 0.33, nodesPerRun: 1 },
+      { pipeline: "every-20-allow", capacity: "spot", runsPerMonth: 2190, hoursPerRun: 1, nodesPerRun: 1 },
+    ]);
+  });
+
+  it("sums a pod's containers, a container without requests counting nothing, and skips suspended jobs", () => {
+    const heavy = withSpec(cronJob("heavy", "spot"), (spec) => {
+      spec.jobTemplate.spec.template.spec.containers = [{ resources: { requests: { cpu: "1", memory: "10Gi" } } }, { resources: { requests: { cpu: "1", memory: "8Gi" } } }, { name: "sidecar" }];
+    });
+    const suspended = withSpec(cronJob("paused", "spot"), (spec) => { spec.suspend = true; });
+    const unnamed = { ...cronJob("x", "on-demand"), name: "resource-name", inputs: { ...cronJob("x", "on-demand").inputs, metadata: undefined } } as PlannedResource;
+    // 18 GiB of memory on 16 GiB nodes: two nodes.
+    expect(runsOf(heavy, suspended, unnamed)).toEqual([
+      { pipeline: "heavy", capacity: "spot", runsPerMonth: 30.42, hoursPerRun: 1, nodesPerRun: 2 },
+      { pipeline: "resource-name", capacity: "on-demand", runsPerMonth: 30.42, hoursPerRun: 1, nodesPerRun: 1 },
+    ]);
+  });
+
+  it("reads the capacity from its own key among the affinity's expressions; no affinity is spot", () => {
+    const mixed = withSpec(cronJob("mixed", "on-demand"), (spec) => {
+      spec.jobTemplate.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.unshift({ key: POOL_LABEL, operator: "In", values: ["batch"] });
+    });
+    const bare = withSpec(cronJob("bare", "on-demand"), (spec) => { delete spec.jobTemplate.spec.template.spec.affinity; });
+    expect(runsOf(mixed, bare).map(({ pipeline, capacity }) => `${pipeline} ${capacity}`)).toEqual(["mixed on-demand", "bare spot"]);
+  });
+
+  it("holds a multi-step run's widest level, from its entrypoint's DAG, on every schedule", () => {
+    const container = (memory: string) => ({ resources: { requests: { cpu: "500m", memory } } });
+    const workflow = (name: string, fields: Record<string, any> = {}) => resource("kubernetes:argoproj.io/v1alpha1:CronWorkflow", name, {
+      metadata: { name, labels: { "etl-platform/pipeline": name } },
+      spec: {
+        schedules: ["0 2 * * *", "0 14 * * *"],
+        concurrencyPolicy: "Forbid",
+        workflowSpec: {
+          entrypoint: "main",
+          activeDeadlineSeconds: 7200,
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CAPACITY_LABEL, operator: "In", values: ["spot"] }] }] } } },
+          templates: [
+            { name: "load", container: container("10Gi") },
+            { name: "extract", container: container("1Gi") },
+            { name: "main", dag: { tasks: [{ name: "extract", template: "extract" }, { name: "load-a", template: "load", dependencies: ["extract"] }, { name: "load-b", template: "load", dependencies: ["extract"] }] } },
+          ],
+        },
+        ...fields,
+      },
+    });
+    const single = resource("kubernetes:argoproj.io/v1alpha1:CronWorkflow", "single", {
+      metadata: { name: "single", labels: { "etl-platform/pipeline": "single" } },
+      spec: { schedule: "0 3 * * *", workflowSpec: { entrypoint: "only", activeDeadlineSeconds: 3600, templates: [{ name: "only", container: container("20Gi") }] } },
+    });
+    const drill = { ...workflow("drill"), inputs: { ...workflow("drill").inputs, metadata: { name: "drill" } } } as PlannedResource;
+    const unknown = { ...workflow("later"), inputs: { ...workflow("later").inputs, spec: "[unknown]" } } as PlannedResource;
+    // Two loads of 10 GiB at once: two 16 GiB nodes; twice a day; 2 h each. A lone 20 GiB pod: two nodes.
+    expect(runsOf(workflow("report"), workflow("paused", { suspend: true }), single, drill, unknown)).toEqual([
+      { pipeline: "report", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 2 },
+      { pipeline: "single", capacity: "spot", runsPerMonth: 30.42, hoursPerRun: 1, nodesPerRun: 2 },
+    ]);
+  });
+
+  it("reads the autoscaler's delay as a duration: hours, minutes, seconds, decimals; refuses anything else", () => {
+    const autoscaler = (values: Record<string, any>) => [resource("kubernetes:helm.sh/v3:Release", "autoscaler", { chart: "cluster-autoscaler", values })];
+    expect(scaleDownHours(autoscaler({}))).toBeCloseTo(1 / 6, 10);
+    expect(scaleDownHours(autoscaler({ extraArgs: {} }))).toBeCloseTo(1 / 6, 10);
+    expect(scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": "1.5h" } }))).toBe(1.5);
+    expect(scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": "1h6m36s" } }))).toBeCloseTo(1.11, 10);
+    for (const bad of ["", "10mx", "m10"]) expect(() => scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": bad } }))).toThrow(`expected a duration such as 10m, got ${JSON.stringify(bad)}`);
+  });
+});
