@@ -28,11 +28,19 @@ export const charts = {
    * 1.35, the newest minor here: check both when adding a Kubernetes version.
    */
   keda: { chart: "keda", version: "2.20.2", repository: "https://kedacore.github.io/charts" },
-  // The charts below have no upstream fixture in test/fixtures/upstream yet, so their values are kept minimal.
-  /** The Barman Cloud plugin: CloudNativePG's recommended backup mechanism since 1.26. */
-  barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.8.1", repository: "https://cloudnative-pg.github.io/charts" },
-  /** Issues the TLS certificates between the CloudNativePG operator and the Barman Cloud plugin. */
-  certManager: { chart: "cert-manager", version: "v1.21.2", repository: "https://charts.jetstack.io" },
+  // The charts below keep their values minimal (cert-manager and the plugin have fixtures in test/fixtures/upstream).
+  /**
+   * The Barman Cloud plugin: CloudNativePG's recommended backup mechanism since 1.26. 0.7.0 (plugin v0.13.0) is the
+   * newest release the chart repository lists in ../shared/upstream's copy (README there: its index.yaml has no
+   * 0.8.1, the version pinned before, which would have failed `pulumi up` at this release). `npm run check-pins`
+   * confirms it on every pull request.
+   */
+  barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repository: "https://cloudnative-pg.github.io/charts" },
+  /**
+   * Issues the TLS certificates between the CloudNativePG operator and the Barman Cloud plugin. v1.21.1: the newest
+   * cert-manager tag in ../shared/upstream's copy (none of v1.21.2, pinned before, was found).
+   */
+  certManager: { chart: "cert-manager", version: "v1.21.1", repository: "https://charts.jetstack.io" },
   /** Mirrors the Postgres app secret and the Kafka cluster CA into the pipelines namespace. */
   reflector: { chart: "reflector", version: "9.1.34", repository: "https://emberstack.github.io/helm-charts" },
   /**
@@ -215,9 +223,9 @@ export interface ChartImage {
 
 /**
  * The images the charts pick themselves that the platform runs, each with the chart's default `repository:tag`
- * (test/fixtures/upstream values.yaml and Chart.yaml; test/policy.test.ts checks them). Not here: cert-manager
- * and the Barman Cloud plugin, whose fixtures are of other versions than the pinned ones (../shared/upstream README),
- * and SeaweedFS, which prod never runs (docs/operations.md).
+ * (test/fixtures/upstream values.yaml and Chart.yaml; test/policy.test.ts checks them). Not here yet: cert-manager's
+ * and the Barman Cloud plugin's (their fixtures now match the pins; listing their default tags would let their
+ * digests be pinned too), and SeaweedFS, which prod never runs (docs/operations.md).
  */
 export const chartImages: ChartImage[] = [
   { chart: "kube-prometheus-stack", path: "prometheusOperator.image", image: "quay.io/prometheus-operator/prometheus-operator:v0.93.1", style: "sha" },
