@@ -99,7 +99,7 @@ describe("batch and spot", () => {
     expect(priced.spot).toBeNull();
     expect(priced.batchPools).toEqual([{ pool: "batch-ondemand", nodeGroup: "batch-ondemand", instanceType: "m6i.xlarge", onDemandHour: region.onDemand["m6i.xlarge"], spotHour: null, interruption: null }]);
     // Daily: 30.42 runs a month × 1 h (no autoscaler in this plan: nothing adds a scale-down delay) × 1 node.
-    expect(priced.lines.find((candidate) => candidate.id === "batch/report")).toMatchObject({ quantity: 30.42, unitPrice: region.onDemand["m6i.xlarge"], item: expect.stringContaining("(1 h deadline)") });
+    expect(priced.lines.find((candidate) => candidate.id === "batch/report")).toMatchObject({ quantity: 30.42, unitPrice: region.onDemand["m6i.xlarge"], item: "report: 30.42 runs × 1 h (1 h deadline) × 1 m6i.xlarge node (on-demand; upper bound: the full deadline on whole nodes)" });
     expect(() => estimate([spotPool, cronJob("report", "on-demand")])).toThrow(new PriceError("etl-platform:pipelines (report): no on-demand batch pool to run it on"));
   });
 
@@ -255,7 +255,13 @@ describe("what a pipeline's runs hold", () => {
       spec.jobTemplate.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.unshift({ key: POOL_LABEL, operator: "In", values: ["batch"] });
     });
     const bare = withSpec(cronJob("bare", "on-demand"), (spec) => { delete spec.jobTemplate.spec.template.spec.affinity; });
-    expect(runsOf(mixed, bare).map(({ pipeline, capacity }) => `${pipeline} ${capacity}`)).toEqual(["mixed on-demand", "bare spot"]);
+    const empty = withSpec(cronJob("empty", "on-demand"), (spec) => { spec.jobTemplate.spec.template.spec.affinity = {}; });
+    const exists = withSpec(cronJob("exists", "on-demand"), (spec) => { spec.jobTemplate.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions = [{ key: CAPACITY_LABEL, operator: "Exists" }]; });
+    const noTemplate = withSpec(cronJob("no-template", "spot"), (spec) => { spec.jobTemplate = {}; });
+    const noPod = withSpec(cronJob("no-pod", "spot"), (spec) => { spec.jobTemplate.spec = { activeDeadlineSeconds: 1800 }; });
+    expect(runsOf(mixed, bare, empty, exists, noTemplate, noPod).map(({ pipeline, capacity, hoursPerRun }) => `${pipeline} ${capacity} ${hoursPerRun}`)).toEqual([
+      "mixed on-demand 1", "bare spot 1", "empty spot 1", "exists spot 1", "no-template spot 1", "no-pod spot 0.5",
+    ]);
   });
 
   it("holds a multi-step run's widest level, from its entrypoint's DAG, on every schedule", () => {
@@ -270,8 +276,8 @@ describe("what a pipeline's runs hold", () => {
           activeDeadlineSeconds: 7200,
           affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: CAPACITY_LABEL, operator: "In", values: ["spot"] }] }] } } },
           templates: [
-            { name: "load", container: container("10Gi") },
             { name: "extract", container: container("1Gi") },
+            { name: "load", container: container("8Gi") },
             { name: "main", dag: { tasks: [{ name: "extract", template: "extract" }, { name: "load-a", template: "load", dependencies: ["extract"] }, { name: "load-b", template: "load", dependencies: ["extract"] }] } },
           ],
         },
@@ -284,11 +290,30 @@ describe("what a pipeline's runs hold", () => {
     });
     const drill = { ...workflow("drill"), inputs: { ...workflow("drill").inputs, metadata: { name: "drill" } } } as PlannedResource;
     const unknown = { ...workflow("later"), inputs: { ...workflow("later").inputs, spec: "[unknown]" } } as PlannedResource;
-    // Two loads of 10 GiB at once: two 16 GiB nodes; twice a day; 2 h each. A lone 20 GiB pod: two nodes.
-    expect(runsOf(workflow("report"), workflow("paused", { suspend: true }), single, drill, unknown)).toEqual([
-      { pipeline: "report", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 2 },
+    // Two loads of 8 GiB at once fill one 16 GiB node (the extract before them is a level of its own); twice a day;
+    // 2 h each. Two 8.5 GiB loads need two. A lone 20 GiB pod: two nodes.
+    const fanout = workflow("fanout");
+    fanout.inputs.spec.workflowSpec.templates[1].container = container("8704Mi");
+    // A task whose template is missing, and a workflow whose entrypoint is missing, request nothing.
+    const ghost = workflow("ghost");
+    ghost.inputs.spec.workflowSpec.templates[2].dag.tasks.push({ name: "ghost", template: "none", dependencies: ["extract"] });
+    const lost = workflow("lost");
+    lost.inputs.spec.workflowSpec.entrypoint = "missing";
+    const bare = resource("kubernetes:argoproj.io/v1alpha1:CronWorkflow", "bare", { metadata: { name: "bare", labels: { "etl-platform/pipeline": "bare" } }, spec: { schedule: "0 4 * * *" } });
+    const unlabelled = resource("kubernetes:argoproj.io/v1alpha1:CronWorkflow", "unlabelled", { spec: { schedule: "0 4 * * *" } });
+    expect(runsOf(workflow("report"), fanout, ghost, lost, bare, unlabelled, workflow("paused", { suspend: true }), single, drill, unknown)).toEqual([
+      { pipeline: "report", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 1 },
+      { pipeline: "fanout", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 2 },
+      { pipeline: "ghost", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 1 },
+      { pipeline: "lost", capacity: "spot", runsPerMonth: 60.83, hoursPerRun: 2, nodesPerRun: 1 },
+      { pipeline: "bare", capacity: "spot", runsPerMonth: 30.42, hoursPerRun: 1, nodesPerRun: 1 },
       { pipeline: "single", capacity: "spot", runsPerMonth: 30.42, hoursPerRun: 1, nodesPerRun: 2 },
     ]);
+    // Overlap: a workflow every 20 minutes holds its nodes at most until the next one unless it allows overlap,
+    // and then its whole deadline plus the autoscaler's delay.
+    const every20 = (policy: string) => workflow(`wf-${policy.toLowerCase()}`, { schedules: ["*/20 * * * *"], concurrencyPolicy: policy });
+    const autoscaler = resource("kubernetes:helm.sh/v3:Release", "autoscaler", { chart: "cluster-autoscaler", values: { extraArgs: { "scale-down-unneeded-time": "6m" } } });
+    expect(pipelineRuns([every20("Forbid"), every20("Allow"), autoscaler], groups).map(({ pipeline, hoursPerRun }) => `${pipeline} ${hoursPerRun}`)).toEqual(["wf-forbid 0.33", "wf-allow 2.1"]);
   });
 
   it("reads the autoscaler's delay as a duration: hours, minutes, seconds, decimals; refuses anything else", () => {
@@ -296,6 +321,8 @@ describe("what a pipeline's runs hold", () => {
     expect(scaleDownHours(autoscaler({}))).toBeCloseTo(1 / 6, 10);
     expect(scaleDownHours(autoscaler({ extraArgs: {} }))).toBeCloseTo(1 / 6, 10);
     expect(scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": "1.5h" } }))).toBe(1.5);
+    expect(scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": "1.25h" } }))).toBe(1.25);
+    expect(scaleDownHours([resource("kubernetes:helm.sh/v3:Release", "autoscaler", { chart: "cluster-autoscaler" })])).toBeCloseTo(1 / 6, 10);
     expect(scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": "1h6m36s" } }))).toBeCloseTo(1.11, 10);
     for (const bad of ["", "10mx", "m10"]) expect(() => scaleDownHours(autoscaler({ extraArgs: { "scale-down-unneeded-time": bad } }))).toThrow(`expected a duration such as 10m, got ${JSON.stringify(bad)}`);
   });
