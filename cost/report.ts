@@ -25,12 +25,14 @@ const BASIS_TITLES: [CostLine["basis"], string][] = [
 
 export function costText(cost: CostEstimate): string {
   const out = [`Monthly cost estimate (${cost.currency}, ${cost.region}, 730 h a month, on ${cost.priceDate}; prices of ${cost.snapshotDate}):`];
-  out.push(
-    `  at deploy        ${usd(cost.monthly.atDeploy)}   every node group at its desired size: the first month if nothing scales`,
-    `  idle floor       ${usd(cost.monthly.idleFloor)}   every node group at its minimum: what the autoscaler can shrink to`,
-    `  ceiling          ${usd(cost.monthly.ceiling)}   every node group at its maximum`,
-    `  batch expected   ${usd(cost.monthly.batchExpected)}   the pipelines' runs, an upper bound, on top of the idle floor`,
-  );
+  const totals: [string, number, string][] = [
+    ["at deploy", cost.monthly.atDeploy, "every node group at its desired size: the first month if nothing scales"],
+    ["idle floor", cost.monthly.idleFloor, "every node group at its minimum: what the autoscaler can shrink to"],
+    ["ceiling", cost.monthly.ceiling, "every node group at its maximum"],
+    ["batch expected", cost.monthly.batchExpected, "the pipelines' runs, an upper bound, on top of the idle floor"],
+  ];
+  const width = Math.max(...totals.map(([, amount]) => usd(amount).length));
+  out.push(...totals.map(([name, amount, meaning]) => `  ${name.padEnd(16)} ${usd(amount).padStart(width)}   ${meaning}`));
   for (const [basis, title] of BASIS_TITLES) {
     const lines = cost.lines.filter((line) => line.basis === basis);
     if (lines.length === 0) continue;

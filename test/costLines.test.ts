@@ -214,6 +214,19 @@ describe("a whole small stack, line by line", () => {
     ]);
     expect(priced.notes).toContain("system uses burstable types (t3.large): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.");
   });
+
+  it("prints the four totals first, named for what they are, amounts aligned", () => {
+    const { costText } = require("../cost/report") as typeof import("../cost/report");
+    const usd = (value: number) => `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+    const width = Math.max(...Object.values(priced.monthly).map((value) => usd(value).length));
+    expect(costText(priced).split("\n").slice(1, 5)).toEqual([
+      `  at deploy        ${usd(priced.monthly.atDeploy).padStart(width)}   every node group at its desired size: the first month if nothing scales`,
+      `  idle floor       ${usd(priced.monthly.idleFloor).padStart(width)}   every node group at its minimum: what the autoscaler can shrink to`,
+      `  ceiling          ${usd(priced.monthly.ceiling).padStart(width)}   every node group at its maximum`,
+      `  batch expected   ${usd(priced.monthly.batchExpected).padStart(width)}   the pipelines' runs, an upper bound, on top of the idle floor`,
+    ]);
+    expect(costText(priced)).toContain("      interruption bands (Spot Instance Advisor): m6i.xlarge ");
+  });
 });
 
 describe("what a pipeline's runs hold", () => {
