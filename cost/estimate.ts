@@ -32,6 +32,11 @@ function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string
   // T3 instances start in unlimited mode: CPU above the baseline is billed as surplus credits, beyond the hourly price.
   const burstable = groups.filter((group) => group.instanceTypes.some((type) => /^t\d/.test(type)));
   for (const group of burstable) notes.push(`${group.name} uses burstable types (${group.instanceTypes.filter((type) => /^t\d/.test(type)).join(", ")}): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.`);
+  // Which spot price the estimate used: the advisor's savings over on-demand, until a spot price feed is on file.
+  if (groups.some((group) => group.capacityType === "SPOT")) {
+    const advisor = Object.entries(options.prices.feeds).find(([file]) => file.includes("spot-advisor-"));
+    notes.push(`Spot prices: on-demand less the Spot Instance Advisor's savings${advisor ? ` (${advisor[0]}, fetched ${advisor[1].fetchedAt.slice(0, 10)})` : ""}, not actual spot prices, which no feed file on file holds.`);
+  }
   const bands = options.prices.spotInterruptionBands;
   const highest = bands[bands.length - 1];
   for (const group of groups.filter((candidate) => candidate.interruption)) {

@@ -90,6 +90,12 @@ describe("what the estimate says about its prices", () => {
     expect(estimate(frequent).notes.filter((note) => note.startsWith("Spot pool"))).toEqual([]);
   });
 
+  it("says which spot price it used, only where a pool is spot", () => {
+    expect(estimate(committed).notes).toContain("Spot prices: on-demand less the Spot Instance Advisor's savings (cost/data/feeds/spot-advisor-2026-08-10.json, fetched 2026-08-10), not actual spot prices, which no feed file on file holds.");
+    const onDemandOnly = [{ ...spotPool()[0], inputs: { ...spotPool()[0].inputs, capacityType: "ON_DEMAND" } }] as PlannedResource[];
+    expect(estimate(committed, onDemandOnly).notes.some((note) => note.startsWith("Spot prices:"))).toBe(false);
+  });
+
   it("warns when the snapshot is over 90 days old, and names the unverified figures of the region", () => {
     const age = (date: string) => estimate(committed, spotPool(), "eu-west-1", new Date(date)).notes.filter((note) => note.includes("days old"));
     expect(age("2027-02-23T12:00:00Z")).toEqual([]);
