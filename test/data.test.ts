@@ -102,6 +102,7 @@ describe.each(AWS_STACKS)("data services of %s", (stack) => {
     const policy = JSON.parse(result.one("aws:iam/rolePolicy:RolePolicy", "etl-postgres-backup").inputs.policy);
     expect(policy).toEqual(grantPolicy([{ bucketArn: "arn:aws:mock:eu-west-1:123456789012:Bucket/etl-postgres-backups", keyArn: "arn:aws:mock:eu-west-1:123456789012:Key/etl-postgres-backups", prefix: "", actions: ["list", "read", "write", "delete"] }]));
     const pg = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;
+    // The name the plugin registers under: plugin-barman-cloud v0.13.0 (chart 0.7.0) internal/cnpgi/metadata/constants.go PluginName.
     expect(pg.plugins).toEqual([{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "etl-backups" } }]);
     expect(pg.serviceAccountTemplate.metadata.annotations["eks.amazonaws.com/role-arn"]).toBe("arn:aws:mock:eu-west-1:123456789012:Role/etl-postgres-backup");
     const store = result.one("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "etl-postgres-object-store").inputs.spec;

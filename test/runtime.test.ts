@@ -89,8 +89,9 @@ describe.each(AWS_STACKS)("runtime behaviour of %s", (stack) => {
       // which gives every Kafka, entity operator and exporter container the restricted settings.
       const strimzi = result.one(RELEASE, "etl-kafka-operator").inputs.values;
       expect(strimzi.extraEnvs).toContainEqual({ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" });
-      // cloudnative-pg/plugin-barman-cloud internal/cnpgi/operator/lifecycle.go: the sidecar it injects into
-      // every instance pod; CloudNativePG's own containers default to seccomp RuntimeDefault, non-root (uid 26).
+      // cloudnative-pg/plugin-barman-cloud v0.13.0 (the appVersion of the pinned chart 0.7.0),
+      // internal/cnpgi/operator/lifecycle.go: the sidecar it injects into every instance pod, with this fixed
+      // securityContext; CloudNativePG's own containers default to seccomp RuntimeDefault, non-root (uid 26).
       const sidecar = { name: "plugin-barman-cloud", securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, privileged: false, readOnlyRootFilesystem: true, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } } };
       expect(restrictedViolations({ containers: [sidecar] })).toEqual([]);
       const cluster = result.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "etl-postgres-cluster").inputs.spec;

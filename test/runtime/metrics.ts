@@ -74,8 +74,9 @@ export function exporters(): Record<string, Exporter> {
     },
     cloudnativePg: { source: "cloudnative-pg chart 0.29.0 monitoringQueriesConfigMap; pg_collector.go", metrics: cloudnativePgMetrics() },
     barmanCloudPlugin: {
-      // cloudnative-pg/plugin-barman-cloud internal/cnpgi/instance/metrics.go: the plugin name with '.' and '-' as '_'
-      source: "plugin-barman-cloud internal/cnpgi/instance/metrics.go (Define), served by each instance",
+      // cloudnative-pg/plugin-barman-cloud v0.13.0 (chart 0.7.0) internal/cnpgi/instance/metrics.go: the plugin name
+      // (internal/cnpgi/metadata/constants.go PluginName "barman-cloud.cloudnative-pg.io") with '.' and '-' as '_'
+      source: "plugin-barman-cloud v0.13.0 internal/cnpgi/instance/metrics.go (Define), served by each instance",
       metrics: Object.fromEntries(["first_recoverability_point", "last_available_backup_timestamp", "last_failed_backup_timestamp"]
         .map((name) => [`barman_cloud_cloudnative_pg_io_${name}`, [...TARGET_LABELS]])),
     },
