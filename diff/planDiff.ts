@@ -11,7 +11,7 @@ import { assess, type Action, type Risk, type Side } from "./risk";
 import { apiFindings } from "./kubernetesApis";
 import { crdChanges, crdSchemaOf, crdSchemas, fieldsNotInSchema, fixtureDir, immutableChange } from "./crdChanges";
 import { LAYER_TYPES } from "../plan/layers";
-import { forcesReplacement, replaceRule } from "./replaceRules";
+import { forcesReplacement, isWithin, replaceRule } from "./replaceRules";
 import type { AliasSpec } from "../plan/offline";
 import { POOL_LABEL } from "../lib/placement";
 
@@ -164,7 +164,7 @@ function ruleFor(resource: Side, before: Side | undefined) {
 const IGNORED_INSIDE: Record<string, string[]> = { "eks:index:Cluster": ["bootstrapSelfManagedAddons"] };
 
 /** Whether `path` lies within an ignored input path (`ignoreChanges`: the engine drops those changes, processIgnoreChanges). */
-const ignored = (path: string, ignoreChanges: string[]) => ignoreChanges.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+const ignored = (path: string, ignoreChanges: string[]) => ignoreChanges.some((prefix) => isWithin(path, prefix));
 
 /** The URNs the head's `aliases` give the resource's past: each names what changed (name, type, parent) or a whole URN. */
 function aliasUrns(resource: HeadResource, urn: string, urnOfOffline: (offline: string) => string | undefined): string[] {

@@ -132,9 +132,14 @@ export function replaceRule(type: string): ReplaceRule | undefined {
   return REPLACE_RULES[type];
 }
 
+/** Whether an input path (`a.b[2].c`) is `prefix` or lies under it: a key or an index of it, not a longer name. */
+export function isWithin(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
 /** Whether a changed input path is (or is under) one of the force-new paths. */
 export function forcesReplacement(rule: ReplaceRule, path: string): boolean {
   if (rule.kind === "component") return false;
   if (rule.forceNew === "*") return true;
-  return rule.forceNew.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
+  return rule.forceNew.some((prefix) => isWithin(path, prefix));
 }
