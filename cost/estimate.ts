@@ -114,9 +114,10 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
   const natGateways = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
   const publicIps = ofType(resources, "aws:ec2/eip:Eip").length;
   const interfaceEndpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").filter((endpoint) => endpoint.inputs.vpcEndpointType === "Interface");
-  const kmsKeys = ofType(resources, "aws:kms/key:Key").length;
+  const keys = ofType(resources, "aws:kms/key:Key");
+  const kmsKeys = keys.length;
   // KMS pricing: each automatic rotation adds $1 a month to the key, for the first and second rotation only.
-  const rotatingKeys = ofType(resources, "aws:kms/key:Key").filter((key) => key.inputs.enableKeyRotation === true).length;
+  const rotatingKeys = keys.filter((key) => key.inputs.enableKeyRotation === true).length;
   const subnets = ofType(resources, "aws:ec2/subnet:Subnet").length;
   const buckets = ofType(resources, "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2").length;
   const logGroups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup").length;

@@ -13,6 +13,14 @@ function lineText(line: CostLine): string {
   return `${line.item}: ${line.quantity} ${line.unit} × ${rate(line.unitPrice)} = ${usd(line.monthly)}`;
 }
 
+/** The four totals, in the order every report shows them, each with its name and what it means. */
+const TOTALS: [keyof CostEstimate["monthly"], string, string][] = [
+  ["atDeploy", "at deploy", "every node group at its desired size: the first month if nothing scales"],
+  ["idleFloor", "idle floor", "every node group at its minimum: what the autoscaler can shrink to"],
+  ["ceiling", "ceiling", "every node group at its maximum"],
+  ["batchExpected", "batch expected", "the pipelines' runs, an upper bound, on top of the idle floor"],
+];
+
 const BASIS_TITLES: [CostLine["basis"], string][] = [
   ["fixed", "Always running (at deploy, in the idle floor and in the ceiling)"],
   ["deploy", "Node groups at their desired size (at deploy: where EKS starts them)"],
@@ -25,14 +33,8 @@ const BASIS_TITLES: [CostLine["basis"], string][] = [
 
 export function costText(cost: CostEstimate): string {
   const out = [`Monthly cost estimate (${cost.currency}, ${cost.region}, 730 h a month, on ${cost.priceDate}; prices of ${cost.snapshotDate}):`];
-  const totals: [string, number, string][] = [
-    ["at deploy", cost.monthly.atDeploy, "every node group at its desired size: the first month if nothing scales"],
-    ["idle floor", cost.monthly.idleFloor, "every node group at its minimum: what the autoscaler can shrink to"],
-    ["ceiling", cost.monthly.ceiling, "every node group at its maximum"],
-    ["batch expected", cost.monthly.batchExpected, "the pipelines' runs, an upper bound, on top of the idle floor"],
-  ];
-  const width = Math.max(...totals.map(([, amount]) => usd(amount).length));
-  out.push(...totals.map(([name, amount, meaning]) => `  ${name.padEnd(16)} ${usd(amount).padStart(width)}   ${meaning}`));
+  const width = Math.max(...TOTALS.map(([key]) => usd(cost.monthly[key]).length));
+  out.push(...TOTALS.map(([key, name, meaning]) => `  ${name.padEnd(16)} ${usd(cost.monthly[key]).padStart(width)}   ${meaning}`));
   for (const [basis, title] of BASIS_TITLES) {
     const lines = cost.lines.filter((line) => line.basis === basis);
     if (lines.length === 0) continue;
@@ -77,7 +79,7 @@ const sameLine = (a: CostLine, b: CostLine) => a.quantity === b.quantity && a.un
 /** What changed between two estimates: the totals, and each line added, removed or priced differently. */
 export function diffCosts(base: CostEstimate | null, head: CostEstimate | null): CostDiff {
   const monthly = {} as CostDiff["monthly"];
-  for (const key of ["atDeploy", "idleFloor", "ceiling", "batchExpected"] as const) {
+  for (const [key] of TOTALS) {
     const before = base?.monthly[key] ?? 0;
     const after = head?.monthly[key] ?? 0;
     monthly[key] = { base: before, head: after, delta: Math.round((after - before) * 100) / 100 };
@@ -102,7 +104,7 @@ const cell = (line: CostLine | null) => {
 
 /** A Markdown section for the job summary and the pull-request comment. */
 export function costDiffMarkdown(stack: string, diff: CostDiff): string {
-  const rows = ([["at deploy", "atDeploy"], ["idle floor", "idleFloor"], ["ceiling", "ceiling"], ["batch expected", "batchExpected"]] as const).map(([title, key]) => {
+  const rows = TOTALS.map(([key, title]) => {
     const { base, head, delta } = diff.monthly[key];
     if (!diff.hasBase) return `| ${title} | — | ${usd(head)} | — |`;
     return `| ${title} | ${usd(base)} | ${usd(head)} | ${delta === 0 ? "0" : signed(delta)} |`;
