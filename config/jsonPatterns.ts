@@ -5,6 +5,7 @@
  * still decide, with the messages.
  */
 import { CRON_MACROS } from "../lib/cron";
+import { DIGEST_PATTERN, DOMAIN, PATH_COMPONENT, TAG_PATTERN, unanchored } from "../lib/image";
 
 /** One cron item: `*` or `?`, a value or a name, a range, each with an optional step (lib/cron.ts parseField). */
 const CRON_ITEM = "(?:\\*|\\?|(?:\\d+|[A-Za-z]{3})(?:-(?:\\d+|[A-Za-z]{3}))?)(?:/\\d+)?";
@@ -15,9 +16,7 @@ export const CRON_JSON_PATTERN = `^\\s*(?:${Object.keys(CRON_MACROS).join("|")}|
 /** A tz database name: `UTC`, `Europe/Berlin`, `America/Argentina/Buenos_Aires`, `Etc/GMT+5`, `EST5EDT`. */
 export const TIME_ZONE_JSON_PATTERN = "^[A-Z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9][A-Za-z0-9_+-]*){0,2}$";
 
-// distribution/reference regexp.go, as lib/image.ts reads it: an optional registry host, lower-case path
+// distribution/reference regexp.go, from lib/image.ts's own patterns: an optional registry host, lower-case path
 // components, a tag (required here, and not `latest`), an optional sha256 digest.
-const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-export const IMAGE_JSON_PATTERN = `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*:(?!latest(?:@|$))[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(?:@sha256:[a-f0-9]{64})?$`;
+const [DOMAIN_SOURCE, PATH_SOURCE, TAG_SOURCE, DIGEST_SOURCE] = [DOMAIN, PATH_COMPONENT, TAG_PATTERN, DIGEST_PATTERN].map(unanchored);
+export const IMAGE_JSON_PATTERN = `^(?:${DOMAIN_SOURCE}/)?${PATH_SOURCE}(?:/${PATH_SOURCE})*:(?!latest(?:@|$))${TAG_SOURCE}(?:@${DIGEST_SOURCE})?$`;
