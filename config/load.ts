@@ -9,6 +9,7 @@ import { environmentDefaults, mergeDefaults } from "./defaults";
 import { crossFieldProblems } from "./rules";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { targetProblems } from "./target";
+import { engineKeyProblems } from "./karpenter";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 import { placeholders } from "./placeholders";
 import { knownKeysAt, nearest } from "./suggest";
@@ -98,7 +99,10 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
   if (environment !== "staging" && environment !== "prod") {
     throw new ConfigError([`${configKey(["environment"])}: expected "staging" or "prod" (it selects the defaults), got ${describe(environment)}`]);
   }
-  const misplaced = targetProblems(raw).map(({ path, message }) => `${configKey(path)}: ${message}`);
+  const found = [...targetProblems(raw), ...engineKeyProblems(raw)];
+  // A problem about a key inside a section says more than the one about the whole section: keep only the former.
+  const inner = (outer: (string | number)[]) => found.some(({ path }) => path.length > outer.length && outer.every((part, i) => path[i] === part));
+  const misplaced = found.filter(({ path }) => !inner(path)).map(({ path, message }) => `${configKey(path)}: ${message}`);
   if (misplaced.length > 0) throw new ConfigError(misplaced);
   const merged = mergeDefaults(environmentDefaults[environment], raw);
   // Fields first: the cross-field rules assume each field is valid (a zone count of 9 has no subnet layout).

@@ -84,6 +84,9 @@ export const resources = z.strictObject({
   }).register(z.globalRegistry, { description: "A memory limit is required (no noisy neighbours); a CPU limit is optional (throttling)." }),
 }).register(z.globalRegistry, { description: "Requests and limits. A request may not exceed its limit (the API server refuses it)." });
 
+/** Karpenter's instance categories the pools may widen to (memory per vCPU: c 2 GiB, m 4, r 8). */
+export const KARPENTER_CATEGORIES = ["c", "m", "r"] as const;
+
 const nodePool = z.strictObject({
   instanceTypes: z.array(z.string()).min(1).register(z.globalRegistry, { description: "EC2 instance types, e.g. m6i.large." }),
   minSize: z.number().int().min(0).register(z.globalRegistry, { description: "Fewest nodes of the group." }),
@@ -95,6 +98,9 @@ const nodePool = z.strictObject({
 const batchPool = nodePool.extend({
   name: dnsLabel(20).register(z.globalRegistry, { description: "Pool name, used in node group names and the etl-platform/pool label." }),
   capacityType: z.enum(["spot", "on-demand"]).default("spot").register(z.globalRegistry, { description: "spot (default) or on-demand, for pipelines that must not be interrupted. The autoscaler prefers spot." }),
+  instanceCategories: z.array(z.enum(KARPENTER_CATEGORIES)).min(1).optional().register(z.globalRegistry, { description: "Karpenter only: instead of the instance types' families, any family of these categories (c, m, r) in the types' sizes, for a wider choice of spot capacity." }),
+  instanceGenerations: z.array(z.number().int().min(5).max(8)).min(1).optional().register(z.globalRegistry, { description: "Karpenter only, with instanceCategories: the generations allowed (e.g. [6, 7])." }),
+  onDemandFallback: z.boolean().optional().register(z.globalRegistry, { description: "Karpenter only, on a spot pool: also allow on-demand capacity when no spot capacity is available (Karpenter prefers spot). Off unless set." }),
 });
 
 const subnetIds = z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "expected a subnet id (subnet-...)")).min(2).max(4);
@@ -156,11 +162,21 @@ const nodePoolsSection = z.strictObject({
 
 const duration = (example: string) => z.string().regex(/^\d+[smh]$/, `expected a duration such as ${example}`);
 
+const karpenterSettings = z.strictObject({
+  replicas: z.number().int().min(1).max(3).default(2).register(z.globalRegistry, { description: "Controller replicas (2: one leads, one stands by); each needs its own system node (the chart's required pod anti-affinity)." }),
+  consolidateAfter: duration("1m").default("1m").register(z.globalRegistry, { description: "How long a batch node must be empty or underutilized before Karpenter removes or replaces it." }),
+  disruptionBudget: z.string().regex(/^(\d+|\d+%)$/, "expected a node count or a percentage, e.g. 10%").default("10%").register(z.globalRegistry, { description: "The most nodes of a pool Karpenter disrupts at once for consolidation and drift (a count or a percentage)." }),
+  expireAfter: duration("720h").optional().register(z.globalRegistry, { description: "Replace batch nodes older than this (forceful: drains regardless of budgets). Needs terminationGracePeriod. Unset: nodes never expire." }),
+  terminationGracePeriod: duration("6h").optional().register(z.globalRegistry, { description: "How long a draining batch node may wait for its pods before they are deleted: at least the longest deadline of the pipelines it runs." }),
+}).register(z.globalRegistry, { description: "Karpenter's settings (autoscaler.engine: karpenter)." });
+
 const autoscalerSection = z.strictObject({
-  enabled: z.boolean().register(z.globalRegistry, { description: "Run the cluster autoscaler." }),
-  scaleDownUnneededTime: duration("10m").register(z.globalRegistry, { description: "How long a node must be unneeded before it is removed, e.g. 10m." }),
-  maxNodeProvisionTime: duration("5m").register(z.globalRegistry, { description: "How long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. 5m." }),
-  resources: resources.describe("The autoscaler's requests and limits."),
+  engine: z.enum(["cluster-autoscaler", "karpenter"]).default("cluster-autoscaler").register(z.globalRegistry, { description: "cluster-autoscaler (default): scales every node group; karpenter: launches the batch pools' nodes per pending pod, and the system and stateful groups stay at desiredSize." }),
+  enabled: z.boolean().register(z.globalRegistry, { description: "Run the autoscaler (required with engine karpenter: nothing else adds batch nodes)." }),
+  scaleDownUnneededTime: duration("10m").register(z.globalRegistry, { description: "Cluster autoscaler only: how long a node must be unneeded before it is removed, e.g. 10m." }),
+  maxNodeProvisionTime: duration("5m").register(z.globalRegistry, { description: "Cluster autoscaler only: how long to wait for a node before giving up on its group (e.g. when spot capacity is short), e.g. 5m." }),
+  resources: resources.describe("The autoscaler's (or Karpenter controller's) requests and limits."),
+  karpenter: karpenterSettings.default({ replicas: 2, consolidateAfter: "1m", disruptionBudget: "10%" }),
 });
 
 const kafkaTopic = z.strictObject({
@@ -431,6 +447,7 @@ export type NodePoolsConfig = PlatformConfig["nodePools"];
 export type NodePoolConfig = z.infer<typeof nodePool>;
 export type BatchPoolConfig = z.infer<typeof batchPool>;
 export type AutoscalerConfig = PlatformConfig["autoscaler"];
+export type KarpenterSettings = AutoscalerConfig["karpenter"];
 export type KafkaConfig = PlatformConfig["kafka"];
 export type PostgresConfig = PlatformConfig["postgres"];
 export type MonitoringConfig = PlatformConfig["monitoring"];
