@@ -48,6 +48,13 @@ export const charts = {
    * edition was archived and its images withdrawn; SeaweedFS is maintained and Apache-2.0. No fixture yet.
    */
   seaweedfs: { chart: "seaweedfs", version: "4.44.0", repository: "https://seaweedfs.github.io/seaweedfs/helm" },
+  /**
+   * Karpenter, the batch pools' autoscaler when `autoscaler.engine: karpenter` (components/aws/karpenter/). Published
+   * only as an OCI chart. Kubernetes compatibility (website/content/en/preview/upgrading/compatibility.md at tag
+   * v1.14.1): 1.32 needs >= 1.2, 1.33 >= 1.5, 1.34 >= 1.6, 1.35 >= 1.9, so 1.14 covers every version in
+   * kubernetesVersions; check that table when adding one (1.36 needs >= 1.13).
+   */
+  karpenter: { chart: "karpenter", version: "1.14.1", repository: "oci://public.ecr.aws/karpenter" },
 } as const satisfies Record<string, ChartVersion>;
 
 /**
@@ -92,6 +99,9 @@ const crdSha256: Record<string, string> = {
   "crd-scrapeconfigs.yaml": "64d41ae0db231a1db450b3b268bc99a29cdc8b5f11f3cb62be140e91e0a36838",
   "crd-servicemonitors.yaml": "3322d612f23bf144c887c94bf247b0b4a69189adf37c0d482d2c6267ffe906ab",
   "crd-thanosrulers.yaml": "5c4e7bad31aedf4f5d77a1c30d4ea4b288bedf86fa2e77588d068057d5b00628",
+  "karpenter.sh_nodepools.yaml": "3bb64a20c80776b77aa19a699ebdaf34480a7b2e7ec4ef890b43225b3517f878",
+  "karpenter.sh_nodeclaims.yaml": "96037dc241031fe0f7a09ddf78183d885ce6a1dfe115f7b3fbf8a12c564be694",
+  "karpenter.k8s.aws_ec2nodeclasses.yaml": "62dec59f01c0972d4503ca3ed25f243ba9c2f561be0d964ce7a14c8df406132f",
 };
 
 const pinned = (base: string, files: string[]): PinnedFile[] => files.map((file) => ({ url: `${base}/${file}`, sha256: crdSha256[file] ?? "" }));
@@ -109,6 +119,9 @@ export const chartCrdFiles = {
     "040-Crd-kafka.yaml", "041-Crd-kafkaconnect.yaml", "042-Crd-strimzipodset.yaml", "043-Crd-kafkatopic.yaml", "044-Crd-kafkauser.yaml",
     "045-Crd-kafkanodepool.yaml", "046-Crd-kafkabridge.yaml", "047-Crd-kafkaconnector.yaml", "048-Crd-kafkamirrormaker2.yaml", "049-Crd-kafkarebalance.yaml",
   ]),
+  // karpenter 1.14.1's chart `crds/` are links to pkg/apis/crds/ at the release tag.
+  karpenter: pinned(`https://raw.githubusercontent.com/aws/karpenter-provider-aws/v${charts.karpenter.version}/pkg/apis/crds`,
+    ["karpenter.sh_nodepools.yaml", "karpenter.sh_nodeclaims.yaml", "karpenter.k8s.aws_ec2nodeclasses.yaml"]),
   kubePrometheusStack: pinned(`https://raw.githubusercontent.com/prometheus-community/helm-charts/kube-prometheus-stack-${charts.kubePrometheusStack.version}/charts/kube-prometheus-stack/charts/crds/crds`,
     PROMETHEUS_OPERATOR_CRDS.map((crd) => `crd-${crd}.yaml`)),
 };
@@ -195,9 +208,39 @@ export const kubernetesVersions = {
 export type KubernetesVersion = keyof typeof kubernetesVersions;
 export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [KubernetesVersion, ...KubernetesVersion[]];
 
+/**
+ * The `eks-pod-identity-agent` add-on per Kubernetes version, installed with Karpenter only (its controller's identity
+ * is an EKS Pod Identity association). Written by `npm run refresh-addons` (EKS's default for each version, as for
+ * the add-ons above). None is on file yet: no source here lists them, and a version is never typed from memory. Until
+ * the refresh has run, EKS installs its default for the cluster's version at creation and keeps it (an unset
+ * `addonVersion` is never diffed), and the plan warns that the add-on is not pinned.
+ */
+export const podIdentityAgentVersions: Record<KubernetesVersion, string | undefined> = {
+  "1.32": undefined,
+  "1.33": undefined,
+  "1.34": undefined,
+  "1.35": undefined,
+};
+
+/**
+ * The AMI release of Karpenter's nodes: EC2NodeClass `amiSelectorTerms: [{ alias: "al2023@v20260714" }]`, which
+ * resolves the EKS-optimized AL2023 AMI of that release for the cluster's Kubernetes version. Never `al2023@latest`:
+ * it drifts, and so replaces, every node at each AMI release. Source: awslabs/amazon-eks-ami CHANGELOG.md, "AMI Release
+ * v20260714" (at tag v20260724), whose tables list amazon-eks-node-al2023-x86_64-standard-<version>-v20260714 for
+ * each Kubernetes version below. A version missing here has no AMI of that release: bump the release first.
+ */
+export const karpenterAmi = {
+  alias: "al2023@v20260714",
+  kubernetesVersions: ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36"],
+} as const;
+
+/** An OCI registry rather than a chart repository with an index.yaml: Helm takes the chart as one `oci://` reference. */
+export const isOciRepository = (repository: string) => repository.startsWith("oci://");
+
 /** The arguments of a Helm release of a pinned chart: the chart's name, version and repository come from here. */
 export function pinnedRelease(releaseName: string, chart: ChartVersion, namespace: Input<string>, values: Record<string, unknown>) {
-  return { name: releaseName, namespace, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repository }, values: withChartDigests(chart, values) };
+  const source = isOciRepository(chart.repository) ? { chart: `${chart.repository}/${chart.chart}` } : { chart: chart.chart, repositoryOpts: { repo: chart.repository } };
+  return { name: releaseName, namespace, ...source, version: chart.version, values: withChartDigests(chart, values) };
 }
 
 /**
@@ -258,6 +301,11 @@ export const chartImages: ChartImage[] = [
   { chart: "keda", path: "image.webhooks", image: "ghcr.io/kedacore/keda-admission-webhooks:2.20.2", style: "tag" },
   // reflector 9.1.34 templates/deployment.yaml renders `<repository>:<tag | default appVersion>`.
   { chart: "reflector", path: "image", image: "docker.io/emberstack/kubernetes-reflector:9.1.34", style: "tag" },
+  // karpenter 1.14.1 templates/_helpers.tpl `karpenter.controller.image`: `<repository>:<tag>@<digest>` when a digest
+  // is set. The published chart sets tag and digest itself (hack/release/common.sh at v1.14.1); the digest on main
+  // beside tag 1.14.1 (commit 1d927085dd81) is the one "chore: Release v1.14.0" wrote (692ccdd06), not 1.14.1's, so
+  // no digest is taken from there: refresh-digests asks the registry.
+  { chart: "karpenter", path: "controller.image", image: "public.ecr.aws/karpenter/controller:1.14.1", style: "digest" },
 ];
 
 /** The value a chart takes for an image's digest, in its style (chartImages). */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
 import { Autoscaler, capacityAlertRules } from "./aws/autoscaler";
+import { Karpenter } from "./aws/karpenter";
 import { AwsInfrastructure } from "./aws/awsInfrastructure";
 import { permissionsBoundary } from "./aws/permissionsBoundary";
 import { ProtectionAlerts } from "./aws/protectionAlerts";
@@ -54,7 +55,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
       config,
       target,
       secrets: args.secrets,
-      extraRuleGroups: { capacity: config.autoscaler.enabled ? capacityAlertRules() : [] },
+      extraRuleGroups: { capacity: config.autoscaler.enabled ? capacityAlertRules(config.autoscaler.engine) : [] },
     }, bounded);
 
     if (config.environment === "prod") {
@@ -67,7 +68,20 @@ export class EtlPlatform extends pulumi.ComponentResource {
       }, bounded);
     }
 
-    if (config.autoscaler.enabled) {
+    if (config.autoscaler.enabled && config.autoscaler.engine === "karpenter") {
+      new Karpenter(`${name}-karpenter`, {
+        config: config.autoscaler,
+        batchPools: config.nodePools.batch,
+        clusterName: config.cluster.name,
+        clusterSecurityGroupId: infrastructure.cluster.clusterSecurityGroupId,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        privateSubnetIds: infrastructure.network.privateSubnetIds,
+        zoneCount: infrastructure.zoneCount,
+        provider: target.provider,
+        monitoringReady: this.platform.monitoring.crdsReady,
+        tags,
+      }, { ...bounded, dependsOn: [infrastructure.nodePools] });
+    } else if (config.autoscaler.enabled) {
       new Autoscaler(`${name}-autoscaler`, {
         config: config.autoscaler,
         clusterName: config.cluster.name,

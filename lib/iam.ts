@@ -11,6 +11,7 @@ export interface PolicyStatement {
 
 export interface PolicyDocument {
   Version: "2012-10-17";
+  Id?: string;
   Statement: PolicyStatement[];
 }
 

@@ -224,6 +224,8 @@ function mocks(mode: Mode, region: string): pulumi.runtime.Mocks {
       switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return mode === "plan" ? { accountId: unknownValue, arn: unknownValue, userId: unknownValue } : { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getRegion:getRegion":
           return { name: region, region, id: region };
         case "aws:index/getAvailabilityZones:getAvailabilityZones":

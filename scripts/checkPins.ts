@@ -4,7 +4,8 @@
  *   npm run check-pins      # needs HTTPS to the chart repositories, the registries and raw.githubusercontent.com
  *
  * - each chart version is listed in its repository's `index.yaml` (Helm's chart repository format: `entries.<chart>`
- *   holds one item per version); a missing version fails `pulumi up` at that release;
+ *   holds one item per version), or, for an OCI chart (Karpenter's), has a manifest in its registry; a missing
+ *   version fails `pulumi up` at that release;
  * - each image the program names (versions.ts platformImages) has a manifest for its tag in its registry (the same
  *   HEAD request as `npm run refresh-digests`), and its pinned digest, where there is one, is still the tag's;
  * - each CRD file the program applies (versions.ts chartCrdFiles) still has the sha256 pinned for it.
@@ -14,7 +15,7 @@
  */
 import { createHash } from "crypto";
 import { parse as parseYaml } from "yaml";
-import { charts, chartCrdFiles, imageDigests, platformImages, type ChartVersion, type PinnedFile } from "../versions";
+import { charts, chartCrdFiles, imageDigests, isOciRepository, platformImages, type ChartVersion, type PinnedFile } from "../versions";
 import { manifestDigest } from "./refreshImageDigests";
 
 export interface PinCheck {
@@ -48,6 +49,15 @@ export async function checkCharts(pins: ChartVersion[], fetcher: Fetcher): Promi
   };
   return Promise.all(pins.map(async ({ chart, version, repository }) => {
     const pin = `chart ${chart} ${version}`;
+    // An OCI registry has no index: the chart version is a tag of the chart's repository there (Helm's OCI support).
+    if (isOciRepository(repository)) {
+      const reference = `${repository.replace(/^oci:\/\//, "")}/${chart}:${version}`;
+      try {
+        return { pin, ok: true, detail: `${reference} ${await manifestDigest(reference, fetcher)}` };
+      } catch (error) {
+        return { pin, ok: false, detail: `no manifest for ${reference}: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
     try {
       const versions = indexedVersions(await indexOf(repository), chart);
       if (versions.includes(version)) return { pin, ok: true, detail: `listed in ${indexUrl(repository)}` };

@@ -96,6 +96,26 @@ describe("images", () => {
   });
 });
 
+describe("OCI charts", () => {
+  it("checks an OCI chart's version as a manifest of its registry, not an index.yaml", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const asked: string[] = [];
+    const fetcher = (async (input: string | URL | Request) => {
+      asked.push(String(input));
+      if (String(input) === "https://public.ecr.aws/v2/karpenter/karpenter/manifests/1.14.1") return new Response(null, { status: 200, headers: { "docker-content-digest": digest } });
+      return new Response(null, { status: 404 });
+    }) as typeof fetch;
+    expect(await checkCharts([
+      { chart: "karpenter", version: "1.14.1", repository: "oci://public.ecr.aws/karpenter" },
+      { chart: "karpenter", version: "9.9.9", repository: "oci://public.ecr.aws/karpenter" },
+    ], fetcher)).toEqual([
+      { pin: "chart karpenter 1.14.1", ok: true, detail: `public.ecr.aws/karpenter/karpenter:1.14.1 ${digest}` },
+      { pin: "chart karpenter 9.9.9", ok: false, detail: "no manifest for public.ecr.aws/karpenter/karpenter:9.9.9: public.ecr.aws/karpenter/karpenter:9.9.9: https://public.ecr.aws/v2/karpenter/karpenter/manifests/9.9.9: HTTP 404" },
+    ]);
+    expect(asked.some((url) => url.endsWith("index.yaml"))).toBe(false);
+  });
+});
+
 describe("CRD files", () => {
   it("compares each file's sha256 with its pin", async () => {
     const body = "kind: CustomResourceDefinition\n";

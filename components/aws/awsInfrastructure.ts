@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { PRIVATE_RANGES } from "../platform/networkPolicies";
 import { firstHostOf } from "../../lib/cidr";
-import { nodePoolPlacements } from "../../lib/placement";
+import { karpenterPlacements, nodePoolPlacements } from "../../lib/placement";
 import type { PlatformTarget } from "../platform/target";
 import { AuditLogs } from "./auditLogs";
 import { Cluster } from "./cluster";
@@ -32,6 +32,8 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
   public readonly oidc: OidcProvider;
   public readonly region: pulumi.Output<string>;
   public readonly target: PlatformTarget;
+  /** How many zones (private subnets) the nodes span. */
+  public readonly zoneCount: number;
 
   constructor(name: string, args: AwsInfrastructureArgs, opts?: pulumi.ComponentResourceOptions) {
     super("etl-platform:aws:Infrastructure", name, {}, opts);
@@ -52,12 +54,14 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       tags,
     }, { parent: this });
     const zoneCount = config.network.existing?.privateSubnetIds.length ?? config.network.availabilityZones;
+    this.zoneCount = zoneCount;
     this.nodePools = new NodePools(`${name}-nodes`, {
       config: config.nodePools,
       clusterName: this.cluster.clusterName,
       privateSubnetIds: this.network.privateSubnetIds,
       zoneCount,
       statefulGroupPerZone: config.environment === "prod",
+      engine: config.autoscaler.engine,
       tags,
     }, { parent: this });
 
@@ -69,7 +73,7 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       storageClassName: this.cluster.storageClassName,
       scratchStorageClassName: this.cluster.scratchStorageClassName,
       objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, breakGlassRoleArns: config.security.breakGlassRoleArns, tags }),
-      placement: nodePoolPlacements,
+      placement: config.autoscaler.engine === "karpenter" ? karpenterPlacements : nodePoolPlacements,
       egress: {
         // The `kubernetes` Service's address (a policy sees it before kube-proxy translates it) and the VPC,
         // where the control plane's ENIs are; no pod selector names them.

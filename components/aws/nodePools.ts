@@ -12,6 +12,11 @@ export interface NodePoolsArgs {
   zoneCount: number;
   /** One stateful node group per zone (prod): EBS volumes are zonal, so each zone needs its own group to grow. */
   statefulGroupPerZone: boolean;
+  /**
+   * `cluster-autoscaler`: every pool is a node group it scales. `karpenter`: Karpenter launches the batch nodes (no
+   * batch node groups), and nothing scales the system and stateful groups: their size follows desiredSize.
+   */
+  engine: "cluster-autoscaler" | "karpenter";
   tags: Record<string, string>;
 }
 
@@ -27,7 +32,7 @@ export interface NodeGroupPlan {
   taints: Taint[];
 }
 
-export function nodeGroupPlans(config: NodePoolsConfig, zoneCount: number, statefulGroupPerZone: boolean): NodeGroupPlan[] {
+export function nodeGroupPlans(config: NodePoolsConfig, zoneCount: number, statefulGroupPerZone: boolean, engine: NodePoolsArgs["engine"] = "cluster-autoscaler"): NodeGroupPlan[] {
   const plan = (name: string, role: PoolRole, pool: NodePoolConfig, capacityType: "spot" | "on-demand", zoneIndex?: number): NodeGroupPlan => ({
     name, role, capacityType, pool, zoneIndex, labels: poolLabels(role, name, capacityType), taints: poolTaints(role),
   });
@@ -37,7 +42,7 @@ export function nodeGroupPlans(config: NodePoolsConfig, zoneCount: number, state
   return [
     plan("system", "system", config.system, "on-demand"),
     ...stateful,
-    ...config.batch.map((pool) => plan(pool.name, "batch", pool, pool.capacityType)),
+    ...(engine === "karpenter" ? [] : config.batch.map((pool) => plan(pool.name, "batch", pool, pool.capacityType))),
   ];
 }
 
@@ -58,7 +63,8 @@ const EKS_TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE" } as const;
 /**
  * The managed node groups: on-demand system and stateful pools, spot and on-demand batch pools. Every node has
  * IMDSv2 only with a hop limit of 1 (pods use IRSA, never the node's role), an encrypted gp3 root volume and no
- * SSH key. Sizes follow config at creation; afterwards the desired size belongs to the cluster autoscaler.
+ * SSH key. Sizes follow config at creation; afterwards the desired size belongs to the cluster autoscaler (with
+ * Karpenter, to config: nothing else scales these groups).
  */
 export class NodePools extends pulumi.ComponentResource {
   public readonly nodeGroupNames: pulumi.Output<string[]>;
@@ -89,7 +95,8 @@ export class NodePools extends pulumi.ComponentResource {
     // group, and Strimzi's PodDisruptionBudget lets one broker go at a time, so zones rolled in parallel would block
     // each other's drains until EKS gives up (PodEvictionFailure after 15 minutes) and `up` stops half-way.
     let previousStateful: aws.eks.NodeGroup | undefined;
-    const groups = nodeGroupPlans(args.config, args.zoneCount, args.statefulGroupPerZone).map((plan) => {
+    const autoscaled = args.engine === "cluster-autoscaler";
+    const groups = nodeGroupPlans(args.config, args.zoneCount, args.statefulGroupPerZone, args.engine).map((plan) => {
       const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${plan.name}`, {
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         blockDeviceMappings: [{
@@ -114,7 +121,7 @@ export class NodePools extends pulumi.ComponentResource {
         launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         updateConfig: { maxUnavailable: 1 },
         tags: { ...tags, ...nodeTemplateTags(plan.labels, plan.taints) },
-      }, { parent: this, dependsOn: [...attachments, ...(plan.labels[POOL_LABEL] === "stateful" && previousStateful ? [previousStateful] : [])], ignoreChanges: ["scalingConfig.desiredSize"] });
+      }, { parent: this, dependsOn: [...attachments, ...(plan.labels[POOL_LABEL] === "stateful" && previousStateful ? [previousStateful] : [])], ignoreChanges: autoscaled ? ["scalingConfig.desiredSize"] : [] });
       if (plan.labels[POOL_LABEL] === "stateful") previousStateful = nodeGroup;
 
       // EKS does not copy node group tags to its Auto Scaling group, where the autoscaler reads them. They matter

@@ -64,8 +64,9 @@ export function permissionsBoundary(name: string, tags: Record<string, string>, 
     // The policy pack's grant rules skip it: a boundary caps, it grants nothing (policy/computeRules.ts).
     tags: { ...tags, [BOUNDARY_TAG]: "true" },
   }, { parent });
+  // A role that names its own boundary keeps it (Karpenter's controller: karpenter/policies.ts).
   const transformation: pulumi.ResourceTransformation = (args) => args.type === "aws:iam/role:Role"
-    ? { props: { ...args.props, permissionsBoundary: policy.arn }, opts: args.opts }
+    ? { props: { ...args.props, permissionsBoundary: args.props.permissionsBoundary ?? policy.arn }, opts: args.opts }
     : undefined;
   return { policy, transformation };
 }

@@ -182,6 +182,7 @@ export class Platform extends pulumi.ComponentResource {
       wiring: {
         namespace: PIPELINES_NAMESPACE,
         placement: target.placement.batch,
+        runAnnotations: target.placement.runAnnotations,
         egress: target.egress,
         objectStore: target.objectStore.inCluster,
         kafka: { bootstrap: this.kafka.bootstrapAddress, namespace: this.kafka.namespace, clusterName: KAFKA_CLUSTER_NAME, caSecret: this.kafka.clusterCaSecretName, authentication: config.kafka.authentication },

@@ -43,6 +43,8 @@ export function exporters(): Record<string, Exporter> {
       source: "kubernetes/kube-state-metrics docs/metrics (pod, job, cronjob, node); kube-prometheus-stack's ServiceMonitor keeps the object's namespace (honorLabels)",
       metrics: {
         kube_pod_status_ready: ["namespace", "pod", "uid", "condition"],
+        // docs/metrics/workload/pod-metrics.md
+        kube_pod_status_unschedulable: ["namespace", "pod", "uid"],
         kube_job_failed: ["namespace", "job_name", "condition"],
         // docs/metrics/policy/resourcequota-metrics.md; the resourcequotas collector is in the default set.
         kube_resourcequota: ["namespace", "resourcequota", "resource", "type"],
@@ -61,6 +63,13 @@ export function exporters(): Record<string, Exporter> {
         kube_deployment_spec_replicas: ["namespace", "deployment"],
         kube_deployment_status_replicas_available: ["namespace", "deployment"],
       },
+    },
+    karpenter: {
+      // aws/karpenter-provider-aws v1.14.1 pkg/controllers/interruption/metrics.go: namespace "karpenter" (core's
+      // metrics.Namespace), subsystem "interruption", label message_type (messages/types.go kinds); scraped by the
+      // chart's ServiceMonitor.
+      source: "karpenter-provider-aws v1.14.1 pkg/controllers/interruption/metrics.go",
+      metrics: { karpenter_interruption_received_messages_total: [...TARGET_LABELS, "message_type"], karpenter_interruption_deleted_messages_total: [...TARGET_LABELS] },
     },
     fluentBit: {
       // fluent/fluent-bit src/flb_output.c (cmetrics: fluentbit_output_*_total with the output's `name`), served on

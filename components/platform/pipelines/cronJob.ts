@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { BatchPipelineConfig } from "../../../config/schema";
-import { container, MAIN_CONTAINER, PIPELINE_LABEL, pipelinePodSpec, startingDeadlineSeconds, type PipelineWiring } from "./pod";
+import { container, MAIN_CONTAINER, PIPELINE_LABEL, pipelinePodSpec, runAnnotations, startingDeadlineSeconds, type PipelineWiring } from "./pod";
 
 /**
  * A spot interruption or a node drain marks the pod with the `DisruptionTarget` condition: such failures do not
@@ -62,7 +62,7 @@ export function cronJob(pipeline: BatchPipelineConfig, wiring: PipelineWiring): 
           ttlSecondsAfterFinished: pipeline.ttlSecondsAfterFinished,
           podFailurePolicy: podFailurePolicy(pipeline),
           template: {
-            metadata: { labels },
+            metadata: { labels, ...runAnnotations(pipeline, wiring) },
             spec: { restartPolicy: "Never", ...pipelinePodSpec(pipeline, wiring, container(pipeline, wiring)) },
           },
         },

@@ -2,7 +2,7 @@
 import type { BatchPipelineConfig } from "../../../config/schema";
 import { widestLevel } from "../../../lib/dag";
 import { argoMetric, ARTIFACT_REPOSITORIES_CONFIGMAP, EXECUTOR_SERVICE_ACCOUNT, semaphoreConfigMap } from "./argoSupport";
-import { container, kafkaVolumes, PIPELINE_LABEL, PIPELINE_PRIORITY_CLASS, podSettings, startingDeadlineSeconds, TMP_VOLUME, type PipelineWiring } from "./pod";
+import { container, kafkaVolumes, PIPELINE_LABEL, PIPELINE_PRIORITY_CLASS, podSettings, runAnnotations, startingDeadlineSeconds, TMP_VOLUME, type PipelineWiring } from "./pod";
 import { argoStepRetryStrategy } from "./retries";
 import { restrictedPodSecurityContext } from "../../../lib/podSecurity";
 
@@ -55,7 +55,7 @@ export function cronWorkflow(pipeline: BatchPipelineConfig, wiring: PipelineWiri
         securityContext: restrictedPodSecurityContext,
         tolerations: podSettings(pipeline, wiring).tolerations,
         affinity: podSettings(pipeline, wiring).affinity,
-        podMetadata: { labels },
+        podMetadata: { labels, ...runAnnotations(pipeline, wiring) },
         volumes: [TMP_VOLUME, ...kafkaVolumes(pipeline, wiring).volumes],
         metrics: {
           prometheus: [

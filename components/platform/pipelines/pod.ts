@@ -26,6 +26,8 @@ export interface PipelineWiring {
   namespace: string;
   /** Where pipelines of each capacity type run (the batch pools on EKS). */
   placement: (capacityType: "spot" | "on-demand") => Placement;
+  /** Annotations of a batch run's pods, given its deadline (Placements.runAnnotations). */
+  runAnnotations?: (deadlineSeconds: number) => Record<string, string>;
   /** Addresses outside the cluster's pods: the API server, and the object store when it is outside the cluster. */
   egress: EgressTargets;
   /** The object store's pods, when it runs in the cluster. */
@@ -34,6 +36,11 @@ export interface PipelineWiring {
   postgres: { host: string; namespace: string; clusterName: string; database: string };
   /** The OpenTelemetry Collector, when telemetry is on: its OTLP address and where its pods are. */
   telemetry?: { endpoint: string; namespace: string; podLabels: Record<string, string>; ports: number[]; environment: string };
+}
+
+/** `{ annotations }` of a run's pods when the target sets any (Karpenter's do-not-disrupt for the run's deadline). */
+export function runAnnotations(pipeline: BatchPipelineConfig, wiring: PipelineWiring): { annotations?: Record<string, string> } {
+  return wiring.runAnnotations ? { annotations: wiring.runAnnotations(pipeline.activeDeadlineSeconds) } : {};
 }
 
 /** The starting deadline: configured, or the shorter of 10 minutes and half the shortest gap between runs. */
