@@ -15,6 +15,7 @@ import { dagLevels } from "../lib/dag";
 import { parseQuantity } from "../lib/quantity";
 import { HOURS_PER_MONTH, hundredths, line, type CostLine } from "./lines";
 import type { PricedNodeGroup } from "./nodes";
+import { consolidateAfterHours } from "./karpenterPools";
 import { ofType, type PlannedResource } from "./plannedResource";
 import { PriceError } from "./prices";
 
@@ -124,7 +125,8 @@ export function nodesFor(pool: PricedNodeGroup, pods: PodRequests[]): number {
  */
 export function scaleDownHours(resources: PlannedResource[]): number {
   const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((candidate) => candidate.inputs.chart === "cluster-autoscaler");
-  if (!release) return 0;
+  // Under Karpenter: its NodePools' consolidateAfter (v1.14 concepts/disruption.md, "Consolidation").
+  if (!release) return consolidateAfterHours(resources) ?? 0;
   const value = String(release.inputs.values?.extraArgs?.["scale-down-unneeded-time"] ?? "10m");
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
   if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) throw new PriceError(`etl-platform:autoscaler.scaleDownUnneededTime: expected a duration such as 10m, got ${JSON.stringify(value)}`);

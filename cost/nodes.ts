@@ -7,6 +7,7 @@ import { BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
 import { HOURS_PER_MONTH, line, type CostLine } from "./lines";
 import { ofType, type PlannedResource } from "./plannedResource";
 import { onDemandHour, spotSavings, type RegionPrices } from "./prices";
+import { priceNodePools } from "./karpenterPools";
 
 /**
  * Root volume of a managed node group without a launch template: EKS's default of 20 GiB
@@ -56,7 +57,12 @@ function rootDiskGiB(group: PlannedResource, launchTemplates: PlannedResource[])
   return typeof size === "number" ? size : EKS_DEFAULT_DISK_GIB;
 }
 
+/** Every pool of the plan: the managed node groups, then Karpenter's NodePools (cost/karpenterPools.ts). */
 export function priceNodeGroups(resources: PlannedResource[], context: NodeContext): PricedNodeGroup[] {
+  return [...priceManagedNodeGroups(resources, context), ...priceNodePools(resources, context)];
+}
+
+function priceManagedNodeGroups(resources: PlannedResource[], context: NodeContext): PricedNodeGroup[] {
   const launchTemplates = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate");
   return ofType(resources, "aws:eks/nodeGroup:NodeGroup").map((group) => {
     const inputs = group.inputs;

@@ -65,13 +65,25 @@ export function quotaNeeds(resources: Declared[]): QuotaNeed[] {
   const groups = ofType("aws:eks/nodeGroup:NodeGroup");
   const onDemand = groups.filter((group) => (group.inputs.capacityType ?? "ON_DEMAND") === "ON_DEMAND");
   const spot = groups.filter((group) => group.inputs.capacityType === "SPOT");
-  if (onDemand.length) {
-    const { vcpus, why } = vcpusAtCeiling(onDemand);
-    needs.push(vcpuWarning({ name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs", service: "ec2", code: "L-1216C47A", needed: vcpus, why: `every on-demand group at maxSize × its largest type's vCPUs: ${why}` }));
+  // Karpenter's NodePools: their `limits.cpu` is the vCPUs they may reach, of each capacity type they allow.
+  const nodePools = ofType("kubernetes:karpenter.sh/v1:NodePool").map((pool) => ({
+    name: pool.name,
+    vcpus: Number(pool.inputs.spec?.limits?.cpu ?? 0),
+    capacity: (pool.inputs.spec?.template?.spec?.requirements ?? []).find((r: { key: string }) => r.key === "karpenter.sh/capacity-type")?.values ?? ["on-demand"],
+  }));
+  const vcpuNeed = (capacity: "on-demand" | "spot", fromGroups: Declared[]) => {
+    const fromGroupsNeed = fromGroups.length ? vcpusAtCeiling(fromGroups) : { vcpus: 0, why: "" };
+    const pools = nodePools.filter((pool) => pool.capacity.includes(capacity));
+    const parts = [fromGroupsNeed.why, ...pools.map((pool) => `${pool.name} limits.cpu ${pool.vcpus}`)].filter(Boolean);
+    return { count: fromGroups.length + pools.length, vcpus: fromGroupsNeed.vcpus + pools.reduce((sum, pool) => sum + pool.vcpus, 0), why: parts.join(", ") };
+  };
+  const onDemandNeed = vcpuNeed("on-demand", onDemand);
+  if (onDemandNeed.count) {
+    needs.push(vcpuWarning({ name: "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances, vCPUs", service: "ec2", code: "L-1216C47A", needed: onDemandNeed.vcpus, why: `every on-demand group at maxSize × its largest type's vCPUs: ${onDemandNeed.why}` }));
   }
-  if (spot.length) {
-    const { vcpus, why } = vcpusAtCeiling(spot);
-    needs.push(vcpuWarning({ name: "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs", service: "ec2", code: "L-34B43A08", needed: vcpus, why: `every spot group at maxSize × its largest type's vCPUs: ${why}` }));
+  const spotNeed = vcpuNeed("spot", spot);
+  if (spotNeed.count) {
+    needs.push(vcpuWarning({ name: "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests, vCPUs", service: "ec2", code: "L-34B43A08", needed: spotNeed.vcpus, why: `every spot group at maxSize × its largest type's vCPUs: ${spotNeed.why}` }));
   }
   return needs;
 }

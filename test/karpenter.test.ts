@@ -349,3 +349,44 @@ describe("config of the engine", () => {
     ]));
   });
 });
+
+describe("the cost of a Karpenter pool", () => {
+  const { priceSnapshot, regionPrices } = require("../cost/prices") as typeof import("../cost/prices");
+  const { allowedTypes, consolidateAfterHours, priceNodePools } = require("../cost/karpenterPools") as typeof import("../cost/karpenterPools");
+  const { quotaNeeds } = require("../plan/quotas") as typeof import("../plan/quotas");
+  const region = regionPrices(priceSnapshot(), "eu-west-1");
+  const context = { region, regionName: "eu-west-1", poolKey: (pool: string) => `etl-platform:nodePools (pool ${pool})` };
+  const requirements = (extra: object[]) => [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }, ...extra, { key: "karpenter.k8s.aws/instance-size", operator: "In", values: ["xlarge"] }];
+  const nodePool = (reqs: object[], cpu = "20", consolidateAfter = "1m") => ({
+    type: "kubernetes:karpenter.sh/v1:NodePool", name: "np",
+    inputs: { spec: { template: { metadata: { labels: { [POOL_LABEL]: "batch" } }, spec: { nodeClassRef: { name: "batch" }, taints: [{ key: "etl-platform/batch" }], requirements: reqs } }, disruption: { consolidateAfter }, limits: { cpu } } },
+  });
+  const nodeClass = { type: "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", name: "c", inputs: { metadata: { name: "batch" }, spec: { blockDeviceMappings: [{ ebs: { volumeSize: "80Gi" } }] } } };
+
+  it("allows the types of the requirements that the snapshot prices: families and sizes, or categories and generations", () => {
+    expect(allowedTypes(requirements([{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m6i", "m5"] }]), region).sort()).toEqual(["m5.xlarge", "m6i.xlarge"]);
+    const wide = allowedTypes(requirements([{ key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] }, { key: "karpenter.k8s.aws/instance-generation", operator: "In", values: ["7"] }]), region);
+    expect(wide.length).toBeGreaterThan(2);
+    for (const type of wide) expect(type).toMatch(/^[cm]7[a-z]*\.xlarge$/);
+  });
+
+  it("has a floor of zero, a ceiling from limits.cpu, and runs priced at the dear end of the allowed types' spot prices", () => {
+    const families = [{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m6i", "m6a", "m5", "m7i"] }];
+    const [pool] = priceNodePools([nodePool(requirements(families)), nodeClass], context);
+    expect(pool).toMatchObject({ minSize: 0, desiredSize: 0, maxSize: 5, diskGiB: 80, capacityType: "SPOT", batch: true, pool: "batch" });
+    const spotHours = pool.instanceTypes.map((type) => region.onDemand[type] * (1 - region.spotSavings[type] / 100));
+    expect(pool.nodeHour).toBeCloseTo(Math.max(...spotHours), 6);
+    expect(pool.interruption!.map((entry) => entry.band)).toEqual(pool.instanceTypes.map((type) => region.spotInterruption[type]));
+    // A changed limit moves the ceiling; an on-demand fallback makes on-demand the dear end.
+    expect(priceNodePools([nodePool(requirements(families), "40"), nodeClass], context)[0].maxSize).toBe(10);
+    const fallback = requirements(families).map((r: any) => (r.key === "karpenter.sh/capacity-type" ? { ...r, values: ["spot", "on-demand"] } : r));
+    expect(priceNodePools([nodePool(fallback), nodeClass], context)[0].nodeHour).toBe(Math.max(...pool.instanceTypes.map((type) => region.onDemand[type])));
+  });
+
+  it("keeps a node after its last pod for consolidateAfter, and counts limits.cpu against the vCPU quota of its capacity types", () => {
+    expect(consolidateAfterHours([nodePool([], "20", "30m") as any, nodePool([], "20", "90s") as any])).toBe(0.5);
+    expect(consolidateAfterHours([])).toBeUndefined();
+    const needs = quotaNeeds([nodePool(requirements([]), "80") as any]);
+    expect(needs.map((need) => [need.code, need.needed])).toEqual([["L-34B43A08", 80]]);
+  });
+});

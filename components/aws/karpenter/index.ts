@@ -136,13 +136,12 @@ export class Karpenter extends pulumi.ComponentResource {
       skipCrds: true,
     }, { ...k8sOpts, dependsOn: [ns, crds, association, agent, accessEntry, ...grants, ...args.monitoringReady] });
     for (const pool of args.batchPools) {
-      const nodeClass = ec2NodeClassSpec(pool, { clusterName, nodeRoleName: "", volumeKeyArn: "", amiAlias: karpenterAmi.alias, tags });
+      const nodeClass = ec2NodeClassSpec<pulumi.Input<string>>(pool, { clusterName, nodeRoleName: nodeRole.name, volumeKeyArn: volumeKey.arn, amiAlias: karpenterAmi.alias, tags });
       const nodeClassResource = new k8s.apiextensions.CustomResource(`${name}-${pool.name}-class`, {
         apiVersion: nodeClass.apiVersion,
         kind: nodeClass.kind,
         metadata: nodeClass.metadata,
-        spec: pulumi.all([nodeRole.name, volumeKey.arn]).apply(([nodeRoleName, volumeKeyArn]) =>
-          ec2NodeClassSpec(pool, { clusterName, nodeRoleName, volumeKeyArn, amiAlias: karpenterAmi.alias, tags }).spec),
+        spec: nodeClass.spec,
       }, { ...k8sOpts, dependsOn: [release, ...discoveryTags, ...nodeAttachments] });
       new k8s.apiextensions.CustomResource(`${name}-${pool.name}`, nodePoolSpec(pool, args.config.karpenter), { ...k8sOpts, dependsOn: [nodeClassResource] });
     }

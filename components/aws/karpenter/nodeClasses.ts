@@ -93,11 +93,12 @@ export function nodePoolSpec(pool: BatchPoolConfig, settings: KarpenterSettings)
   };
 }
 
-export interface NodeClassInputs {
+/** `S`: a string, or a Pulumi input of one (the role and the key are known only once created). */
+export interface NodeClassInputs<S = string> {
   clusterName: string;
   /** The node role's name (Karpenter creates the instance profiles from it). */
-  nodeRoleName: string;
-  volumeKeyArn: string;
+  nodeRoleName: S;
+  volumeKeyArn: S;
   amiAlias: string;
   tags: Record<string, string>;
 }
@@ -107,7 +108,7 @@ export interface NodeClassInputs {
  * role: they use IRSA), an encrypted gp3 root volume under our key, and the subnets and security group tagged
  * for discovery (components/aws/karpenter/index.ts tags them).
  */
-export function ec2NodeClassSpec(pool: BatchPoolConfig, inputs: NodeClassInputs) {
+export function ec2NodeClassSpec<S = string>(pool: BatchPoolConfig, inputs: NodeClassInputs<S>) {
   const discovery = [{ tags: { [DISCOVERY_TAG]: inputs.clusterName } }];
   return {
     apiVersion: "karpenter.k8s.aws/v1",
