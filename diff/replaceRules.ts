@@ -56,6 +56,12 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "aws:ec2/securityGroup:SecurityGroup": aws("aws_security_group", ["name", "namePrefix", "description", "vpcId"]),
   "aws:ec2/vpcEndpoint:VpcEndpoint": aws("aws_vpc_endpoint", ["serviceName", "serviceRegion", "vpcEndpointType", "vpcId", "resourceConfigurationArn", "serviceNetworkArn", "dnsOptions"]),
   "aws:eks/addon:Addon": aws("aws_eks_addon", ["addonName", "clusterName"]),
+  "aws:eks/accessEntry:AccessEntry": aws("aws_eks_access_entry", ["clusterName", "principalArn", "type"]),
+  // A framework resource: RequiresReplace() on these (internal/service/eks/pod_identity_association.go); the role updates in place.
+  "aws:eks/podIdentityAssociation:PodIdentityAssociation": aws("aws_eks_pod_identity_association", ["clusterName", "namespace", "serviceAccount"]),
+  "aws:sqs/queue:Queue": aws("aws_sqs_queue", ["name", "namePrefix", "fifoQueue"]),
+  "aws:sqs/queuePolicy:QueuePolicy": aws("aws_sqs_queue_policy", ["queueUrl"]),
+  "aws:ec2/tag:Tag": aws("aws_ec2_tag", ["resourceId", "key"]),
   "aws:eks/nodeGroup:NodeGroup": aws("aws_eks_node_group", ["amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id", "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds"]),
   "aws:iam/role:Role": aws("aws_iam_role", ["name", "namePrefix", "path"]),
   "aws:iam/rolePolicy:RolePolicy": aws("aws_iam_role_policy", ["name", "namePrefix", "role"]),
@@ -88,6 +94,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:policy/v1:PodDisruptionBudget": kubernetes(),
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
+  "kubernetes:karpenter.sh/v1:NodePool": kubernetes(),
+  "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": kubernetes(),
   // A Job's template, selector and completions are immutable; pulumi-kubernetes' diff.go lists them as force-new.
   "kubernetes:batch/v1:Job": kubernetes(["spec.completions", "spec.parallelism", "spec.selector", "spec.template"]),
   "kubernetes:core/v1:ConfigMap": kubernetes(["data", "binaryData"]),

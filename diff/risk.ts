@@ -238,6 +238,15 @@ export function assess(action: Action, base: Side | undefined, head: Side | unde
     // existing claims of the StatefulSet; the new size applies to new pods' claims only.
     return { risk: "caution", reason: "Prometheus's volume grows: prometheus-operator does not resize the existing claims; grow each PVC by hand (its \"Resizing volumes\" procedure), the new size otherwise only reaches new claims" };
   }
+  // Karpenter v1.14 concepts/disruption.md, "Drift": a change of an EC2NodeClass's spec, or of a NodePool's template,
+  // marks every node launched from it drifted, and Karpenter replaces them all (within the disruption budgets; running
+  // batches keep their do-not-disrupt annotation until their deadline).
+  if (head!.type === "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass" && JSON.stringify(base!.inputs.spec) !== JSON.stringify(head!.inputs.spec)) {
+    return { risk: "caution", reason: "the EC2NodeClass changes: every node of its NodePool drifts and is replaced (AMI, volumes, metadata options)" };
+  }
+  if (head!.type === "kubernetes:karpenter.sh/v1:NodePool" && JSON.stringify(base!.inputs.spec?.template) !== JSON.stringify(head!.inputs.spec?.template)) {
+    return { risk: "caution", reason: "the NodePool's template changes: its nodes drift and are replaced, within its disruption budget" };
+  }
   if (head!.type === "kubernetes:yaml/v2:ConfigGroup") {
     return { risk: "caution", reason: `applies other manifests (${(head!.inputs.files ?? []).join(", ")}): check the CRDs they change, as for a chart bump` };
   }

@@ -356,7 +356,7 @@ describe("the cost of a Karpenter pool", () => {
   const { quotaNeeds } = require("../plan/quotas") as typeof import("../plan/quotas");
   const region = regionPrices(priceSnapshot(), "eu-west-1");
   const context = { region, regionName: "eu-west-1", poolKey: (pool: string) => `etl-platform:nodePools (pool ${pool})` };
-  const requirements = (extra: object[]) => [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }, ...extra, { key: "karpenter.k8s.aws/instance-size", operator: "In", values: ["xlarge"] }];
+  const requirements = (extra: { key: string; operator: string; values?: string[] }[]): { key: string; operator: string; values?: string[] }[] => [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }, ...extra, { key: "karpenter.k8s.aws/instance-size", operator: "In", values: ["xlarge"] }];
   const nodePool = (reqs: object[], cpu = "20", consolidateAfter = "1m") => ({
     type: "kubernetes:karpenter.sh/v1:NodePool", name: "np",
     inputs: { spec: { template: { metadata: { labels: { [POOL_LABEL]: "batch" } }, spec: { nodeClassRef: { name: "batch" }, taints: [{ key: "etl-platform/batch" }], requirements: reqs } }, disruption: { consolidateAfter }, limits: { cpu } } },
@@ -388,5 +388,29 @@ describe("the cost of a Karpenter pool", () => {
     expect(consolidateAfterHours([])).toBeUndefined();
     const needs = quotaNeeds([nodePool(requirements([]), "80") as any]);
     expect(needs.map((need) => [need.code, need.needed])).toEqual([["L-34B43A08", 80]]);
+  });
+});
+
+describe("the upgrade diff of Karpenter's kinds", () => {
+  const { diffPlans } = require("../diff/planDiff") as typeof import("../diff/planDiff");
+  const { replaceRule } = require("../diff/replaceRules") as typeof import("../diff/replaceRules");
+  const ROOT_URN = "urn:pulumi:prod::etl-platform::pulumi:pulumi:Stack::etl-platform-prod";
+  const pair = (type: string, before: Record<string, any>, after: Record<string, any>) =>
+    diffPlans([{ type, name: "x", parent: ROOT_URN, protect: false, inputs: before }], [{ type, name: "x", parent: ROOT_URN, protect: false, inputs: after, urn: "urn:x", propertyDependencies: {} }], { headDir: path.join(__dirname, "..") })[0];
+
+  it("knows every type the Karpenter variants declare", async () => {
+    for (const stack of ["staging", "prod"] as const) {
+      const types = new Set((await plan(stack, karpenterStack(stack))).all.map((resource) => resource.type));
+      expect([...types].filter((type) => !replaceRule(type))).toEqual([]);
+    }
+  }, 120_000);
+
+  it("replaces a NodePool or EC2NodeClass on a new name; a class's spec change drifts every node: caution", () => {
+    const nodeClass = { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "batch" }, spec: { amiSelectorTerms: [{ alias: "al2023@v20260714" }] } };
+    expect(pair(NODE_CLASS, nodeClass, { ...nodeClass, metadata: { name: "batch2" } })).toMatchObject({ action: "replace" });
+    expect(pair(NODE_CLASS, nodeClass, { ...nodeClass, spec: { amiSelectorTerms: [{ alias: "al2023@v20260801" }] } })).toMatchObject({ action: "update", risk: "caution" });
+    const nodePool = { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "batch" }, spec: { template: { spec: { expireAfter: "Never" } }, limits: { cpu: "20" } } };
+    expect(pair(NODE_POOL, nodePool, { ...nodePool, spec: { ...nodePool.spec, limits: { cpu: "40" } } })).toMatchObject({ action: "update", risk: "safe" });
+    expect(pair(NODE_POOL, nodePool, { ...nodePool, spec: { ...nodePool.spec, template: { spec: { expireAfter: "720h" } } } })).toMatchObject({ action: "update", risk: "caution" });
   });
 });
