@@ -1,10 +1,11 @@
 import { computeRules } from "./computeRules";
 import { dataRules } from "./dataRules";
+import { karpenterRules } from "./karpenterRules";
 import type { Level, Rule } from "./rule";
 import { streamingRules } from "./streamingRules";
 import { workloadRules } from "./workloadRules";
 
-export const rules: Rule[] = [...computeRules, ...workloadRules, ...streamingRules, ...dataRules];
+export const rules: Rule[] = [...computeRules, ...karpenterRules, ...workloadRules, ...streamingRules, ...dataRules];
 
 export type Environment = "staging" | "prod";
 

@@ -78,6 +78,12 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
     expect(values.controller.image).toBeUndefined();
   });
 
+  it("tells the controller its region: it would ask IMDS, which the nodes' hop limit of 1 keeps from pods", () => {
+    // pkg/operator/operator.go at v1.14.1: `if cfg.Region == "" { ... imds ... GetRegion ... lo.Must0(...) }`.
+    expect(release().inputs.values.controller.env).toEqual([{ name: "AWS_REGION", value: "eu-west-1" }]);
+    for (const template of result.ofType("aws:ec2/launchTemplate:LaunchTemplate")) expect(template.inputs.metadataOptions.httpPutResponseHopLimit).toBe(1);
+  });
+
   it("passes the restricted Pod Security profile: the chart's pod from values.yaml merged with ours", () => {
     const merged = helmMerge(chartDefaults("karpenter-1.14.1"), release().inputs.values) as Record<string, any>;
     // charts/karpenter/templates/deployment.yaml at v1.14.1: podSecurityContext as given, hostNetwork from values,
@@ -413,4 +419,19 @@ describe("the upgrade diff of Karpenter's kinds", () => {
     expect(pair(NODE_POOL, nodePool, { ...nodePool, spec: { ...nodePool.spec, limits: { cpu: "40" } } })).toMatchObject({ action: "update", risk: "safe" });
     expect(pair(NODE_POOL, nodePool, { ...nodePool, spec: { ...nodePool.spec, template: { spec: { expireAfter: "720h" } } } })).toMatchObject({ action: "update", risk: "caution" });
   });
+});
+
+describe.each(["staging", "prod"] as const)("the policy pack on the Karpenter variant of %s", (stack) => {
+  const { rules } = require("../policy/rules") as typeof import("../policy/rules");
+  const { asPolicyResources, violations } = require("./policyResources") as typeof import("./policyResources");
+
+  it("finds no mandatory violation, and the Karpenter rules have something to check", async () => {
+    const resources = asPolicyResources(await plan(stack, karpenterStack(stack)));
+    const mandatory = rules.filter((rule) => rule.level[stack] === "mandatory");
+    expect(mandatory.flatMap((rule) => violations(rule, resources).map((v) => `${rule.name}: ${v}`))).toEqual([]);
+    expect(resources.filter((r) => r.type === NODE_CLASS || r.type === NODE_POOL).length).toBeGreaterThanOrEqual(4);
+    // Without the annotation (the cluster autoscaler's pods), the rule fires on the same stack.
+    const unprotected = resources.map((r) => (r.type === "kubernetes:batch/v1:CronJob" ? { ...r, props: JSON.parse(JSON.stringify(r.props).replaceAll(DO_NOT_DISRUPT, "x")) } : r));
+    expect(violations(rules.find((rule) => rule.name === "karpenter-batch-runs-protected")!, unprotected).length).toBeGreaterThan(0);
+  }, 120_000);
 });

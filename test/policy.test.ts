@@ -1,26 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Resource, Rule } from "../policy/rule";
+import type { Resource } from "../policy/rule";
 import { policyConfig, rules, type Environment } from "../policy/rules";
-import { present } from "../plan/offline";
-import { plan, STACK_NAMES, type Plan } from "./harness";
-
-/** The program's resources as a policy sees them: inputs with secrets hidden, property dependencies resolved. */
-function asPolicyResources(result: Plan): Resource[] {
-  const resources = result.all.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: present(r.rawInputs) as Record<string, any> }));
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  result.all.forEach((declared, i) => {
-    (resources[i] as Resource).propertyDependencies = Object.fromEntries(
-      Object.entries(declared.propertyDependencies).map(([key, urns]) => [key, urns.map((urn) => byUrn.get(urn)).filter((r): r is Resource => r !== undefined)]),
-    );
-  });
-  return resources;
-}
-
-function violations(rule: Rule, resources: Resource[]): string[] {
-  if (rule.stack) return rule.stack(resources).map((v) => `${v.resource?.name ?? "stack"}: ${v.message}`);
-  return resources.flatMap((resource) => rule.resource!(resource).map((message) => `${resource.name}: ${message}`));
-}
+import { plan, STACK_NAMES } from "./harness";
+import { asPolicyResources, violations } from "./policyResources";
 
 const ruleByName = (name: string) => {
   const rule = rules.find((r) => r.name === name);
@@ -94,6 +77,10 @@ const badCases: [string, Resource[], RegExp][] = [
   ["autoscaler-iam-scoped", [policy({ Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity"], Resource: "*" })], /any Auto Scaling group/],
   ["no-iam-wildcard-admin", [policy({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" })], /allows every action/],
   ["iam-role-permissions-boundary", [r("aws:iam/role:Role", { assumeRolePolicy: "{}" })], /no permissions boundary/],
+  ["karpenter-nodes-hardened", [r("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", { spec: { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 }, blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: false } }], amiSelectorTerms: [{ alias: "al2023@latest" }] } })], /IMDSv1 is allowed[\s\S]*hop limit is 2[\s\S]*not encrypted[\s\S]*al2023@latest drifts/],
+  ["karpenter-pools-limited", [r("kubernetes:karpenter.sh/v1:NodePool", { spec: { limits: { cpu: "20" } } })], /no limits.memory/],
+  ["karpenter-interruption-handled", [r("kubernetes:helm.sh/v3:Release", { chart: "oci://public.ecr.aws/karpenter/karpenter", values: { settings: { interruptionQueue: "etl" } } }), r("aws:sqs/queue:Queue", { name: "other" })], /interruption queue etl is not declared/],
+  ["karpenter-batch-runs-protected", [r("kubernetes:karpenter.sh/v1:NodePool", {}), cronJob(goodContainer)], /no karpenter.sh\/do-not-disrupt annotation/],
   ["workload-resources", [cronJob({ ...goodContainer, resources: { requests: { cpu: "1" } } })], /no CPU or memory request/],
   ["workload-restricted-security", [cronJob({ ...goodContainer, securityContext: { runAsNonRoot: true } })], /allows privilege escalation/],
   ["workload-no-host-access", [r("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: { hostNetwork: true, containers: [], volumes: [{ name: "docker", hostPath: { path: "/" } }] } } } } } })], /volume docker is a hostPath/],

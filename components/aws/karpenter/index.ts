@@ -37,7 +37,7 @@ export interface KarpenterArgs {
 }
 
 /** The chart's values: ours merged over karpenter 1.14.1 values.yaml (test/fixtures/upstream/karpenter-1.14.1). */
-export function karpenterValues(config: AutoscalerConfig, clusterName: string, queueName: pulumi.Input<string>) {
+export function karpenterValues(config: AutoscalerConfig, clusterName: string, queueName: pulumi.Input<string>, region: pulumi.Input<string>) {
   return {
     replicas: config.karpenter.replicas,
     // On the system node group only, never on a node it manages: the chart's default affinity already requires
@@ -46,7 +46,13 @@ export function karpenterValues(config: AutoscalerConfig, clusterName: string, q
     serviceAccount: { create: true, name: KARPENTER_SERVICE_ACCOUNT.name },
     serviceMonitor: { enabled: true },
     podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
-    controller: { resources: config.resources },
+    controller: {
+      resources: config.resources,
+      // Without AWS_REGION the controller asks IMDS for its region (pkg/operator/operator.go NewOperator at v1.14.1)
+      // and exits when it cannot: the system nodes' hop limit of 1 keeps pods from IMDS (nodePools.ts), and EKS Pod
+      // Identity injects credentials, not a region.
+      env: [{ name: "AWS_REGION", value: region }],
+    },
     settings: { clusterName, interruptionQueue: queueName },
   };
 }
@@ -132,7 +138,7 @@ export class Karpenter extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: namespace, labels: restrictedNamespaceLabels } }, k8sOpts);
     const crds = crdConfigGroup(`${name}-crds`, chartCrdFiles.karpenter, k8sOpts);
     const release = new k8s.helm.v3.Release(name, {
-      ...pinnedRelease("karpenter", charts.karpenter, namespace, karpenterValues(args.config, clusterName, queue.name)),
+      ...pinnedRelease("karpenter", charts.karpenter, namespace, karpenterValues(args.config, clusterName, queue.name, region)),
       skipCrds: true,
     }, { ...k8sOpts, dependsOn: [ns, crds, association, agent, accessEntry, ...grants, ...args.monitoringReady] });
     for (const pool of args.batchPools) {
