@@ -3,6 +3,7 @@
  * config. Karpenter facts are from aws/karpenter-provider-aws at tag v1.14.1 (the pinned chart, versions.ts).
  */
 import type { PlatformConfig } from "./schema";
+import { podIdentityAgentVersions } from "../versions";
 import type { TargetProblem } from "./target";
 
 type Path = (string | number)[];
@@ -98,4 +99,12 @@ export function checkKarpenter(cfg: PlatformConfig, report: Report): void {
     if (pool.desiredSize !== 0) report([...path, "desiredSize"], `expected 0 with engine karpenter (it launches a node only for a pending pod), got ${pool.desiredSize}`);
     if (pool.instanceGenerations && !pool.instanceCategories) report([...path, "instanceGenerations"], "expected it only with instanceCategories (the instance types' families already fix their generation)");
   });
+}
+
+/** What needs attention under Karpenter but stops nothing: the Pod Identity agent add-on without a pinned version. */
+export function karpenterWarnings(cfg: Pick<PlatformConfig, "autoscaler" | "cluster">): string[] {
+  if (cfg.autoscaler.engine !== "karpenter") return [];
+  const version = cfg.cluster.kubernetesVersion;
+  if (podIdentityAgentVersions[version] !== undefined) return [];
+  return [`autoscaler.engine karpenter: versions.ts pins no eks-pod-identity-agent add-on for Kubernetes ${version}; EKS installs its default version at creation and keeps it. Pin it with npm run refresh-addons (needs AWS credentials)`];
 }

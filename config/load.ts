@@ -9,7 +9,7 @@ import { environmentDefaults, mergeDefaults } from "./defaults";
 import { crossFieldProblems } from "./rules";
 import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { targetProblems } from "./target";
-import { engineKeyProblems } from "./karpenter";
+import { engineKeyProblems, karpenterWarnings } from "./karpenter";
 import { awsRegionProblem, namespaceProblems } from "./namespaces";
 import { placeholders } from "./placeholders";
 import { knownKeysAt, nearest } from "./suggest";
@@ -184,7 +184,7 @@ export function readStackConfig(): StackConfig {
   if (config && !isOfflineRun()) problems.push(...placeholders(config).map(({ path, message }) => `${configKey(path)}: ${message}`));
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
-  const warnings = config.target === "aws" ? kubernetesVersionNotes(config.cluster, new Date()).warnings.map((warning) => `${NAMESPACE}:${warning}`) : [];
+  const warnings = config.target === "aws" ? [...kubernetesVersionNotes(config.cluster, new Date()).warnings, ...karpenterWarnings(config)].map((warning) => `${NAMESPACE}:${warning}`) : [];
   // Standard Pulumi Kubernetes config, for target: kubernetes (the default provider would read the same keys).
   const kubernetes = { kubeconfig: all["kubernetes:kubeconfig"], context: all["kubernetes:context"] };
   return { config, secrets, warnings, kubernetes };

@@ -4,7 +4,8 @@
  *   npm run refresh-addons            # needs the aws CLI v2 and credentials that may call eks:DescribeAddonVersions
  *
  * For each Kubernetes version and add-on it takes the version EKS marks as the default for that cluster version
- * (`compatibilities[].defaultVersion`), else the newest compatible one, and rewrites that version's `addons` line.
+ * (`compatibilities[].defaultVersion`), else the newest compatible one, and rewrites that version's `addons` line
+ * and its `podIdentityAgentVersions` entry (the eks-pod-identity-agent add-on, installed with Karpenter).
  * Review the diff, then plan: a version bump of an add-on is an in-place update of the EKS add-on.
  */
 import { execFileSync } from "child_process";
@@ -42,6 +43,16 @@ export function rewriteAddonsLine(source: string, version: KubernetesVersion, ad
   return source.replace(pattern, `$1${line}`);
 }
 
+/** versions.ts with one Kubernetes version's eks-pod-identity-agent pin (podIdentityAgentVersions) set. */
+export function rewritePodIdentityAgentLine(source: string, version: KubernetesVersion, addonVersion: string): string {
+  const block = /(export const podIdentityAgentVersions[^=]*= \{\n)([\s\S]*?)(\n\};)/.exec(source);
+  if (!block) throw new Error("no podIdentityAgentVersions in versions.ts");
+  const line = new RegExp(`^(\\s*)"${version.replace(".", "\\.")}": [^,\\n]+,$`, "m");
+  if (!line.test(block[2])) throw new Error(`no podIdentityAgentVersions entry for ${version} in versions.ts`);
+  const lines = block[2].replace(line, `$1"${version}": "${addonVersion}",`);
+  return source.replace(block[0], `${block[1]}${lines}${block[3]}`);
+}
+
 function describe(addonName: string, clusterVersion: string): DescribeAddonVersions {
   const out = execFileSync("aws", ["eks", "describe-addon-versions", "--addon-name", addonName, "--kubernetes-version", clusterVersion, "--output", "json"], { encoding: "utf8" });
   return JSON.parse(out) as DescribeAddonVersions;
@@ -53,7 +64,10 @@ if (require.main === module) {
   for (const version of Object.keys(kubernetesVersions) as KubernetesVersion[]) {
     const addons = Object.fromEntries(EKS_ADDONS.map((name) => [name, pickAddonVersion(describe(name, version), name, version)])) as Record<EksAddon, string>;
     source = rewriteAddonsLine(source, version, addons);
-    process.stdout.write(`${version}: ${JSON.stringify(addons)}\n`);
+    // Installed only with Karpenter (components/aws/karpenter), pinned like the others.
+    const agent = pickAddonVersion(describe("eks-pod-identity-agent", version), "eks-pod-identity-agent", version);
+    source = rewritePodIdentityAgentLine(source, version, agent);
+    process.stdout.write(`${version}: ${JSON.stringify({ ...addons, "eks-pod-identity-agent": agent })}\n`);
   }
   fs.writeFileSync(file, source);
 }

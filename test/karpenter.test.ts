@@ -299,6 +299,16 @@ describe("config of the engine", () => {
     expect(configProblems(base("prod"))).toEqual([]);
   });
 
+  it("warns, without stopping, while the Pod Identity agent add-on has no pinned version", () => {
+    const { karpenterWarnings } = require("../config/karpenter") as typeof import("../config/karpenter");
+    const { podIdentityAgentVersions } = require("../versions") as typeof import("../versions");
+    const karpenter = parsePlatformConfig(base("prod"));
+    expect(karpenterWarnings(karpenter)).toEqual(podIdentityAgentVersions[karpenter.cluster.kubernetesVersion] === undefined
+      ? [expect.stringContaining(`pins no eks-pod-identity-agent add-on for Kubernetes ${karpenter.cluster.kubernetesVersion}`)]
+      : []);
+    expect(karpenterWarnings({ ...karpenter, autoscaler: { ...karpenter.autoscaler, engine: "cluster-autoscaler" } })).toEqual([]);
+  });
+
   it("refuses Karpenter on target: kubernetes, naming the key once", () => {
     const local = Object.fromEntries(Object.entries(stackSettings("local").config).filter(([key]) => key.startsWith("etl-platform:")).map(([key, value]) => [key.slice(13), (() => { try { return JSON.parse(value); } catch { return value; } })()]));
     expect(configProblems({ ...local, autoscaler: { engine: "karpenter" } })).toEqual([

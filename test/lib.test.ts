@@ -241,6 +241,17 @@ describe("refreshing the EKS add-on versions", () => {
     expect(rewritten.split("\n").length).toBe(source.split("\n").length);
     expect(rewritten.match(/v9\.9\.9/g)).toHaveLength(4);
   });
+
+  it("pins one Kubernetes version's eks-pod-identity-agent, and only that", () => {
+    const { rewritePodIdentityAgentLine } = require("../scripts/refreshAddonVersions") as typeof import("../scripts/refreshAddonVersions");
+    const source = require("fs").readFileSync(require("path").join(__dirname, "..", "versions.ts"), "utf8") as string;
+    const rewritten = rewritePodIdentityAgentLine(source, "1.34", "v9.9.9-eksbuild.5");
+    expect(rewritten).toMatch(/podIdentityAgentVersions[^=]*= \{[^}]*"1\.34": "v9\.9\.9-eksbuild\.5",[^}]*\};/);
+    expect(rewritten.split("\n").length).toBe(source.split("\n").length);
+    expect(rewritten.match(/v9\.9\.9/g)).toHaveLength(1);
+    // A second refresh replaces the pin it wrote.
+    expect(rewritePodIdentityAgentLine(rewritten, "1.34", "v9.9.8-eksbuild.1").match(/v9\.9\.[89]/g)).toEqual(["v9.9.8"]);
+  });
 });
 
 describe("known parts of a value with unknown inputs", () => {
