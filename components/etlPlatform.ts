@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/schema";
-import { Autoscaler, capacityAlertRules } from "./aws/autoscaler";
+import { Autoscaler, capacityAlertRules, capacityDashboard } from "./aws/autoscaler";
 import { Karpenter } from "./aws/karpenter";
 import { AwsInfrastructure } from "./aws/awsInfrastructure";
 import { permissionsBoundary } from "./aws/permissionsBoundary";
@@ -56,6 +56,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
       target,
       secrets: args.secrets,
       extraRuleGroups: { capacity: config.autoscaler.enabled ? capacityAlertRules(config.autoscaler.engine) : [] },
+      extraDashboards: config.autoscaler.enabled ? [capacityDashboard(config.autoscaler.engine)] : [],
     }, bounded);
 
     if (config.environment === "prod") {

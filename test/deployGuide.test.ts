@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { quotaLines, quotaNeeds } from "../plan/quotas";
 import { AWS_STACKS, plan } from "./harness";
+import { karpenterStack } from "./karpenterStacks";
 
 const ROOT = path.join(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -28,8 +29,9 @@ describe("the deploying identity's starting policy", () => {
   const policy = JSON.parse(read("docs/deployer-policy.json"));
   const allowed: string[] = policy.Statement.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat());
 
-  it.each(AWS_STACKS)("allows every AWS service that %s's resource types call", async (stack) => {
-    const types = [...new Set((await plan(stack)).all.map((resource) => resource.type))];
+  it.each([...AWS_STACKS, "staging with Karpenter", "prod with Karpenter"])("allows every AWS service that %s's resource types call", async (name) => {
+    const [stack, variant] = name.split(" with ") as ["staging" | "prod", string | undefined];
+    const types = [...new Set((await plan(stack, variant ? karpenterStack(stack) : undefined)).all.map((resource) => resource.type))];
     const services = [...new Set(types.flatMap(iamServices))].sort();
     expect(services.filter((service) => !allowed.some((action) => action.startsWith(`${service}:`)))).toEqual([]);
     // And the guide's table names each of them.
@@ -39,7 +41,7 @@ describe("the deploying identity's starting policy", () => {
 
   it("passes roles only to the services that use them, and creates no IAM users or access keys", () => {
     const pass = policy.Statement.find((statement: { Action: unknown }) => statement.Action === "iam:PassRole");
-    expect(pass.Condition.StringEquals["iam:PassedToService"]).toEqual(["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]);
+    expect(pass.Condition.StringEquals["iam:PassedToService"]).toEqual(["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "pods.eks.amazonaws.com"]);
     expect(allowed.filter((action) => action.startsWith("iam:") && /\*|User|AccessKey/.test(action))).toEqual([]);
   });
 });

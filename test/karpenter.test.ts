@@ -229,6 +229,21 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
     }
   });
 
+  it("shows Karpenter's dashboard in place of the cluster autoscaler's, from series that exist", () => {
+    const known: Record<string, string[]> = {};
+    for (const exporter of Object.values(exporters())) Object.assign(known, exporter.metrics);
+    const map = result.one("kubernetes:core/v1:ConfigMap", "etl-monitoring-dashboard-etl-autoscaler");
+    const json = JSON.parse(Object.values(map.inputs.data)[0] as string);
+    expect(json.title).toBe("ETL / Karpenter");
+    for (const panel of json.panels) {
+      for (const { metric, labels } of selectors(panel.targets[0].expr)) {
+        expect({ metric, known: metric in known, unknown: labels.filter((label) => !(known[metric] ?? []).includes(label)) }).toEqual({ metric, known: true, unknown: [] });
+      }
+    }
+    // The grouping labels of `count by (...)` are node labels kube-state-metrics exports (allow-listed).
+    expect(known.kube_node_labels).toEqual(expect.arrayContaining(["label_etl_platform_pool", "label_etl_platform_capacity"]));
+  });
+
   it("alerts on Karpenter's own series, not the cluster autoscaler's", () => {
     const known: Record<string, string[]> = {};
     for (const exporter of Object.values(exporters())) Object.assign(known, exporter.metrics);

@@ -130,4 +130,4 @@ export class Autoscaler extends pulumi.ComponentResource {
   }
 }
 
-export { capacityAlertRules } from "./capacityAlerts";
+export { capacityAlertRules, capacityDashboard } from "./capacityAlerts";

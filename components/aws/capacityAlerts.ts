@@ -1,5 +1,6 @@
-/** The capacity alerts (pure: no SDK, so the rule tests load fast). */
+/** The capacity alerts and dashboard of each autoscaler engine (pure: no SDK, so the rule tests load fast). */
 import { counterIncrease, type RuleGroup } from "../../lib/alerts";
+import type { Dashboard } from "../../lib/dashboards";
 
 /** Alerts for capacity: the autoscaler failing to add nodes, and spot nodes taken back by AWS. */
 export function capacityAlertRules(engine: "cluster-autoscaler" | "karpenter" = "cluster-autoscaler"): RuleGroup[] {
@@ -61,4 +62,31 @@ function karpenterCapacityAlertRules(): RuleGroup[] {
       },
     ],
   }];
+}
+
+/** The autoscaler's dashboard: from the series its engine emits (test/runtime/metrics.ts lists them with their sources). */
+export function capacityDashboard(engine: "cluster-autoscaler" | "karpenter"): Dashboard {
+  if (engine === "karpenter") {
+    return {
+      uid: "etl-autoscaler",
+      title: "ETL / Karpenter",
+      panels: [
+        // Karpenter's nodes carry no eks.amazonaws.com/capacityType label; our pool and capacity labels they do.
+        { title: "Nodes by pool and capacity type", expr: "count by (label_etl_platform_pool, label_etl_platform_capacity) (kube_node_labels)", legend: "{{label_etl_platform_pool}} {{label_etl_platform_capacity}}" },
+        { title: "Unschedulable pods", expr: "sum(kube_pod_status_unschedulable)" },
+        { title: "Interruption messages by kind", expr: "sum by (message_type) (rate(karpenter_interruption_received_messages_total[15m]))", legend: "{{message_type}}" },
+        { title: "Interruption messages handled", expr: "sum(rate(karpenter_interruption_deleted_messages_total[15m]))" },
+      ],
+    };
+  }
+  return {
+    uid: "etl-autoscaler",
+    title: "ETL / Cluster autoscaler",
+    panels: [
+      { title: "Nodes by capacity type", expr: "count by (label_eks_amazonaws_com_capacity_type) (kube_node_labels)", legend: "{{label_eks_amazonaws_com_capacity_type}}" },
+      { title: "Unschedulable pods", expr: "max(cluster_autoscaler_unschedulable_pods_count)" },
+      { title: "Scale-ups and failed scale-ups", expr: "sum(rate(cluster_autoscaler_scaled_up_nodes_total[15m])) or sum(rate(cluster_autoscaler_failed_scale_ups_total[15m]))" },
+      { title: "Scale-downs", expr: "sum(rate(cluster_autoscaler_scaled_down_nodes_total[15m]))" },
+    ],
+  };
 }

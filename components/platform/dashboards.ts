@@ -1,4 +1,4 @@
-/** The platform's dashboards: Kafka, Postgres and the cluster autoscaler (the pipelines' is pipelines/dashboard.ts). */
+/** The platform's dashboards: Kafka and Postgres (the pipelines' is pipelines/dashboard.ts, the autoscaler's the AWS layer's). */
 import type { Dashboard } from "../../lib/dashboards";
 
 /**
@@ -36,16 +36,6 @@ const OTHER_DASHBOARDS: Dashboard[] = [
       { title: "Replication lag", expr: "max by (pod) (cnpg_pg_replication_lag)", unit: "s", legend: "{{pod}}" },
       { title: "Age of newest base backup", expr: "time() - max(cnpg_collector_last_available_backup_timestamp)", unit: "s" },
       { title: "Connections", expr: "sum by (datname) (cnpg_backends_total)", legend: "{{datname}}" },
-    ],
-  },
-  {
-    uid: "etl-autoscaler",
-    title: "ETL / Cluster autoscaler",
-    panels: [
-      { title: "Nodes by capacity type", expr: "count by (label_eks_amazonaws_com_capacity_type) (kube_node_labels)", legend: "{{label_eks_amazonaws_com_capacity_type}}" },
-      { title: "Unschedulable pods", expr: "max(cluster_autoscaler_unschedulable_pods_count)" },
-      { title: "Scale-ups and failed scale-ups", expr: "sum(rate(cluster_autoscaler_scaled_up_nodes_total[15m])) or sum(rate(cluster_autoscaler_failed_scale_ups_total[15m]))" },
-      { title: "Scale-downs", expr: "sum(rate(cluster_autoscaler_scaled_down_nodes_total[15m]))" },
     ],
   },
 ];

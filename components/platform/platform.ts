@@ -21,6 +21,7 @@ import { COLLECTOR_POD_LABELS, OTLP_GRPC_PORT, OTLP_HTTP_PORT, Telemetry } from 
 import { CLOUDWATCH_DATASOURCE_UID, GRAFANA_SERVICE_ACCOUNT } from "./monitoring";
 import { ARGO_ARCHIVE_SECRET, argoArchiveRole, pipelineRoles } from "./postgresRoles";
 import { EXECUTOR_SERVICE_ACCOUNT, pipelinesDashboard } from "./pipelines";
+import type { Dashboard } from "../../lib/dashboards";
 import type { PlatformTarget } from "./target";
 
 /** Where the pipelines run; the data services' operators write the pipelines' credentials here. */
@@ -33,6 +34,8 @@ export interface PlatformArgs {
   secrets: pulumi.Output<Record<string, string>>;
   /** Alert rules of the layer below (the AWS layer's capacity alerts). */
   extraRuleGroups?: Record<string, RuleGroup[]>;
+  /** Dashboards of the layer below (the autoscaler's). */
+  extraDashboards?: Dashboard[];
 }
 
 /**
@@ -87,7 +90,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       cloudWatchLogs: grafanaLogs,
       streaming: { namespace: PIPELINES_NAMESPACE, pipelines: config.pipelines.filter((pipeline) => pipeline.mode === "streaming").map((pipeline) => pipeline.name) },
-      dashboards: [pipelinesDashboard({
+      dashboards: [...(args.extraDashboards ?? []), pipelinesDashboard({
         namespace: PIPELINES_NAMESPACE,
         pipelines: config.pipelines.map((pipeline) => pipeline.name),
         logs: routing && grafanaLogs ? { datasourceUid: CLOUDWATCH_DATASOURCE_UID, region: "default", groupOf: (pipeline) => pipelineGroup(routing, pipeline) } : undefined,
