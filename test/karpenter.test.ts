@@ -222,6 +222,14 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
       const job = inputs.spec.jobTemplate.spec;
       expect(job.template.metadata.annotations).toEqual({ [DO_NOT_DISRUPT]: `${job.activeDeadlineSeconds}s` });
     }
+    // Streaming consumers are not runs: consolidation may move them, and their PodDisruptionBudget paces it.
+    const consumers = result.ofType("kubernetes:apps/v1:Deployment").filter((d) => d.inputs.metadata.labels?.[PIPELINE_LABEL]);
+    if (stack === "staging") expect(consumers.length).toBeGreaterThan(0);
+    for (const { inputs } of consumers) {
+      expect(inputs.spec.template.metadata.annotations?.[DO_NOT_DISRUPT]).toBeUndefined();
+      const budgets = result.ofType("kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.inputs.metadata.namespace === inputs.metadata.namespace && b.inputs.spec.selector.matchLabels?.[PIPELINE_LABEL] === inputs.metadata.labels[PIPELINE_LABEL]);
+      expect(budgets).toHaveLength(1);
+    }
     // The restore drill's workflow runs on the system pool, which Karpenter does not manage.
     for (const { inputs } of result.ofType("kubernetes:argoproj.io/v1alpha1:CronWorkflow").filter((w) => w.inputs.metadata.labels?.[PIPELINE_LABEL])) {
       const workflow = inputs.spec.workflowSpec;
