@@ -95,6 +95,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
   "kubernetes:barmancloud.cnpg.io/v1:ObjectStore": kubernetes(),
   "kubernetes:batch/v1:CronJob": kubernetes(),
   "kubernetes:karpenter.sh/v1:NodePool": kubernetes(),
+  "kubernetes:flowcontrol.apiserver.k8s.io/v1:FlowSchema": kubernetes(),
   "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": kubernetes(),
   // A Job's template, selector and completions are immutable; pulumi-kubernetes' diff.go lists them as force-new.
   "kubernetes:batch/v1:Job": kubernetes(["spec.completions", "spec.parallelism", "spec.selector", "spec.template"]),

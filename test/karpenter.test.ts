@@ -97,6 +97,16 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
     expect(restrictedViolations({ ...pod, securityContext: {} })).toContain("controller: no seccompProfile RuntimeDefault or Localhost (neither on the container nor the pod)");
   });
 
+  it("puts the controller's API calls in the high priority levels, as kube-system would (valid FlowSchemas)", () => {
+    const { coreObjectProblems } = require("./upstream") as typeof import("./upstream");
+    const schemas = result.ofType("kubernetes:flowcontrol.apiserver.k8s.io/v1:FlowSchema");
+    expect(schemas.map((s) => s.inputs.spec.priorityLevelConfiguration.name).sort()).toEqual(["leader-election", "workload-high"]);
+    for (const schema of schemas) {
+      expect(coreObjectProblems({ apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: "FlowSchema", ...schema.inputs })).toEqual([]);
+      for (const rule of schema.inputs.spec.rules) expect(rule.subjects).toEqual([{ kind: "ServiceAccount", serviceAccount: { name: release().inputs.values.serviceAccount.name, namespace: release().inputs.namespace } }]);
+    }
+  });
+
   it("gives the controller its identity through EKS Pod Identity, for the chart's service account", () => {
     const { values } = release().inputs;
     const association = result.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "etl-karpenter-controller").inputs;

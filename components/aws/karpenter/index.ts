@@ -57,6 +57,40 @@ export function karpenterValues(config: AutoscalerConfig, clusterName: string, q
   };
 }
 
+/**
+ * API Priority and Fairness for the controller outside kube-system: the two FlowSchemas Karpenter's guide gives for
+ * another namespace (v1.14 getting-started, "Preventing APIServer Request Throttling"; scripts/step15-apply-flowschemas.sh),
+ * so its leader election and its calls are not throttled with ordinary workloads'. kube-system would get them by
+ * default, but cannot enforce the restricted Pod Security profile (the VPC CNI and kube-proxy are privileged).
+ */
+export function karpenterFlowSchemas(namespace: string, serviceAccount: string) {
+  const subjects = [{ kind: "ServiceAccount", serviceAccount: { name: serviceAccount, namespace } }];
+  return [
+    {
+      metadata: { name: "karpenter-leader-election" },
+      spec: {
+        distinguisherMethod: { type: "ByUser" },
+        matchingPrecedence: 200,
+        priorityLevelConfiguration: { name: "leader-election" },
+        rules: [{ resourceRules: [{ apiGroups: ["coordination.k8s.io"], namespaces: ["*"], resources: ["leases"], verbs: ["get", "create", "update"] }], subjects }],
+      },
+    },
+    {
+      metadata: { name: "karpenter-workload" },
+      spec: {
+        distinguisherMethod: { type: "ByUser" },
+        matchingPrecedence: 1000,
+        priorityLevelConfiguration: { name: "workload-high" },
+        rules: [{
+          nonResourceRules: [{ nonResourceURLs: ["*"], verbs: ["*"] }],
+          resourceRules: [{ apiGroups: ["*"], clusterScope: true, namespaces: ["*"], resources: ["*"], verbs: ["*"] }],
+          subjects,
+        }],
+      },
+    },
+  ];
+}
+
 export class Karpenter extends pulumi.ComponentResource {
   public readonly controllerRoleArn: pulumi.Output<string>;
   public readonly nodeRoleArn: pulumi.Output<string>;
@@ -137,6 +171,9 @@ export class Karpenter extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider: args.provider };
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: namespace, labels: restrictedNamespaceLabels } }, k8sOpts);
     const crds = crdConfigGroup(`${name}-crds`, chartCrdFiles.karpenter, k8sOpts);
+    for (const flowSchema of karpenterFlowSchemas(namespace, serviceAccount)) {
+      new k8s.flowcontrol.v1.FlowSchema(`${name}-${flowSchema.metadata.name}`, flowSchema, k8sOpts);
+    }
     const release = new k8s.helm.v3.Release(name, {
       ...pinnedRelease("karpenter", charts.karpenter, namespace, karpenterValues(args.config, clusterName, queue.name, region)),
       skipCrds: true,
