@@ -3,6 +3,7 @@
 //   MUTATE_SET=config npm run mutate -- config/rules.ts         # the config rules' tests
 //   MUTATE_SET=cron npm run mutate -- lib/cron.ts               # cron's tests
 //   MUTATE_SET=cost npm run mutate -- cost/estimate.ts          # the cost estimate's tests
+//   MUTATE_SET=karpenter npm run mutate -- config/karpenter.ts  # Karpenter's tests (config, components, cost, policy)
 const base = require("./jest.config");
 
 const SETS = {
@@ -10,6 +11,7 @@ const SETS = {
   config: ["configRules.test.ts", "configMistakes.test.ts", "config.test.ts"],
   cron: ["lib.test.ts", "configRules.test.ts"],
   cost: ["cost.test.ts", "costLines.test.ts", "priceFeeds.test.ts"],
+  karpenter: ["karpenter.test.ts", "policy.test.ts"],
 };
 const set = SETS[process.env.MUTATE_SET ?? "diff"];
 if (!set) throw new Error(`MUTATE_SET: expected one of ${Object.keys(SETS).join(", ")}, got ${process.env.MUTATE_SET}`);
