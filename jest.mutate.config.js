@@ -11,7 +11,7 @@ const SETS = {
   config: ["configRules.test.ts", "configMistakes.test.ts", "config.test.ts"],
   cron: ["lib.test.ts", "configRules.test.ts"],
   cost: ["cost.test.ts", "costLines.test.ts", "priceFeeds.test.ts"],
-  karpenter: ["karpenter.test.ts", "policy.test.ts"],
+  karpenter: ["karpenter.test.ts", "karpenterCases.test.ts", "policy.test.ts"],
 };
 const set = SETS[process.env.MUTATE_SET ?? "diff"];
 if (!set) throw new Error(`MUTATE_SET: expected one of ${Object.keys(SETS).join(", ")}, got ${process.env.MUTATE_SET}`);

@@ -102,9 +102,9 @@ export function checkKarpenter(cfg: PlatformConfig, report: Report): void {
 }
 
 /** What needs attention under Karpenter but stops nothing: the Pod Identity agent add-on without a pinned version. */
-export function karpenterWarnings(cfg: Pick<PlatformConfig, "autoscaler" | "cluster">): string[] {
+export function karpenterWarnings(cfg: Pick<PlatformConfig, "autoscaler" | "cluster">, pins: Partial<Record<string, string>> = podIdentityAgentVersions): string[] {
   if (cfg.autoscaler.engine !== "karpenter") return [];
   const version = cfg.cluster.kubernetesVersion;
-  if (podIdentityAgentVersions[version] !== undefined) return [];
+  if (pins[version] !== undefined) return [];
   return [`autoscaler.engine karpenter: versions.ts pins no eks-pod-identity-agent add-on for Kubernetes ${version}; EKS installs its default version at creation and keeps it. Pin it with npm run refresh-addons (needs AWS credentials)`];
 }

@@ -48,11 +48,12 @@ function cpuQuantity(value: unknown): number {
 export function priceNodePools(resources: PlannedResource[], context: NodeContext): PricedNodeGroup[] {
   const classes = ofType(resources, NODE_CLASS_TYPE);
   return ofType(resources, NODE_POOL_TYPE).map((nodePool) => {
-    const spec = nodePool.inputs.spec ?? {};
-    const template = spec.template?.spec ?? {};
-    const pool = spec.template?.metadata?.labels?.[POOL_LABEL] ?? nodePool.name;
+    // The shape components/aws/karpenter/nodeClasses.ts declares: a template with labels, taints and requirements.
+    const spec = nodePool.inputs.spec;
+    const template = spec.template.spec;
+    const pool = spec.template.metadata.labels[POOL_LABEL] ?? nodePool.name;
     const key = context.poolKey(pool);
-    const requirements: Requirement[] = template.requirements ?? [];
+    const requirements: Requirement[] = template.requirements;
     const types = allowedTypes(requirements, context.region);
     if (types.length === 0) throw new Error(`${key}: the NodePool allows no instance type the price snapshot has`);
     const capacity = requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values ?? ["on-demand"];
@@ -68,13 +69,14 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
     const dearestOnDemand = Math.max(...perTypeOnDemand);
     const nodeHour = capacity.includes("on-demand") ? dearestOnDemand : spotHour!.high;
     const smallestVcpus = Math.min(...types.map((type) => instanceShape(type)!.vcpus));
-    const nodeClass = classes.find((candidate) => candidate.inputs.metadata?.name === template.nodeClassRef?.name);
-    const volume = String(nodeClass?.inputs.spec?.blockDeviceMappings?.[0]?.ebs?.volumeSize ?? "20Gi");
+    const nodeClass = classes.find((candidate) => candidate.inputs.metadata.name === template.nodeClassRef.name);
+    if (!nodeClass) throw new Error(`${key}: the NodePool's EC2NodeClass ${template.nodeClassRef.name} is not in the plan`);
+    const volume = String(nodeClass.inputs.spec.blockDeviceMappings[0].ebs.volumeSize);
     return {
       name: nodePool.name,
       pool,
       capacityType: capacity.includes("spot") ? "SPOT" : "ON_DEMAND",
-      batch: (template.taints ?? []).some((taint: { key?: string }) => taint.key === BATCH_TAINT_KEY),
+      batch: template.taints.some((taint: { key: string }) => taint.key === BATCH_TAINT_KEY),
       // The cheapest type first: what one node of the pool holds when the estimate sizes a run.
       instanceTypes: types,
       minSize: 0,
@@ -95,7 +97,7 @@ export function consolidateAfterHours(resources: PlannedResource[]): number | un
   const pools = ofType(resources, NODE_POOL_TYPE);
   if (pools.length === 0) return undefined;
   return Math.max(...pools.map((pool) => {
-    const value = String(pool.inputs.spec?.disruption?.consolidateAfter ?? "0s");
+    const value = String(pool.inputs.spec.disruption.consolidateAfter);
     const match = /^(\d+)([smh])$/.exec(value);
     return match ? Number(match[1]) / { s: 3600, m: 60, h: 1 }[match[2] as "s" | "m" | "h"] : 0;
   }));

@@ -60,3 +60,38 @@ describe("capacity alerts (promtool)", () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe("Karpenter's capacity alerts (promtool)", () => {
+  const karpenter = capacityAlertRules("karpenter");
+  const controller = 'namespace="karpenter", pod="karpenter-0", job="karpenter"';
+
+  it("SpotCapacityLost fires on the first spot interruption message (a counter born at 1), not on other kinds", () => {
+    const result = testRules(karpenter, [
+      {
+        name: "a spot interruption warning at 10m, the controller's first",
+        series: [{ series: `karpenter_interruption_received_messages_total{${controller}, message_type="spot_interrupted"}`, values: "_x9 1x30" }],
+        checks: [{ at: "5m", alert: "SpotCapacityLost", fires: [] }, { at: "12m", alert: "SpotCapacityLost", fires: [{}] }, { at: "35m", alert: "SpotCapacityLost", fires: [] }],
+      },
+      {
+        name: "rebalance recommendations and state changes only",
+        series: [
+          { series: `karpenter_interruption_received_messages_total{${controller}, message_type="rebalance_recommendation"}`, values: "_x9 1+1x30" },
+          { series: `karpenter_interruption_received_messages_total{${controller}, message_type="instance_terminated"}`, values: "_x9 1+1x30" },
+        ],
+        checks: [{ at: "20m", alert: "SpotCapacityLost", fires: [] }],
+      },
+    ]);
+    expect(result.output).toContain("SUCCESS");
+    expect(result.ok).toBe(true);
+  });
+
+  it("BatchPodsUnschedulable fires after 15 minutes of a pod waiting, not before", () => {
+    const result = testRules(karpenter, [{
+      name: "a pod unschedulable from 10m",
+      series: [{ series: 'kube_pod_status_unschedulable{namespace="pipelines", pod="run-1", uid="u"}', values: "_x9 1x40" }],
+      checks: [{ at: "20m", alert: "BatchPodsUnschedulable", fires: [] }, { at: "27m", alert: "BatchPodsUnschedulable", fires: [{}] }],
+    }]);
+    expect(result.output).toContain("SUCCESS");
+    expect(result.ok).toBe(true);
+  });
+});
