@@ -74,6 +74,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
         config: config.autoscaler,
         batchPools: config.nodePools.batch,
         clusterName: config.cluster.name,
+        eksClusterName: infrastructure.cluster.clusterName,
         clusterSecurityGroupId: infrastructure.cluster.clusterSecurityGroupId,
         kubernetesVersion: config.cluster.kubernetesVersion,
         privateSubnetIds: infrastructure.network.privateSubnetIds,

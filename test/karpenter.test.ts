@@ -222,7 +222,13 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
     const tags = result.ofType("aws:ec2/tag:Tag").filter((t) => t.name.startsWith("etl-karpenter-"));
     expect(tags.map((t) => t.inputs.resourceId).sort()).toEqual([...result.outputs.privateSubnetIds, "sg-etl-cluster"].sort());
     for (const tag of tags) expect(tag.inputs).toMatchObject({ key: "karpenter.sh/discovery", value: config().cluster.name });
-    expect(result.one("aws:eks/accessEntry:AccessEntry", "etl-karpenter-node").inputs).toMatchObject({ type: "EC2_LINUX", principalArn: `arn:aws:mock:eu-west-1:123456789012:Role/${nodeRole.name}` });
+    const accessEntry = result.one("aws:eks/accessEntry:AccessEntry", "etl-karpenter-node");
+    expect(accessEntry.inputs).toMatchObject({ type: "EC2_LINUX", principalArn: `arn:aws:mock:eu-west-1:123456789012:Role/${nodeRole.name}` });
+    // The EKS API objects wait for the cluster: their clusterName is its output, not the config's string.
+    const cluster = result.one("eks:index:Cluster", "etl-cluster");
+    for (const [type, name] of [["aws:eks/accessEntry:AccessEntry", "etl-karpenter-node"], ["aws:eks/podIdentityAssociation:PodIdentityAssociation", "etl-karpenter-controller"], ["aws:eks/addon:Addon", "etl-karpenter-pod-identity-agent"]]) {
+      expect({ name, dependsOnCluster: result.one(type, name).propertyDependencies.clusterName?.includes(cluster.urn) }).toEqual({ name, dependsOnCluster: true });
+    }
   });
 
   it("protects every batch run from consolidation and drift for its deadline", () => {

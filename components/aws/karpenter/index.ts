@@ -24,7 +24,10 @@ export const KARPENTER_NODE_POLICIES = ["arn:aws:iam::aws:policy/AmazonEKSWorker
 export interface KarpenterArgs {
   config: AutoscalerConfig;
   batchPools: BatchPoolConfig[];
+  /** The cluster's name as config gives it, for names, tags and policy scopes. */
   clusterName: string;
+  /** The same name as the EKS cluster outputs it: the EKS API resources below wait for the cluster through it. */
+  eksClusterName: pulumi.Input<string>;
   clusterSecurityGroupId: pulumi.Input<string>;
   kubernetesVersion: KubernetesVersion;
   /** One private subnet per zone: Karpenter launches nodes in the ones tagged for discovery. */
@@ -108,7 +111,7 @@ export class Karpenter extends pulumi.ComponentResource {
     // that EKS made for it), a volume key EC2 may use on the launcher's behalf, and discovery tags.
     const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: JSON.stringify(servicePrincipalTrustPolicy("ec2.amazonaws.com")), tags }, parent);
     const nodeAttachments = KARPENTER_NODE_POLICIES.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, parent));
-    const accessEntry = new aws.eks.AccessEntry(`${name}-node`, { clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX", tags }, parent);
+    const accessEntry = new aws.eks.AccessEntry(`${name}-node`, { clusterName: args.eksClusterName, principalArn: nodeRole.arn, type: "EC2_LINUX", tags }, parent);
     const volumeKey = new aws.kms.Key(`${name}-volumes`, {
       description: `Root volumes of ${clusterName}'s Karpenter nodes`,
       enableKeyRotation: true,
@@ -157,14 +160,14 @@ export class Karpenter extends pulumi.ComponentResource {
       policy: scope.apply((policies) => JSON.stringify(policies[policy])),
     }, parent));
     const agent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
-      clusterName,
+      clusterName: args.eksClusterName,
       addonName: "eks-pod-identity-agent",
       addonVersion: podIdentityAgentVersions[args.kubernetesVersion],
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
       tags,
     }, parent);
-    const association = new aws.eks.PodIdentityAssociation(`${name}-controller`, { clusterName, namespace, serviceAccount, roleArn: controllerRole.arn, tags }, parent);
+    const association = new aws.eks.PodIdentityAssociation(`${name}-controller`, { clusterName: args.eksClusterName, namespace, serviceAccount, roleArn: controllerRole.arn, tags }, parent);
 
     // Kubernetes: the restricted namespace, the CRDs at the chart's tag (Helm never upgrades a chart's crds/), the
     // chart, then one EC2NodeClass and NodePool per batch pool.
