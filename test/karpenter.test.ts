@@ -460,6 +460,21 @@ describe("the upgrade diff of Karpenter's kinds", () => {
     }
   }, 120_000);
 
+  it("shows the switch from the cluster autoscaler as docs/operations.md says: deletions of its node groups and release as cautions, no danger", async () => {
+    const { headResources } = require("../diff/command") as typeof import("../diff/command");
+    const toBase = (resources: ReturnType<typeof headResources>) => resources.map(({ type, name, parent, inputs, protect }) => JSON.parse(JSON.stringify({ type, name, parent, inputs, protect })));
+    const base = toBase(headResources(await plan("staging")));
+    const changes = diffPlans(base, headResources(await plan("staging", karpenterStack("staging"))), { headDir: path.join(__dirname, "..") });
+    expect(changes.filter((change) => change.risk === "danger")).toEqual([]);
+    const deleted = changes.filter((change) => change.action === "delete").map((change) => `${change.type} ${change.name}`);
+    expect(deleted).toEqual(expect.arrayContaining(["aws:eks/nodeGroup:NodeGroup etl-nodes-batch", "aws:eks/nodeGroup:NodeGroup etl-nodes-batch-ondemand", "kubernetes:helm.sh/v3:Release etl-autoscaler"]));
+    for (const change of changes.filter((c) => c.action === "delete")) expect(change.risk).toBe("caution");
+    const created = changes.filter((change) => change.action === "create").map((change) => change.type);
+    expect(created).toEqual(expect.arrayContaining([NODE_POOL, NODE_CLASS, RELEASE, "aws:sqs/queue:Queue"]));
+    // The system and stateful groups are updated in place (their min and max), never replaced.
+    expect(changes.filter((change) => change.type === "aws:eks/nodeGroup:NodeGroup" && change.action !== "delete").map((change) => change.action)).toEqual(["update", "update"]);
+  }, 120_000);
+
   it("replaces a NodePool or EC2NodeClass on a new name; a class's spec change drifts every node: caution", () => {
     const nodeClass = { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "batch" }, spec: { amiSelectorTerms: [{ alias: "al2023@v20260714" }] } };
     expect(pair(NODE_CLASS, nodeClass, { ...nodeClass, metadata: { name: "batch2" } })).toMatchObject({ action: "replace" });
