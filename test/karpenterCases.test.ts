@@ -5,7 +5,7 @@
  */
 import { checkKarpenter, durationSeconds, engineKeyProblems, karpenterWarnings, longestBatchDeadline } from "../config/karpenter";
 import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
+import type { BatchPoolConfig, PlatformConfig } from "../config/schema";
 import { allowedTypes, consolidateAfterHours, priceNodePools } from "../cost/karpenterPools";
 import type { PlannedResource } from "../cost/plannedResource";
 import { priceSnapshot, regionPrices } from "../cost/prices";
@@ -201,5 +201,72 @@ describe("the policy pack's Karpenter rules", () => {
     expect(check([cronJob()])).toEqual([]);
     expect(check([nodePool, cronJob({ "karpenter.sh/do-not-disrupt": "60s" })])).toEqual([]);
     expect(check([nodePool, cronJob({ other: "x" }), cronJob()]).map((v) => v.resource!.name)).toEqual(["protected", "bare"]);
+  });
+});
+
+describe("the NodePool and EC2NodeClass of a pool", () => {
+  const { ec2NodeClassSpec, nodePoolSpec, poolLimits, poolRequirements } = require("../components/aws/karpenter/nodeClasses") as typeof import("../components/aws/karpenter/nodeClasses");
+  const spot: BatchPoolConfig = { name: "batch", capacityType: "spot", instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"], minSize: 0, desiredSize: 0, maxSize: 5, diskSizeGiB: 50 };
+  const common = [
+    { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+    { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+  ];
+
+  it("requires the pool's capacity type, x86 Linux, its families and sizes", () => {
+    expect(poolRequirements({ ...spot })).toEqual([
+      { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] },
+      ...common,
+      { key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m6i", "m6a", "m5", "m7i"] },
+      { key: "karpenter.k8s.aws/instance-size", operator: "In", values: ["xlarge"] },
+    ]);
+  });
+
+  it("adds on-demand only to a spot pool that asks for the fallback", () => {
+    expect(poolRequirements({ ...spot, onDemandFallback: true })[0].values).toEqual(["spot", "on-demand"]);
+    expect(poolRequirements({ ...spot, onDemandFallback: false })[0].values).toEqual(["spot"]);
+    expect(poolRequirements({ ...spot, capacityType: "on-demand", onDemandFallback: true })[0].values).toEqual(["on-demand"]);
+  });
+
+  it("widens to categories (and generations when given) in place of the families", () => {
+    expect(poolRequirements({ ...spot, instanceCategories: ["c", "m"], instanceGenerations: [6, 7] }).slice(3)).toEqual([
+      { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
+      { key: "karpenter.k8s.aws/instance-generation", operator: "In", values: ["6", "7"] },
+      { key: "karpenter.k8s.aws/instance-size", operator: "In", values: ["xlarge"] },
+    ]);
+    expect(poolRequirements({ ...spot, instanceCategories: ["r"] }).slice(3).map((r) => r.key)).toEqual(["karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-size"]);
+  });
+
+  it("limits the pool to maxSize nodes of its largest shape, the categories' memory included", () => {
+    expect(poolLimits({ ...spot })).toEqual({ cpu: "20", memory: "80Gi" });
+    expect(poolLimits({ ...spot, instanceCategories: ["c", "r"] })).toEqual({ cpu: "20", memory: "160Gi" });
+    expect(poolLimits({ ...spot, instanceCategories: ["c"] })).toEqual({ cpu: "20", memory: "40Gi" });
+    // An on-demand pool may mix shapes: the largest vCPUs and the largest memory per vCPU.
+    expect(poolLimits({ ...spot, capacityType: "on-demand", instanceTypes: ["c6i.2xlarge", "r6i.large"], maxSize: 2 })).toEqual({ cpu: "16", memory: "128Gi" });
+  });
+
+  it("expires nodes only when asked, with the grace period when set", () => {
+    const settings = { replicas: 2, consolidateAfter: "1m", disruptionBudget: "10%" };
+    const template = (extra: object) => nodePoolSpec({ ...spot }, { ...settings, ...extra }).spec.template.spec;
+    expect(template({})).not.toHaveProperty("terminationGracePeriod");
+    expect(template({}).expireAfter).toBe("Never");
+    expect(template({ expireAfter: "720h", terminationGracePeriod: "3h" })).toMatchObject({ expireAfter: "720h", terminationGracePeriod: "3h" });
+    expect(nodePoolSpec({ ...spot }, settings).spec.disruption).toEqual({ consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "10%" }] });
+  });
+
+  it("builds the EC2NodeClass from the pool's disk and the given role, key, alias and tags", () => {
+    expect(ec2NodeClassSpec({ ...spot }, { clusterName: "etl", nodeRoleName: "role", volumeKeyArn: "arn:key", amiAlias: "al2023@v20260714", tags: { a: "b" } })).toEqual({
+      apiVersion: "karpenter.k8s.aws/v1",
+      kind: "EC2NodeClass",
+      metadata: { name: "batch" },
+      spec: {
+        role: "role",
+        amiSelectorTerms: [{ alias: "al2023@v20260714" }],
+        subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "etl" } }],
+        securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "etl" } }],
+        metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, kmsKeyID: "arn:key", deleteOnTermination: true } }],
+        tags: { a: "b" },
+      },
+    });
   });
 });
