@@ -5,15 +5,16 @@
  * (v1.14 concepts/scheduling.md), not cheapest-first, so the dear end is the honest bound.
  */
 import { BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
+import { parseDuration } from "../lib/duration";
 import { instanceShape } from "../lib/instanceTypes";
-import type { PricedNodeGroup, NodeContext, SpotBand } from "./nodes";
+import type { PricedNodeGroup, NodeContext } from "./nodes";
 import { ofType, type PlannedResource } from "./plannedResource";
-import { onDemandHour, spotSavings, type RegionPrices } from "./prices";
+import { onDemandHour, type RegionPrices } from "./prices";
+import { spotPricing } from "./spot";
 
 export const NODE_POOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool";
 const NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
-const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 type Requirement = { key: string; operator: string; values?: string[] };
 
 /** `m6i` -> category `m`, generation 6 (EC2's naming: category letters, generation digit, options). */
@@ -58,13 +59,7 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
     if (types.length === 0) throw new Error(`${key}: the NodePool allows no instance type the price snapshot has`);
     const capacity = requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values ?? ["on-demand"];
     const perTypeOnDemand = types.map((type) => onDemandHour(context.region, context.regionName, type, key));
-    let spotHour: SpotBand | undefined;
-    let interruption: PricedNodeGroup["interruption"];
-    if (capacity.includes("spot")) {
-      const perType = types.map((type, i) => perTypeOnDemand[i] * (1 - spotSavings(context.region, context.regionName, type, key)));
-      spotHour = { low: round6(Math.min(...perType)), high: round6(Math.max(...perType)) };
-      interruption = types.map((type) => ({ type, band: context.region.spotInterruption[type] }));
-    }
+    const { spotHour, interruption } = capacity.includes("spot") ? spotPricing(context, types, key) : { spotHour: undefined, interruption: undefined };
     // With an on-demand fallback the dear end is on-demand's.
     const dearestOnDemand = Math.max(...perTypeOnDemand);
     const nodeHour = capacity.includes("on-demand") ? dearestOnDemand : spotHour!.high;
@@ -96,9 +91,6 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
 export function consolidateAfterHours(resources: PlannedResource[]): number | undefined {
   const pools = ofType(resources, NODE_POOL_TYPE);
   if (pools.length === 0) return undefined;
-  return Math.max(...pools.map((pool) => {
-    const value = String(pool.inputs.spec.disruption.consolidateAfter);
-    const match = /^(\d+)([smh])$/.exec(value);
-    return match ? Number(match[1]) / { s: 3600, m: 60, h: 1 }[match[2] as "s" | "m" | "h"] : 0;
-  }));
+  // `Never` (or anything that is not a plain duration) keeps nothing beyond the run.
+  return Math.max(...pools.map((pool) => (parseDuration(String(pool.inputs.spec.disruption.consolidateAfter)) ?? 0) / 3600));
 }

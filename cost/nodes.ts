@@ -6,7 +6,8 @@
 import { BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
 import { HOURS_PER_MONTH, line, type CostLine } from "./lines";
 import { ofType, type PlannedResource } from "./plannedResource";
-import { onDemandHour, spotSavings, type RegionPrices } from "./prices";
+import { onDemandHour, type RegionPrices } from "./prices";
+import { spotPricing } from "./spot";
 import { priceNodePools } from "./karpenterPools";
 
 /**
@@ -48,8 +49,6 @@ export interface NodeContext {
   poolKey: (pool: string) => string;
 }
 
-const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
-
 function rootDiskGiB(group: PlannedResource, launchTemplates: PlannedResource[]): number {
   if (typeof group.inputs.diskSize === "number") return group.inputs.diskSize;
   const template = launchTemplates.find((candidate) => candidate.name === group.name);
@@ -71,13 +70,7 @@ function priceManagedNodeGroups(resources: PlannedResource[], context: NodeConte
     const instanceTypes: string[] = inputs.instanceTypes ?? [];
     const capacityType = inputs.capacityType === "SPOT" ? "SPOT" : "ON_DEMAND";
     const onDemand = onDemandHour(context.region, context.regionName, instanceTypes[0], key);
-    let spotHour: SpotBand | undefined;
-    let interruption: PricedNodeGroup["interruption"];
-    if (capacityType === "SPOT") {
-      const perType = instanceTypes.map((type) => onDemandHour(context.region, context.regionName, type, key) * (1 - spotSavings(context.region, context.regionName, type, key)));
-      spotHour = { low: round6(Math.min(...perType)), high: round6(Math.max(...perType)) };
-      interruption = instanceTypes.map((type) => ({ type, band: context.region.spotInterruption[type] }));
-    }
+    const { spotHour, interruption } = capacityType === "SPOT" ? spotPricing(context, instanceTypes, key) : { spotHour: undefined, interruption: undefined };
     // Batch pools are the ones only pipelines tolerate (lib/placement.ts).
     const batch = (inputs.taints ?? []).some((taint: { key?: string }) => taint.key === BATCH_TAINT_KEY);
     return {
