@@ -4,6 +4,7 @@
  */
 import type { PlatformConfig } from "./schema";
 import { podIdentityAgentVersions } from "../versions";
+import { durationSeconds } from "../lib/duration";
 import type { TargetProblem } from "./target";
 
 type Path = (string | number)[];
@@ -46,13 +47,6 @@ export function engineKeyProblems(raw: Record<string, unknown>): TargetProblem[]
     });
   }
   return problems;
-}
-
-/** Go-style duration of our config (`90s`, `30m`, `6h`) in seconds. */
-export function durationSeconds(duration: string): number {
-  const match = /^(\d+)([smh])$/.exec(duration);
-  if (!match) throw new Error(`not a duration: ${duration}`);
-  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as "s" | "m" | "h"];
 }
 
 /** The longest deadline of the batch pipelines that run on pools of a capacity type (0 when none does). */

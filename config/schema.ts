@@ -6,6 +6,7 @@
  * reference.ts generate the editor schema and docs/config.md from it.
  */
 import { z } from "zod";
+import { DURATION_PATTERN } from "../lib/duration";
 import { hostBitsProblem } from "../lib/cidr";
 import { cronProblem, expandCronMacro } from "../lib/cron";
 import { DIGEST_PATTERN, TAG_PATTERN, parseImage, repositoryProblem } from "../lib/image";
@@ -160,7 +161,7 @@ const nodePoolsSection = z.strictObject({
   batch: z.array(batchPool).min(1).register(z.globalRegistry, { description: "Pools for pipelines, scaling to zero. Spot pools take at least 4 instance types of one shape from at least 2 families." }),
 });
 
-const duration = (example: string) => z.string().regex(/^\d+[smh]$/, `expected a duration such as ${example}`);
+const duration = (example: string) => z.string().regex(DURATION_PATTERN, `expected a duration such as ${example}`);
 
 const karpenterSettings = z.strictObject({
   replicas: z.number().int().min(1).max(3).default(2).register(z.globalRegistry, { description: "Controller replicas (2: one leads, one stands by); each needs its own system node (the chart's required pod anti-affinity)." }),

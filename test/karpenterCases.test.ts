@@ -3,7 +3,8 @@
  * engine's config keys and rules (config/karpenter.ts), the price of a NodePool (cost/karpenterPools.ts) and the
  * policy pack's rules (policy/karpenterRules.ts).
  */
-import { checkKarpenter, durationSeconds, engineKeyProblems, karpenterWarnings, longestBatchDeadline } from "../config/karpenter";
+import { checkKarpenter, engineKeyProblems, karpenterWarnings, longestBatchDeadline } from "../config/karpenter";
+import { durationSeconds } from "../lib/duration";
 import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import type { BatchPoolConfig, PlatformConfig } from "../config/schema";
 import { allowedTypes, consolidateAfterHours, priceNodePools } from "../cost/karpenterPools";
