@@ -76,6 +76,7 @@ export class EtlPlatform extends pulumi.ComponentResource {
         clusterName: config.cluster.name,
         eksClusterName: infrastructure.cluster.clusterName,
         clusterSecurityGroupId: infrastructure.cluster.clusterSecurityGroupId,
+        region: infrastructure.region,
         kubernetesVersion: config.cluster.kubernetesVersion,
         privateSubnetIds: infrastructure.network.privateSubnetIds,
         zoneCount: infrastructure.zoneCount,

@@ -29,6 +29,8 @@ export interface KarpenterArgs {
   /** The same name as the EKS cluster outputs it: the EKS API resources below wait for the cluster through it. */
   eksClusterName: pulumi.Input<string>;
   clusterSecurityGroupId: pulumi.Input<string>;
+  /** The AWS layer's region (AwsInfrastructure reads it once). */
+  region: pulumi.Input<string>;
   kubernetesVersion: KubernetesVersion;
   /** One private subnet per zone: Karpenter launches nodes in the ones tagged for discovery. */
   privateSubnetIds: pulumi.Input<string[]>;
@@ -104,7 +106,7 @@ export class Karpenter extends pulumi.ComponentResource {
     const { tags, clusterName } = args;
     const parent = { parent: this };
     const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
+    const region = pulumi.output(args.region);
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
 
     // Nodes: their own role (an access entry of type EC2_LINUX lets them join; a managed node group's role has one
