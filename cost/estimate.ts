@@ -32,11 +32,7 @@ function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string
   // T3 instances start in unlimited mode: CPU above the baseline is billed as surplus credits, beyond the hourly price.
   const burstable = groups.filter((group) => group.instanceTypes.some((type) => /^t\d/.test(type)));
   for (const group of burstable) notes.push(`${group.name} uses burstable types (${group.instanceTypes.filter((type) => /^t\d/.test(type)).join(", ")}): CPU above their baseline is billed as surplus CPU credits on top of the hourly price (T3's default unlimited mode), not in this estimate.`);
-  // Which spot price the estimate used: the advisor's savings over on-demand, until a spot price feed is on file.
-  if (groups.some((group) => group.capacityType === "SPOT")) {
-    const advisor = Object.entries(options.prices.feeds).find(([file]) => file.includes("spot-advisor-"));
-    notes.push(`Spot prices: on-demand less the Spot Instance Advisor's savings${advisor ? ` (${advisor[0]}, fetched ${advisor[1].fetchedAt.slice(0, 10)})` : ""}, not actual spot prices, which no feed file on file holds.`);
-  }
+  notes.push(...spotPriceNotes(options, groups.filter((group) => group.capacityType === "SPOT")));
   const bands = options.prices.spotInterruptionBands;
   const highest = bands[bands.length - 1];
   for (const group of groups.filter((candidate) => candidate.interruption)) {
@@ -46,6 +42,26 @@ function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string
     }
   }
   return notes;
+}
+
+/** Instance types named in a note: a Karpenter pool may allow dozens, so past six the rest are counted. */
+const typeList = (types: string[]) => (types.length > 6 ? `${types.slice(0, 6).join(", ")} and ${types.length - 6} more` : types.join(", "));
+
+/** Which spot price the estimate used for each spot type: an actual price from a spot price feed, or on-demand less the advisor's savings. */
+function spotPriceNotes(options: EstimateOptions, spotGroups: PricedNodeGroup[]): string[] {
+  if (spotGroups.length === 0) return [];
+  const fetched = (file: string) => `${file}, fetched ${options.prices.feeds[file]?.fetchedAt.slice(0, 10)}`;
+  const advisor = Object.keys(options.prices.feeds).find((file) => file.includes("spot-advisor-"));
+  const derivedFrom = `on-demand less the Spot Instance Advisor's savings${advisor ? ` (${fetched(advisor)})` : ""}`;
+  const priceFeed = options.prices.regions[options.region].verified.spotPrice;
+  if (!priceFeed?.verified) return [`Spot prices: ${derivedFrom}, not actual spot prices, which no feed file on file holds.`];
+  const types = [...new Set(spotGroups.flatMap((group) => group.instanceTypes))];
+  const actual = new Set(spotGroups.flatMap((group) => group.actualSpotPrices ?? []));
+  const derived = types.filter((type) => !actual.has(type));
+  return [
+    ...(actual.size ? [`Spot prices: actual spot prices (${fetched(priceFeed.source)}) for ${typeList([...actual])}.`] : []),
+    ...(derived.length ? [`Spot prices: ${derivedFrom} for ${typeList(derived)}, which ${priceFeed.source} does not price in ${options.region}.`] : []),
+  ];
 }
 
 export interface BatchPoolPrice {

@@ -1,7 +1,8 @@
 /**
  * The price snapshot's fields that a committed feed file decides (cost/data/feeds/, each file with its source URL,
  * fetch time and sha256): spot savings and interruption bands from AWS's Spot Instance Advisor feed, on-demand
- * prices from an on-demand feed where one is on file for the region. `applyFeeds` writes them into a snapshot and
+ * prices from an on-demand feed where one is on file for the region, and actual spot prices from the spot pricing
+ * page's feed where one is on file (the estimate prefers them to on-demand less the advisor's savings). `applyFeeds` writes them into a snapshot and
  * marks every other figure unverified, with the reason; the refresh script and a test (which regenerates the
  * committed snapshot and fails on any difference) both go through it.
  */
@@ -40,14 +41,23 @@ export interface OnDemandFeed {
   onDemand: Record<string, Record<string, number>>;
 }
 
+/** Actual spot prices, USD per instance-hour, Linux, by region and type: what the spot pricing page showed when fetched. */
+export interface SpotPriceFeed {
+  source: FeedSource;
+  currency: "USD";
+  unit: "instance-hour";
+  spotPrices: Record<string, Record<string, number>>;
+}
+
 export interface Feeds {
   advisor: { file: string; feed: SpotAdvisorFeed };
   onDemand: { file: string; feed: OnDemandFeed }[];
+  spotPrices: { file: string; feed: SpotPriceFeed }[];
 }
 
 export const FEEDS_DIR = path.join(__dirname, "data", "feeds");
 
-/** The feed files on file: the newest advisor feed (by the date in its name) and every on-demand feed. */
+/** The feed files on file: the newest advisor feed (by the date in its name), every on-demand and every spot price feed. */
 export function readFeeds(dir = FEEDS_DIR): Feeds {
   const files = fs.readdirSync(dir).filter((file) => file.endsWith(".json")).sort();
   const advisorFile = files.filter((file) => file.startsWith("spot-advisor-")).at(-1);
@@ -56,8 +66,9 @@ export function readFeeds(dir = FEEDS_DIR): Feeds {
   const feeds: Feeds = {
     advisor: { file: advisorFile, feed: read(advisorFile) },
     onDemand: files.filter((file) => file.startsWith("on-demand-")).map((file) => ({ file, feed: read(file) })),
+    spotPrices: files.filter((file) => file.startsWith("spot-prices-")).map((file) => ({ file, feed: read(file) })),
   };
-  for (const { file, feed } of [feeds.advisor, ...feeds.onDemand]) {
+  for (const { file, feed } of [feeds.advisor, ...feeds.onDemand, ...feeds.spotPrices]) {
     const missing = ["url", "fetched_at", "sha256"].filter((key) => !feed.source?.[key]);
     if (missing.length) throw new Error(`${file}: no ${missing.join(", ")} in its source: a feed file is written by npm run refresh-prices, never by hand`);
   }
@@ -84,10 +95,19 @@ export function applyFeeds(snapshot: PriceSnapshot, feeds: Feeds): PriceSnapshot
         return [type, price];
       }))
       : region.onDemand;
+    // The newest spot price feed that prices the region; a type it lacks keeps the advisor's derived price.
+    const spotPriceFeed = [...feeds.spotPrices].reverse().find(({ feed }) => Object.keys(feed.spotPrices[name] ?? {}).length);
+    const spotPrice = spotPriceFeed && Object.fromEntries(types.flatMap((type) => {
+      const price = spotPriceFeed.feed.spotPrices[name][type];
+      return price === undefined ? [] : [[type, price]];
+    }));
+    const withoutSpotPrice = { ...region };
+    delete withoutSpotPrice.spotPrice;
     const unverified = (what: string) => ({ verified: false as const, reason: `${what} ${snapshot.provenance === "hand-entered" ? "entered by hand" : "read by npm run refresh-prices"}; no feed file on file checks it` });
     regions[name] = {
-      ...region,
+      ...withoutSpotPrice,
       onDemand,
+      ...(spotPrice ? { spotPrice } : {}),
       spotSavings: Object.fromEntries(types.map((type) => [type, linux[type].s])),
       spotInterruption: Object.fromEntries(types.map((type) => [type, linux[type].r])),
       verified: {
@@ -95,13 +115,14 @@ export function applyFeeds(snapshot: PriceSnapshot, feeds: Feeds): PriceSnapshot
         spotInterruption: { verified: true, source: feedName(advisor.file) },
         onDemand: onDemandFeed ? { verified: true, source: feedName(onDemandFeed.file) } : unverified("on-demand prices"),
         services: unverified("service prices (EKS, NAT, IPv4, endpoints, EBS, S3, logs, KMS, data between zones)"),
+        ...(spotPriceFeed ? { spotPrice: { verified: true as const, source: feedName(spotPriceFeed.file) } } : {}),
       },
     };
   }
   return {
     ...snapshot,
     spotInterruptionBands: advisor.feed.ranges,
-    feeds: Object.fromEntries([advisor, ...feeds.onDemand].map(({ file, feed }) => [feedName(file), { url: feed.source.url, fetchedAt: feed.source.fetched_at, sha256: feed.source.sha256 }])),
+    feeds: Object.fromEntries([advisor, ...feeds.onDemand, ...feeds.spotPrices].map(({ file, feed }) => [feedName(file), { url: feed.source.url, fetchedAt: feed.source.fetched_at, sha256: feed.source.sha256 }])),
     regions,
   };
 }
@@ -118,4 +139,36 @@ export function trimAdvisorFeed(raw: any, regions: Record<string, string[]>, sou
     spot_advisor[region] = { Linux: Object.fromEntries(types.map((type) => [type, { s: linux[type].s, r: linux[type].r }])) };
   }
   return { source, ranges: raw.ranges, spot_advisor };
+}
+
+/**
+ * A raw spot price feed (https://website.spot.ec2.aws.a2z.com/spot.json, the document behind
+ * https://aws.amazon.com/ec2/spot/pricing/) cut to our regions and types: `config.regions[].instanceTypes[].sizes[]`,
+ * each size with `valueColumns` named `linux` and `mswin` whose `prices.USD` is a string per hour (format as read by
+ * alexei-led/spotinfo, internal/spot/types.go and docs/data-sources.md). A price that is not a positive number
+ * ("N/A*", or $0 where AWS leaves a region out) is no price: the type keeps its derived price. A size listed twice
+ * in a region must have one price, or the feed is refused rather than letting the last row win.
+ */
+export function trimSpotPriceFeed(raw: any, regions: Record<string, string[]>, source: FeedSource): SpotPriceFeed {
+  const config = raw?.config;
+  if (config?.rate !== "perhr" || !Array.isArray(config.regions)) throw new Error("the spot price feed has no config.regions priced per hour (perhr)");
+  if (!config.currencies?.includes("USD")) throw new Error("the spot price feed is not in USD");
+  const spotPrices: SpotPriceFeed["spotPrices"] = {};
+  for (const [region, types] of Object.entries(regions)) {
+    const seen = new Map<string, Set<number>>();
+    for (const entry of config.regions.filter((candidate: any) => candidate?.region === region)) {
+      for (const family of entry.instanceTypes ?? []) {
+        for (const size of family.sizes ?? []) {
+          const usd = Number(size.valueColumns?.find((column: any) => column?.name === "linux")?.prices?.USD);
+          if (Number.isFinite(usd) && usd > 0) seen.set(size.size, (seen.get(size.size) ?? new Set()).add(usd));
+        }
+      }
+    }
+    const priced = types.filter((type) => seen.has(type));
+    for (const type of priced) {
+      if (seen.get(type)!.size > 1) throw new Error(`the spot price feed gives ${region} ${type} ${seen.get(type)!.size} different prices (${[...seen.get(type)!].join(", ")})`);
+    }
+    if (priced.length) spotPrices[region] = Object.fromEntries(priced.map((type) => [type, [...seen.get(type)!][0]]));
+  }
+  return { source, currency: "USD", unit: "instance-hour", spotPrices };
 }

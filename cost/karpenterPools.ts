@@ -59,10 +59,10 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
     if (types.length === 0) throw new Error(`${key}: the NodePool allows no instance type the price snapshot has`);
     const capacity = requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values ?? ["on-demand"];
     const perTypeOnDemand = types.map((type) => onDemandHour(context.region, context.regionName, type, key));
-    const { spotHour, interruption } = capacity.includes("spot") ? spotPricing(context, types, key) : { spotHour: undefined, interruption: undefined };
+    const spot = capacity.includes("spot") ? spotPricing(context, types, key) : undefined;
     // With an on-demand fallback the dear end is on-demand's.
     const dearestOnDemand = Math.max(...perTypeOnDemand);
-    const nodeHour = capacity.includes("on-demand") ? dearestOnDemand : spotHour!.high;
+    const nodeHour = capacity.includes("on-demand") ? dearestOnDemand : spot!.spotHour.high;
     const smallestVcpus = Math.min(...types.map((type) => instanceShape(type)!.vcpus));
     const nodeClass = classes.find((candidate) => candidate.inputs.metadata.name === template.nodeClassRef.name);
     if (!nodeClass) throw new Error(`${key}: the NodePool's EC2NodeClass ${template.nodeClassRef.name} is not in the plan`);
@@ -80,8 +80,7 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
       maxSize: Math.floor(cpuQuantity(spec.limits?.cpu) / smallestVcpus),
       diskGiB: Number(volume.replace(/Gi$/, "")),
       onDemandHour: perTypeOnDemand[0],
-      spotHour,
-      interruption,
+      ...spot,
       nodeHour,
     };
   });

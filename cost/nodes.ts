@@ -36,6 +36,8 @@ export interface PricedNodeGroup {
   /** On-demand price of the group's first type: what the same capacity costs without spot. */
   onDemandHour: number;
   spotHour?: SpotBand;
+  /** A spot group's types priced at an actual spot price from a feed; the others at on-demand less the advisor's savings. */
+  actualSpotPrices?: string[];
   /** A spot group's types with the advisor's interruption band of each (its `r`, an index into the snapshot's bands). */
   interruption?: { type: string; band: number }[];
   /** What the estimate charges per node-hour: on-demand, or the high end of the spot band. */
@@ -70,7 +72,7 @@ function priceManagedNodeGroups(resources: PlannedResource[], context: NodeConte
     const instanceTypes: string[] = inputs.instanceTypes ?? [];
     const capacityType = inputs.capacityType === "SPOT" ? "SPOT" : "ON_DEMAND";
     const onDemand = onDemandHour(context.region, context.regionName, instanceTypes[0], key);
-    const { spotHour, interruption } = capacityType === "SPOT" ? spotPricing(context, instanceTypes, key) : { spotHour: undefined, interruption: undefined };
+    const spot = capacityType === "SPOT" ? spotPricing(context, instanceTypes, key) : undefined;
     // Batch pools are the ones only pipelines tolerate (lib/placement.ts).
     const batch = (inputs.taints ?? []).some((taint: { key?: string }) => taint.key === BATCH_TAINT_KEY);
     return {
@@ -84,9 +86,8 @@ function priceManagedNodeGroups(resources: PlannedResource[], context: NodeConte
       maxSize: inputs.scalingConfig?.maxSize ?? 0,
       diskGiB: rootDiskGiB(group, launchTemplates),
       onDemandHour: onDemand,
-      spotHour,
-      interruption,
-      nodeHour: spotHour?.high ?? onDemand,
+      ...spot,
+      nodeHour: spot?.spotHour.high ?? onDemand,
     };
   });
 }

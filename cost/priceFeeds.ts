@@ -6,7 +6,9 @@
  *   the estimate needs are kept;
  * - the Spot Instance Advisor feed (https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json), whose
  *   `spot_advisor.<region>.Linux.<type>` holds `s`, the savings over on-demand in per cent, and `r`, the
- *   interruption band; cost/feedSnapshot.ts trims it. The Price List has no spot prices.
+ *   interruption band; cost/feedSnapshot.ts trims it. The Price List has no spot prices;
+ * - the spot pricing page's feed (SPOT_PRICES_URL): the actual Linux spot price per region and type, hourly;
+ *   cost/feedSnapshot.ts trims it too.
  */
 import { instanceShape } from "../lib/instanceTypes";
 import type { RegionPrices } from "./priceSnapshotSchema";
@@ -17,6 +19,11 @@ export type OfferCode = (typeof OFFER_CODES)[number];
 
 export const offerFileUrl = (offer: OfferCode, region: string) => `https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/${offer}/current/${region}/index.csv`;
 export const SPOT_ADVISOR_URL = "https://spot-bid-advisor.s3.amazonaws.com/spot-advisor-data.json";
+/**
+ * The document behind https://aws.amazon.com/ec2/spot/pricing/, plain JSON, updated hourly. Not spot.js: that JSONP
+ * copy has been frozen since 2024-05-13 (alexei-led/spotinfo docs/data-sources.md, "AWS Spot Pricing Data").
+ */
+export const SPOT_PRICES_URL = "https://website.spot.ec2.aws.a2z.com/spot.json";
 
 const METADATA_KEYS = ["FormatVersion", "Disclaimer", "Publication Date", "Version", "OfferCode"];
 

@@ -40,3 +40,13 @@ export function spotSavings(region: RegionPrices, regionName: string, instanceTy
   if (percent === undefined) throw new PriceError(`${key}: no Spot Instance Advisor savings for ${instanceType} in ${regionName}; choose a type the snapshot prices, or refresh it with npm run refresh-prices`);
   return percent / 100;
 }
+
+/**
+ * One spot node-hour of an instance type: the actual spot price where a spot price feed gave one (`actual`), else
+ * on-demand less the Spot Instance Advisor's savings.
+ */
+export function spotHour(region: RegionPrices, regionName: string, instanceType: string, key: string): { hour: number; actual: boolean } {
+  const actual = region.spotPrice?.[instanceType];
+  if (actual !== undefined) return { hour: actual, actual: true };
+  return { hour: onDemandHour(region, regionName, instanceType, key) * (1 - spotSavings(region, regionName, instanceType, key)), actual: false };
+}

@@ -7,7 +7,7 @@
  *   npm run refresh-prices -- --from-feeds     # offline: re-derive the snapshot from the committed feed files
  *
  * It first writes the trimmed feeds, each with its URL, fetch time and sha256, into cost/data/feeds/
- * (spot-advisor-<date>.json, on-demand-<date>.json), then derives the snapshot from them (cost/feedSnapshot.ts),
+ * (spot-advisor-<date>.json, spot-prices-<date>.json, on-demand-<date>.json), then derives the snapshot from them (cost/feedSnapshot.ts),
  * so the test that regenerates the snapshot from the committed feed files checks exactly what this wrote.
  */
 import { createHash, type Hash } from "crypto";
@@ -15,9 +15,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import { Readable, Transform } from "stream";
-import { extractOffer, OFFER_CODES, offerFileUrl, offerRows, SPOT_ADVISOR_URL } from "../cost/priceFeeds";
+import { extractOffer, OFFER_CODES, offerFileUrl, offerRows, SPOT_ADVISOR_URL, SPOT_PRICES_URL } from "../cost/priceFeeds";
 import { priceSnapshotSchema, type PriceSnapshot } from "../cost/priceSnapshotSchema";
-import { applyFeeds, FEEDS_DIR, readFeeds, trimAdvisorFeed, type OnDemandFeed } from "../cost/feedSnapshot";
+import { applyFeeds, FEEDS_DIR, readFeeds, trimAdvisorFeed, trimSpotPriceFeed, type FeedSource, type OnDemandFeed } from "../cost/feedSnapshot";
 
 const SNAPSHOT = path.join(__dirname, "..", "cost", "data", "prices.json");
 
@@ -45,6 +45,14 @@ async function regionOffers(region: string): Promise<{ prices: Record<string, an
   return { prices: merged, hashes };
 }
 
+/** A whole JSON feed document, with the provenance of the bytes read. */
+async function fetchDocument(url: string, feed: string, now: string): Promise<{ document: unknown; source: FeedSource }> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { document: JSON.parse(bytes.toString("utf8")), source: { feed, url, fetched_at: now, sha256: createHash("sha256").update(bytes).digest("hex") } };
+}
+
 const writeFeed = (file: string, content: unknown) => fs.writeFileSync(path.join(FEEDS_DIR, file), `${JSON.stringify(content, null, 1)}\n`);
 
 async function main(argv: string[]): Promise<void> {
@@ -56,11 +64,17 @@ async function main(argv: string[]): Promise<void> {
     const regionNames = [...new Set([...Object.keys(current.regions), ...extra])].sort();
     const types = Object.keys(Object.values(current.regions)[0].onDemand);
 
-    const advisorResponse = await fetch(SPOT_ADVISOR_URL);
-    if (!advisorResponse.ok) throw new Error(`${SPOT_ADVISOR_URL}: HTTP ${advisorResponse.status}`);
-    const advisorBytes = Buffer.from(await advisorResponse.arrayBuffer());
-    const advisorSource = { feed: "AWS Spot Instance Advisor", url: SPOT_ADVISOR_URL, fetched_at: now, sha256: createHash("sha256").update(advisorBytes).digest("hex") };
-    writeFeed(`spot-advisor-${date}.json`, trimAdvisorFeed(JSON.parse(advisorBytes.toString("utf8")), Object.fromEntries(regionNames.map((region) => [region, types])), advisorSource));
+    const wanted = Object.fromEntries(regionNames.map((region) => [region, types]));
+    const advisor = await fetchDocument(SPOT_ADVISOR_URL, "AWS Spot Instance Advisor", now);
+    writeFeed(`spot-advisor-${date}.json`, trimAdvisorFeed(advisor.document, wanted, advisor.source));
+    const spot = await fetchDocument(SPOT_PRICES_URL, "AWS EC2 Spot pricing page (Linux, USD per instance-hour)", now);
+    const spotPrices = trimSpotPriceFeed(spot.document, wanted, spot.source);
+    for (const region of regionNames) {
+      const unpriced = types.filter((type) => spotPrices.spotPrices[region]?.[type] === undefined);
+      // Not an error: such a type keeps on-demand less the advisor's savings, and the estimate says so.
+      if (unpriced.length) process.stderr.write(`${region}: the spot price feed has no price for ${unpriced.join(", ")}\n`);
+    }
+    writeFeed(`spot-prices-${date}.json`, spotPrices);
 
     const regions: PriceSnapshot["regions"] = {};
     const onDemand: OnDemandFeed["onDemand"] = {};

@@ -1,0 +1,122 @@
+/**
+ * Actual spot prices (cost/feedSnapshot.ts trimSpotPriceFeed, applyFeeds; cost/prices.ts spotHour): the spot
+ * pricing page's feed is read as alexei-led/spotinfo reads it (internal/spot/types.go rawPriceData:
+ * config.regions[].instanceTypes[].sizes[].valueColumns[{ name: "linux" | "mswin", prices: { USD: "<string>" } }],
+ * and docs/data-sources.md: plain JSON at website.spot.ec2.aws.a2z.com/spot.json, "N/A" or $0 where AWS has no
+ * price), and the estimate prefers what it gives to on-demand less the advisor's savings, saying which it used.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { applyFeeds, FEEDS_DIR, readFeeds, trimSpotPriceFeed, type Feeds, type SpotPriceFeed } from "../cost/feedSnapshot";
+import { estimateCost } from "../cost/estimate";
+import { SPOT_PRICES_URL } from "../cost/priceFeeds";
+import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
+import { priceSnapshot } from "../cost/prices";
+import type { PlannedResource } from "../cost/plannedResource";
+
+const committed = priceSnapshot();
+const feeds = readFeeds();
+const DAY = new Date("2026-12-01T12:00:00Z");
+const source = { feed: "AWS EC2 Spot pricing page", url: SPOT_PRICES_URL, fetched_at: "2026-12-01T06:00:00Z", sha256: "a".repeat(64) };
+
+/** A size of the raw feed, with its Linux and Windows columns. */
+const size = (name: string, linux: string, windows = "0.5") => ({ size: name, valueColumns: [{ name: "linux", prices: { USD: linux } }, { name: "mswin", prices: { USD: windows } }] });
+const rawFeed = (regions: unknown[], config: Record<string, unknown> = {}) => ({ vers: 0.01, config: { rate: "perhr", valueColumns: ["linux", "mswin"], currencies: ["USD"], regions, ...config } });
+
+const spotPool = (types: string[]): PlannedResource[] => [{
+  type: "aws:eks/nodeGroup:NodeGroup", name: "batch",
+  inputs: { capacityType: "SPOT", instanceTypes: types, scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 2 }, labels: { "etl-platform/pool": "batch" }, taints: [{ key: "etl-platform/batch", value: "true", effect: "NO_SCHEDULE" }] },
+} as PlannedResource];
+
+const withSpotPrices = (spotPrices: SpotPriceFeed["spotPrices"], file = "spot-prices-2026-12-01.json"): Feeds => ({ ...feeds, spotPrices: [{ file, feed: { source, currency: "USD", unit: "instance-hour", spotPrices } }] });
+
+describe("trimming the spot price feed", () => {
+  const raw = rawFeed([
+    { region: "us-east-1", footnotes: { "*": "notAvailableForCCorCGPU" }, instanceTypes: [
+      { type: "generalCurrentGen", sizes: [size("m5.large", "0.0399"), size("m5.xlarge", "N/A*"), size("m6i.large", "0.0412")] },
+      // The same size under a second family heading, at the same price: one price.
+      { type: "generalPreviousGen", sizes: [size("m6i.large", "0.0412")] },
+    ] },
+    { region: "me-central-1", instanceTypes: [{ type: "generalCurrentGen", sizes: [size("m5.large", "0")] }] },
+    { region: "eu-west-1", instanceTypes: [{ type: "generalCurrentGen", sizes: [size("m5.large", "0.0451", "0.01")] }] },
+  ]);
+
+  it("keeps the Linux price of our regions and types, and leaves out a type without a positive price", () => {
+    expect(trimSpotPriceFeed(raw, { "us-east-1": ["m5.large", "m5.xlarge", "m6i.large"], "eu-west-1": ["m5.large", "m7i.large"], "me-central-1": ["m5.large"], "ap-south-1": ["m5.large"] }, source)).toEqual({
+      source, currency: "USD", unit: "instance-hour",
+      // m5.xlarge "N/A*", me-central-1's $0 and the absent ap-south-1 and m7i.large are no price: those keep the derived one.
+      spotPrices: { "us-east-1": { "m5.large": 0.0399, "m6i.large": 0.0412 }, "eu-west-1": { "m5.large": 0.0451 } },
+    });
+  });
+
+  it("refuses two prices for one size in a region instead of letting the last row win", () => {
+    const twice = rawFeed([{ region: "us-east-1", instanceTypes: [{ type: "a", sizes: [size("g6.12xlarge", "1.1")] }, { type: "b", sizes: [size("g6.12xlarge", "1.2")] }] }]);
+    expect(() => trimSpotPriceFeed(twice, { "us-east-1": ["g6.12xlarge"] }, source)).toThrow("the spot price feed gives us-east-1 g6.12xlarge 2 different prices (1.1, 1.2)");
+    // A size we do not price may disagree with itself: it is not read.
+    expect(trimSpotPriceFeed(twice, { "us-east-1": ["m5.large"] }, source).spotPrices).toEqual({});
+  });
+
+  it("refuses a document that is not the hourly USD feed", () => {
+    expect(() => trimSpotPriceFeed({ spot_advisor: {} }, { "us-east-1": ["m5.large"] }, source)).toThrow("the spot price feed has no config.regions priced per hour (perhr)");
+    expect(() => trimSpotPriceFeed(rawFeed([], { rate: "permonth" }), { "us-east-1": ["m5.large"] }, source)).toThrow("priced per hour");
+    expect(() => trimSpotPriceFeed(rawFeed([], { currencies: ["EUR"] }), { "us-east-1": ["m5.large"] }, source)).toThrow("the spot price feed is not in USD");
+  });
+});
+
+describe("the snapshot with a spot price feed", () => {
+  const spotPrices = { "us-east-1": { "m6i.xlarge": 0.0701, "m6a.xlarge": 0.0655, "m5.xlarge": 0.0722 } };
+  const snapshot = priceSnapshotSchema.parse(applyFeeds(committed, withSpotPrices(spotPrices)));
+
+  it("takes each priced type's actual price into its region, marked verified by the file, and nothing elsewhere", () => {
+    expect(snapshot.regions["us-east-1"].spotPrice).toEqual(spotPrices["us-east-1"]);
+    expect(snapshot.regions["us-east-1"].verified.spotPrice).toEqual({ verified: true, source: "cost/data/feeds/spot-prices-2026-12-01.json" });
+    expect(snapshot.feeds["cost/data/feeds/spot-prices-2026-12-01.json"]).toEqual({ url: SPOT_PRICES_URL, fetchedAt: source.fetched_at, sha256: source.sha256 });
+    expect(snapshot.regions["eu-west-1"].spotPrice).toBeUndefined();
+    expect(snapshot.regions["eu-west-1"].verified.spotPrice).toBeUndefined();
+    // Without the feed file the prices go again: the snapshot is whatever the feed files give.
+    expect(applyFeeds(snapshot, feeds).regions["us-east-1"].spotPrice).toBeUndefined();
+    // A type the snapshot does not price is not carried in.
+    expect(applyFeeds(committed, withSpotPrices({ "us-east-1": { "x9.huge": 1 } })).regions["us-east-1"].spotPrice).toEqual({});
+  });
+
+  it("uses the newest spot price feed that prices the region", () => {
+    const older = withSpotPrices({ "us-east-1": { "m5.xlarge": 0.09 }, "eu-west-1": { "m5.xlarge": 0.08 } }, "spot-prices-2026-11-01.json");
+    const both: Feeds = { ...feeds, spotPrices: [...older.spotPrices, ...withSpotPrices(spotPrices).spotPrices] };
+    const applied = applyFeeds(committed, both);
+    expect(applied.regions["us-east-1"].spotPrice!["m5.xlarge"]).toBe(0.0722);
+    expect(applied.regions["eu-west-1"].spotPrice).toEqual({ "m5.xlarge": 0.08 });
+    expect(applied.regions["eu-west-1"].verified.spotPrice).toEqual({ verified: true, source: "cost/data/feeds/spot-prices-2026-11-01.json" });
+  });
+
+  it("prices spot from the actual prices, on-demand less the advisor's savings for a type without one, and says which", () => {
+    const types = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"];
+    const priced = estimateCost(spotPool(types), { region: "us-east-1", date: DAY, prices: snapshot });
+    const region = committed.regions["us-east-1"];
+    const derived = region.onDemand["m7i.xlarge"] * (1 - region.spotSavings["m7i.xlarge"] / 100);
+    const hours = [0.0701, 0.0655, 0.0722, derived];
+    expect(priced.batchPools[0].spotHour).toEqual({ low: Math.round(Math.min(...hours) * 1e6) / 1e6, high: Math.round(Math.max(...hours) * 1e6) / 1e6 });
+    expect(priced.notes.filter((note) => note.startsWith("Spot prices:"))).toEqual([
+      "Spot prices: actual spot prices (cost/data/feeds/spot-prices-2026-12-01.json, fetched 2026-12-01) for m6i.xlarge, m6a.xlarge, m5.xlarge.",
+      "Spot prices: on-demand less the Spot Instance Advisor's savings (cost/data/feeds/spot-advisor-2026-08-10.json, fetched 2026-08-10) for m7i.xlarge, which cost/data/feeds/spot-prices-2026-12-01.json does not price in us-east-1.",
+    ]);
+    const allActual = estimateCost(spotPool(types.slice(0, 3)), { region: "us-east-1", date: DAY, prices: snapshot });
+    expect(allActual.batchPools[0].spotHour).toEqual({ low: 0.0655, high: 0.0722 });
+    expect(allActual.notes.filter((note) => note.startsWith("Spot prices:"))).toEqual(["Spot prices: actual spot prices (cost/data/feeds/spot-prices-2026-12-01.json, fetched 2026-12-01) for m6i.xlarge, m6a.xlarge, m5.xlarge."]);
+    // A long list is cut (a Karpenter pool may allow dozens of types).
+    const many = ["m5.large", "m5.xlarge", "m5.2xlarge", "m5.4xlarge", "m6i.large", "m6i.xlarge", "m6i.2xlarge", "m6i.4xlarge"];
+    const manyPriced = priceSnapshotSchema.parse(applyFeeds(committed, withSpotPrices({ "us-east-1": Object.fromEntries(many.map((type) => [type, 0.05])) })));
+    expect(estimateCost(spotPool(many), { region: "us-east-1", date: DAY, prices: manyPriced }).notes.filter((note) => note.startsWith("Spot prices:"))).toEqual([
+      "Spot prices: actual spot prices (cost/data/feeds/spot-prices-2026-12-01.json, fetched 2026-12-01) for m5.large, m5.xlarge, m5.2xlarge, m5.4xlarge, m6i.large, m6i.xlarge and 2 more.",
+    ]);
+  });
+
+  it("reads spot price feed files from the feed folder, and refuses one without provenance", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "feeds-"));
+    for (const file of fs.readdirSync(FEEDS_DIR)) fs.copyFileSync(path.join(FEEDS_DIR, file), path.join(dir, file));
+    fs.writeFileSync(path.join(dir, "spot-prices-2026-12-01.json"), JSON.stringify({ source, currency: "USD", unit: "instance-hour", spotPrices }));
+    expect(readFeeds(dir).spotPrices).toEqual([{ file: "spot-prices-2026-12-01.json", feed: { source, currency: "USD", unit: "instance-hour", spotPrices } }]);
+    fs.writeFileSync(path.join(dir, "spot-prices-2026-12-01.json"), JSON.stringify({ source: { feed: "typed in", url: SPOT_PRICES_URL }, spotPrices }));
+    expect(() => readFeeds(dir)).toThrow("spot-prices-2026-12-01.json: no fetched_at, sha256 in its source: a feed file is written by npm run refresh-prices, never by hand");
+  });
+});
