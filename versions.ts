@@ -1,4 +1,5 @@
 import type { Input } from "@pulumi/pulumi";
+import type { Architecture } from "./lib/instanceTypes";
 
 /**
  * Every Helm chart and image version the platform installs: the one place to bump each. When a chart version
@@ -341,4 +342,73 @@ export function platformImages(): string[] {
     `${images.otelCollectorContrib.repository}:${images.otelCollectorContrib.tag}`,
     ...Object.values(kubernetesVersions).map((version) => `${CLUSTER_AUTOSCALER_REPOSITORY}:${version.clusterAutoscalerImageTag}`),
   ])].sort();
+}
+
+/**
+ * Images the charts pick themselves that are not in chartImages yet (their digests are not pinned; see there):
+ * cert-manager v1.21.1's four (values.yaml `imageRegistry: quay.io`, `imageNamespace: jetstack`, `image.name`,
+ * tag = appVersion) and the Barman Cloud plugin's two (plugin-barman-cloud 0.7.0 values.yaml `image`,
+ * `sidecarImage`, tag = appVersion v0.13.0). Listed so an arm64 pool can check them too.
+ */
+export const unpinnedChartImages = [
+  ...["controller", "cainjector", "webhook", "startupapicheck"].map((name) => `quay.io/jetstack/cert-manager-${name}:${charts.certManager.version}`),
+  "ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.13.0",
+  "ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0",
+];
+
+/** Every image the platform itself runs on a node (not the pipelines' own, which their config declares). */
+export function clusterImages(): string[] {
+  return [...new Set([...platformImages(), ...unpinnedChartImages])].sort();
+}
+
+/**
+ * The CPU architectures each image of the platform is published for, from each project's build configuration at
+ * the pinned version (nothing here can read a registry's manifest list). An arm64 (Graviton) node pool is refused
+ * while any image lacks arm64: DaemonSets (node-exporter, Fluent Bit) run on every node, and the rest may be
+ * scheduled on any node of its pool. A version bump needs its record re-checked (test/versions.test.ts finds an
+ * image without one). EKS's managed add-ons (vpc-cni, kube-proxy, CoreDNS, the EBS CSI driver, the Pod Identity
+ * agent) are not here: EKS publishes them for both architectures of its AMI types.
+ */
+const both = (source: string) => ({ architectures: ["amd64", "arm64"] as Architecture[], source });
+const clusterAutoscalerSource = (tag: string) => `kubernetes/autoscaler cluster-autoscaler/Makefile at cluster-autoscaler-${tag.slice(1)}: ALL_ARCH = amd64 arm64 s390x (a manifest list of them)`;
+export const imageArchitectures: Record<string, { architectures: Architecture[]; source: string }> = {
+  "cr.fluentbit.io/fluent/fluent-bit:5.1.1": both("fluent/fluent-bit .github/workflows/call-build-images.yaml at v5.1.1: build matrix platform amd64, arm64, arm/v7, merged into one manifest"),
+  "docker.io/emberstack/kubernetes-reflector:9.1.34": both("emberstack/kubernetes-reflector .github/workflows/pipeline.yaml at v9.1.34: container_image_build_platforms linux/amd64,linux/arm/v7,linux/arm64"),
+  "docker.io/grafana/grafana:13.2.0": both("grafana/grafana .github/workflows/release-build.yml (commit 0030f686ab5a70f8c607f8be46e8186839ec72c7): jobs docker / linux-amd64 and docker / linux-arm64 (build-docker-variants.yml per arch)"),
+  "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0": both("cloudnative-pg/cloudnative-pg .github/workflows/release-publish.yml at v1.30.0: platforms linux/amd64,linux/arm64"),
+  "ghcr.io/cloudnative-pg/postgresql:16.10": both("cloudnative-pg/postgres-containers docker-bake.hcl: platforms linux/amd64, linux/arm64 (since commit c330729d, 2025-01-16, before 16.10)"),
+  "ghcr.io/cloudnative-pg/postgresql:17.6": both("cloudnative-pg/postgres-containers docker-bake.hcl: platforms linux/amd64, linux/arm64 (since commit c330729d, 2025-01-16, before 17.6)"),
+  "ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.13.0": both("cloudnative-pg/plugin-barman-cloud Taskfile.yml at v0.13.0: --platform linux/amd64 --platform linux/arm64 (Dockerfile.plugin)"),
+  "ghcr.io/cloudnative-pg/plugin-barman-cloud-sidecar:v0.13.0": both("cloudnative-pg/plugin-barman-cloud Taskfile.yml at v0.13.0: --platform linux/amd64 --platform linux/arm64 (Dockerfile.sidecar)"),
+  "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7": both("jkroepke/kube-webhook-certgen .goreleaser.yaml (commit 8df5d96, 2025-12-26): dockers platforms linux/amd64, linux/arm64, linux/s390x"),
+  "ghcr.io/kedacore/keda-admission-webhooks:2.20.2": both("kedacore/keda Makefile at v2.20.2: BUILD_PLATFORMS ?= linux/amd64,linux/arm64,linux/s390x"),
+  "ghcr.io/kedacore/keda-metrics-apiserver:2.20.2": both("kedacore/keda Makefile at v2.20.2: BUILD_PLATFORMS ?= linux/amd64,linux/arm64,linux/s390x"),
+  "ghcr.io/kedacore/keda:2.20.2": both("kedacore/keda Makefile at v2.20.2: BUILD_PLATFORMS ?= linux/amd64,linux/arm64,linux/s390x"),
+  "otel/opentelemetry-collector-contrib:0.158.0": both("open-telemetry/opentelemetry-collector-releases distributions/otelcol-contrib/.goreleaser.yaml at v0.158.0: docker_manifests of -amd64 and -arm64 (and others)"),
+  "public.ecr.aws/karpenter/controller:1.14.1": both("aws/karpenter-provider-aws .ko.yaml at v1.14.1: defaultPlatforms linux/arm64, linux/amd64"),
+  "quay.io/argoproj/argocli:v4.0.6": both("argoproj/argo-workflows .github/workflows/release.yaml at v4.0.6: platform matrix linux/amd64, linux/arm64; 'Push manifest with all images'"),
+  "quay.io/argoproj/argoexec:v4.0.6": both("argoproj/argo-workflows .github/workflows/release.yaml at v4.0.6: platform matrix linux/amd64, linux/arm64; 'Push manifest with all images'"),
+  "quay.io/argoproj/workflow-controller:v4.0.6": both("argoproj/argo-workflows .github/workflows/release.yaml at v4.0.6: platform matrix linux/amd64, linux/arm64; 'Push manifest with all images'"),
+  "quay.io/jetstack/cert-manager-cainjector:v1.21.1": both("cert-manager/cert-manager make/containers.mk at v1.21.1: ARCHS = amd64 arm64 s390x ppc64le arm"),
+  "quay.io/jetstack/cert-manager-controller:v1.21.1": both("cert-manager/cert-manager make/containers.mk at v1.21.1: ARCHS = amd64 arm64 s390x ppc64le arm"),
+  "quay.io/jetstack/cert-manager-startupapicheck:v1.21.1": both("cert-manager/cert-manager make/containers.mk at v1.21.1: ARCHS = amd64 arm64 s390x ppc64le arm"),
+  "quay.io/jetstack/cert-manager-webhook:v1.21.1": both("cert-manager/cert-manager make/containers.mk at v1.21.1: ARCHS = amd64 arm64 s390x ppc64le arm"),
+  "quay.io/kiwigrid/k8s-sidecar:2.10.1": both("kiwigrid/k8s-sidecar docker-bake.hcl at 2.10.1: platforms linux/amd64, linux/arm64, linux/arm/v7, linux/ppc64le, linux/riscv64"),
+  "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1": both("prometheus-operator/prometheus-operator scripts/push-docker-image.sh (release-0.93 at v0.93.0): CPU_ARCHS amd64 arm64 arm ppc64le s390x"),
+  "quay.io/prometheus-operator/prometheus-operator:v0.93.1": both("prometheus-operator/prometheus-operator scripts/push-docker-image.sh (release-0.93 at v0.93.0): CPU_ARCHS amd64 arm64 arm ppc64le s390x"),
+  "quay.io/prometheus/alertmanager:v0.34.0": both("prometheus/alertmanager Makefile at v0.34.0: DOCKER_ARCHS ?= amd64 armv7 arm64 ppc64le s390x"),
+  "quay.io/prometheus/node-exporter:v1.12.1-distroless": both("prometheus/node_exporter Makefile at v1.12.1: DOCKER_ARCHS ?= amd64 arm64 armv7 ppc64le riscv64 s390x"),
+  "quay.io/prometheus/prometheus:v3.14.0-distroless": both("prometheus/prometheus Makefile.common at v3.14.0: DOCKER_ARCHS ?= amd64 arm64 armv7 ppc64le riscv64 s390x"),
+  "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1": both("strimzi/strimzi-kafka-operator .azure/release-pipeline.yaml at 1.2.0: push_containers architectures amd64, arm64, s390x, ppc64le"),
+  "quay.io/strimzi/operator:1.2.0": both("strimzi/strimzi-kafka-operator .azure/release-pipeline.yaml at 1.2.0: push_containers architectures amd64, arm64, s390x, ppc64le"),
+  "registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.5": both(clusterAutoscalerSource("v1.32.5")),
+  "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.5": both(clusterAutoscalerSource("v1.33.5")),
+  "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.4": both(clusterAutoscalerSource("v1.34.4")),
+  "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.1": both(clusterAutoscalerSource("v1.35.1")),
+  "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0": both("kubernetes/kube-state-metrics Makefile at v2.20.0: ALL_ARCH = amd64 arm arm64 ppc64le s390x, one manifest"),
+};
+
+/** The platform's images that are not known to be built for an architecture (none recorded counts as not). */
+export function imagesWithout(architecture: Architecture): string[] {
+  return clusterImages().filter((image) => !imageArchitectures[image]?.architectures.includes(architecture));
 }

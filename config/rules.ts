@@ -17,6 +17,7 @@ import { streamingProblems } from "./streaming";
 import { nearest } from "./suggest";
 import { peakFootprint, quotaProblems } from "./footprint";
 import { checkKarpenter } from "./karpenter";
+import { checkArchitectures } from "./architecture";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -39,6 +40,7 @@ export const CROSS_FIELD_RULES = [
   "`argo`, `monitoring`: prod never uses `serverAuthMode: server`; `sso` is set with `serverAuthMode: sso`; every secret a receiver or SSO names exists under `secrets`.",
   "`pipelines`: `postgresSchemas` only with `postgres`; unique names, none the platform reserves in the pipelines namespace (`default`, `restore-drill`, `postgres-restore-drill`, `argo-executor`, `etl-cluster-ca-cert`, `default-deny`, `allow-dns`, names ending in `-env` or `-object-store`, a name that is another pipeline's plus `-postgres`, names with a segment of 8 or more digits); a batch pool of the placement's capacity type exists; prod images are pinned by digest; `startingDeadlineSeconds` is below the shortest gap between runs; Kafka topics are declared in `kafka.topics`; `secretEnv` names existing secrets; no secret in plain `env`; steps have unique names, known dependencies and no cycle; `parallelism`, `backoffLimitPerIndex` and `maxFailedIndexes` only with `completions` (an Indexed Job) and never on multi-step pipelines; `parallelism` and `maxFailedIndexes` at most `completions`; `parallelism` at most `pipelineLimits.maxParallelism`; `pipelineLimits.quota` overrides at least the pipelines' concurrent peak (a streaming pipeline counted at `scaling.maxReplicas`); a streaming pipeline (`mode: streaming`) takes none of the batch keys (`schedule`, `completions`, deadlines, history, `steps`, ...) and a batch pipeline none of `scaling`, `startFrom`, `terminationGracePeriodSeconds`; its `scaling.minReplicas` and `fallbackReplicas` are at most `maxReplicas`, `maxReplicas` at most the summed partitions of the topics it reads and at most `pipelineLimits.maxParallelism`, and `activationLagThreshold` only with `minReplicas` 0.",
   "every `resources` block: a request is at most its limit (the API server refuses it otherwise).",
+  "`architecture` (node pools) and `imageArchitectures` (pipelines), on `target: aws`: a pool's instance types are of its architecture; an `arm64` pool only while every image the platform runs is recorded as built for arm64 (versions.ts `imageArchitectures`), and with `instanceGenerations` only with a Graviton generation (6, 7, 8); a pipeline has a batch pool of its capacity type in one of its `imageArchitectures`.",
   "`autoscaler.engine`: `karpenter` only on `target: aws` and with `enabled: true`; the cluster autoscaler's flags (`scaleDownUnneededTime`, `maxNodeProvisionTime`) only with `cluster-autoscaler`, and `autoscaler.karpenter` and a batch pool's `instanceCategories`, `instanceGenerations` and `onDemandFallback` only with `karpenter`; with `karpenter` the system and stateful pools have min = desired = max (nothing scales them), batch pools start at 0, the system pool has a node per controller replica, `expireAfter` comes with a `terminationGracePeriod`, and that is at least the longest `activeDeadlineSeconds` of the batch pipelines; `onDemandFallback` only on spot pools, `instanceGenerations` only with `instanceCategories`.",
 ];
 
@@ -54,6 +56,7 @@ const RULES: [(cfg: PlatformConfig, report: Report) => void, string[]][] = [
   [checkPipelines, ["environment", "pipelines", "kafka", "nodePools", "secrets", "pipelineLimits", "postgres"]],
   [checkResources, ["autoscaler", "kafka", "postgres", "monitoring", "pipelines"]],
   [checkKarpenter, ["autoscaler", "nodePools", "pipelines"]],
+  [checkArchitectures, ["target", "nodePools", "pipelines"]],
 ];
 
 export interface RuleProblem {

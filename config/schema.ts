@@ -11,6 +11,7 @@ import { hostBitsProblem } from "../lib/cidr";
 import { cronProblem, expandCronMacro } from "../lib/cron";
 import { DIGEST_PATTERN, TAG_PATTERN, parseImage, repositoryProblem } from "../lib/image";
 import { memoryUnitProblem, QUANTITY_PATTERN, storageSizeProblem } from "../lib/quantity";
+import { ARCHITECTURES } from "../lib/instanceTypes";
 import { supportedKubernetesVersions } from "../versions";
 import { timeZoneProblem } from "./timeZones";
 import { CRON_JSON_PATTERN, IMAGE_JSON_PATTERN, TIME_ZONE_JSON_PATTERN } from "./jsonPatterns";
@@ -94,6 +95,7 @@ const nodePool = z.strictObject({
   desiredSize: z.number().int().min(0).register(z.globalRegistry, { description: "Nodes at creation; afterwards the cluster autoscaler owns it." }),
   maxSize: positiveInt.max(1000).register(z.globalRegistry, { description: "Most nodes of the group." }),
   diskSizeGiB: z.number().int().min(20).max(1000).register(z.globalRegistry, { description: "Root volume size in GiB (encrypted gp3)." }),
+  architecture: z.enum(ARCHITECTURES).default("amd64").register(z.globalRegistry, { description: "amd64 (default) or arm64: Graviton instance types (AL2023_ARM_64_STANDARD nodes), cheaper per vCPU; only where every image that runs there is built for arm64 (versions.ts imageArchitectures; a pipeline's imageArchitectures)." }),
 });
 
 const batchPool = nodePool.extend({
@@ -307,6 +309,7 @@ const pipelineCommon = {
   secretEnv: z.record(envVarName, secretName).default({}).register(z.globalRegistry, { description: "Environment variables whose values come from etl-platform:secrets entries, delivered as a Kubernetes Secret." }),
   resources: resources.describe("Requests and limits of the pipeline's container."),
   placement: z.enum(["spot", "on-demand"]).default("spot").register(z.globalRegistry, { description: "spot (default; interruptions are retried) or on-demand for jobs that must not be interrupted." }),
+  imageArchitectures: z.array(z.enum(ARCHITECTURES)).min(1).default(["amd64"]).register(z.globalRegistry, { description: "The CPU architectures the pipeline's image (and its steps' images) is built for: [amd64] unless set; [amd64, arm64] for a multi-arch image, which may then run on arm64 (Graviton) batch pools. The pods run only on pools of these architectures." }),
   kafka: z.strictObject({
     read: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline reads (its consumer group is its name)." }),
     write: z.array(z.string()).default([]).register(z.globalRegistry, { description: "Topics the pipeline writes." }),

@@ -13,6 +13,7 @@ import { nodeGroupLines, priceNodeGroups, type PricedNodeGroup, type SpotBand } 
 import { ofType, type PlannedResource } from "./plannedResource";
 import { PriceError, regionPrices, type PriceSnapshot } from "./prices";
 import { volumeLines } from "./volumes";
+import { gravitonNote, gravitonSwitches, type GravitonSwitch } from "./graviton";
 import { streamingConsumers, streamingLines, streamingNotes } from "./streaming";
 
 /** The share of the all-on-demand cost that spot must save for the seed paper's claim (25–35 %) to hold. */
@@ -94,6 +95,8 @@ export interface CostEstimate {
     savingsMonthlyBand: { low: number; high: number };
   };
   batchPools: BatchPoolPrice[];
+  /** What the system and stateful pools would save on Graviton at deploy (cost/graviton.ts). */
+  graviton: GravitonSwitch[];
   lines: CostLine[];
   notes: string[];
 }
@@ -194,11 +197,13 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
       savingsMonthlyBand: { low: savingsMonthly, high: saved(spotPool.spotHour.low) },
     };
   }
+  const graviton = gravitonSwitches(groups, region);
   const notes = [
     "Upper bound for batch: every run lasts its whole activeDeadlineSeconds on whole nodes of its pool, which stay until the autoscaler removes them (scale-down-unneeded-time), root volumes included; runs that finish early or share a node cost less.",
     "Usage-priced lines (data processed, S3 and log volumes) are rates: their volume is not known before the stack runs.",
     ...streamingNotes(consumers),
     ...priceNotes(options, groups),
+    ...gravitonNote(graviton, options.region),
   ];
   return {
     currency: "USD",
@@ -209,6 +214,7 @@ export function estimateCost(resources: PlannedResource[], options: EstimateOpti
     monthly: { atDeploy: total(lines, ["fixed", "deploy", "running"]), idleFloor, ceiling: total(lines, ["fixed", "ceiling"]), batchExpected },
     spot,
     batchPools,
+    graviton,
     lines,
     notes,
   };

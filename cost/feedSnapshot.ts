@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PriceSnapshot, RegionPrices } from "./priceSnapshotSchema";
+import { KNOWN_INSTANCE_TYPES } from "../lib/instanceTypes";
 
 export interface FeedSource {
   feed: string;
@@ -125,6 +126,17 @@ export function applyFeeds(snapshot: PriceSnapshot, feeds: Feeds): PriceSnapshot
     feeds: Object.fromEntries([advisor, ...feeds.onDemand, ...feeds.spotPrices].map(({ file, feed }) => [feedName(file), { url: feed.source.url, fetchedAt: feed.source.fetched_at, sha256: feed.source.sha256 }])),
     regions,
   };
+}
+
+/**
+ * The instance types a refresh must price (those every region of the snapshot prices: missing ones fail it) and
+ * those it adds where AWS prices them (every other type the platform knows, lib/instanceTypes.ts: the Graviton
+ * types until a refresh has found them everywhere).
+ */
+export function refreshTypeLists(regions: Record<string, Pick<RegionPrices, "onDemand">>): { required: string[]; optional: string[] } {
+  const perRegion = Object.values(regions).map((region) => Object.keys(region.onDemand));
+  const required = perRegion.length ? perRegion[0].filter((type) => perRegion.every((types) => types.includes(type))) : [];
+  return { required, optional: KNOWN_INSTANCE_TYPES.filter((type) => !required.includes(type)) };
 }
 
 /** A raw advisor feed cut to the regions and types the snapshot prices, with its provenance. */

@@ -9,7 +9,7 @@ import { parseDuration } from "../lib/duration";
 import { instanceShape } from "../lib/instanceTypes";
 import type { PricedNodeGroup, NodeContext } from "./nodes";
 import { ofType, type PlannedResource } from "./plannedResource";
-import { onDemandHour, type RegionPrices } from "./prices";
+import { onDemandHour, PriceError, type RegionPrices } from "./prices";
 import { spotPricing } from "./spot";
 
 export const NODE_POOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool";
@@ -30,10 +30,13 @@ export function allowedTypes(requirements: Requirement[], region: RegionPrices):
   const categories = values("karpenter.k8s.aws/instance-category");
   const generations = values("karpenter.k8s.aws/instance-generation");
   const sizes = values("karpenter.k8s.aws/instance-size");
+  const architectures = values("kubernetes.io/arch");
   return Object.keys(region.onDemand).filter((type) => {
     const [family, size] = type.split(".");
     const parts = familyParts(family);
-    if (!parts || !instanceShape(type)) return false;
+    const shape = instanceShape(type);
+    if (!parts || !shape) return false;
+    if (architectures && !architectures.includes(shape.architecture)) return false;
     if (families && !families.includes(family)) return false;
     if (categories && !categories.includes(parts.category)) return false;
     if (generations && !generations.includes(parts.generation)) return false;
@@ -56,7 +59,7 @@ export function priceNodePools(resources: PlannedResource[], context: NodeContex
     const key = context.poolKey(pool);
     const requirements: Requirement[] = template.requirements;
     const types = allowedTypes(requirements, context.region);
-    if (types.length === 0) throw new Error(`${key}: the NodePool allows no instance type the price snapshot has`);
+    if (types.length === 0) throw new PriceError(`${key}: the NodePool allows no instance type the price snapshot has in ${context.regionName}; refresh it with npm run refresh-prices, or plan with --no-cost`);
     const capacity = requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values ?? ["on-demand"];
     const perTypeOnDemand = types.map((type) => onDemandHour(context.region, context.regionName, type, key));
     const spot = capacity.includes("spot") ? spotPricing(context, types, key) : undefined;

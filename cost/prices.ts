@@ -30,14 +30,14 @@ export function regionPrices(prices: PriceSnapshot, region: string): RegionPrice
 /** Per-hour on-demand price of an instance type; `key` names the config key that chose it. */
 export function onDemandHour(region: RegionPrices, regionName: string, instanceType: string, key: string): number {
   const hourly = region.onDemand[instanceType];
-  if (hourly === undefined) throw new PriceError(`${key}: no on-demand price for ${instanceType} in ${regionName} (EC2 may not offer it there); choose a type the snapshot prices, or refresh it with npm run refresh-prices`);
+  if (hourly === undefined) throw new PriceError(`${key}: no on-demand price for ${instanceType} in ${regionName} (EC2 may not offer it there); choose a type the snapshot prices, refresh it with npm run refresh-prices, or plan with --no-cost`);
   return hourly;
 }
 
 /** Spot savings of an instance type over on-demand, as a fraction. */
 export function spotSavings(region: RegionPrices, regionName: string, instanceType: string, key: string): number {
   const percent = region.spotSavings[instanceType];
-  if (percent === undefined) throw new PriceError(`${key}: no Spot Instance Advisor savings for ${instanceType} in ${regionName}; choose a type the snapshot prices, or refresh it with npm run refresh-prices`);
+  if (percent === undefined) throw new PriceError(`${key}: no Spot Instance Advisor savings for ${instanceType} in ${regionName}; choose a type the snapshot prices, refresh it with npm run refresh-prices, or plan with --no-cost`);
   return percent / 100;
 }
 

@@ -53,16 +53,35 @@ export const statefulPlacement: Placement = {
   affinity: requireLabels({ [POOL_LABEL]: ["stateful"], [CAPACITY_LABEL]: ["on-demand"] }),
 };
 
-/** Pipelines: the batch pools of the chosen capacity type. */
-export function batchPlacement(capacityType: "spot" | "on-demand"): Placement {
-  return { tolerations: [tolerate(BATCH_TAINT_KEY)], affinity: requireLabels({ [CAPACITY_LABEL]: [capacityType] }) };
+/** The well-known node label of the CPU architecture (kubelet sets it; Karpenter and the autoscaler template it). */
+export const ARCH_LABEL = "kubernetes.io/arch";
+
+/** Pipelines: the batch pools of the chosen capacity type; of the image's architectures, when given. */
+export function batchPlacement(capacityType: "spot" | "on-demand", architectures?: readonly string[]): Placement {
+  return { tolerations: [tolerate(BATCH_TAINT_KEY)], affinity: requireLabels({ [CAPACITY_LABEL]: [capacityType], ...(architectures ? { [ARCH_LABEL]: [...architectures] } : {}) }) };
+}
+
+/**
+ * The batch placement of a cluster whose batch pools are these: a pipeline whose image lacks the architecture of
+ * some pool of its capacity type is kept to the pools it can run on (`kubernetes.io/arch In` its architectures);
+ * otherwise nothing is added, so an all-amd64 cluster's pods are as before. The cluster autoscaler knows a
+ * scale-from-zero group's architecture from its instance type (kubernetes/autoscaler cluster-autoscaler/
+ * cloudprovider/aws/aws_manager.go buildGenericLabels: `LabelArchStable` = the type's Architecture, at
+ * cluster-autoscaler-1.32.5), Karpenter from its NodePool's requirements.
+ */
+export function architectureAwareBatch(pools: readonly { capacityType: "spot" | "on-demand"; architecture: string }[]): Placements["batch"] {
+  return (capacityType, architectures = ["amd64"]) => {
+    const present = pools.filter((pool) => pool.capacityType === capacityType).map((pool) => pool.architecture);
+    return batchPlacement(capacityType, present.every((architecture) => architectures.includes(architecture)) ? undefined : architectures);
+  };
 }
 
 /** Where each kind of workload runs: our pools' labels and taints, or nowhere in particular. */
 export interface Placements {
   system: Placement;
   stateful: Placement;
-  batch: (capacityType: "spot" | "on-demand") => Placement;
+  /** The batch pools of a capacity type, for an image of these architectures ([amd64] unless given). */
+  batch: (capacityType: "spot" | "on-demand", architectures?: readonly string[]) => Placement;
   /** Node label to spread replicas over; undefined when the nodes carry no zone. */
   zoneLabel?: string;
   /** Annotations of a batch run's pods, given its deadline (Karpenter's do-not-disrupt); none when nothing consolidates them. */

@@ -117,6 +117,16 @@ export const computeRules: Rule[] = [
     }),
   },
   {
+    name: "node-ami-matches-architecture",
+    description: "A node group's AMI type is of its instance types' architecture: an arm64 (Graviton) type does not boot an x86_64 AMI, nor the reverse.",
+    level: both("mandatory"),
+    resource: forTypes([NODE_GROUP], (props) => {
+      const architecture = /ARM_64/.test(String(props.amiType ?? "")) ? "arm64" : "amd64";
+      const other = (props.instanceTypes ?? []).filter((t: string) => instanceShape(t) && instanceShape(t)!.architecture !== architecture);
+      return [other.length > 0 && `AMI type ${props.amiType ?? "(EKS's default, x86_64)"} on ${architecture === "arm64" ? "x86" : "arm64"} instance types (${other.join(", ")})`];
+    }),
+  },
+  {
     name: "autoscaler-iam-scoped",
     description: "The autoscaler may change only Auto Scaling groups tagged as owned by this cluster. Condition SetDesiredCapacity and TerminateInstanceInAutoScalingGroup on aws:ResourceTag/k8s.io/cluster-autoscaler/<cluster>.",
     level: both("mandatory"),

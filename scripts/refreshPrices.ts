@@ -17,7 +17,7 @@ import * as readline from "readline";
 import { Readable, Transform } from "stream";
 import { extractOffer, OFFER_CODES, offerFileUrl, offerRows, SPOT_ADVISOR_URL, SPOT_PRICES_URL } from "../cost/priceFeeds";
 import { priceSnapshotSchema, type PriceSnapshot } from "../cost/priceSnapshotSchema";
-import { applyFeeds, FEEDS_DIR, readFeeds, trimAdvisorFeed, trimSpotPriceFeed, type FeedSource, type OnDemandFeed } from "../cost/feedSnapshot";
+import { applyFeeds, FEEDS_DIR, readFeeds, refreshTypeLists, trimAdvisorFeed, trimSpotPriceFeed, type FeedSource, type OnDemandFeed } from "../cost/feedSnapshot";
 
 const SNAPSHOT = path.join(__dirname, "..", "cost", "data", "prices.json");
 
@@ -62,31 +62,36 @@ async function main(argv: string[]): Promise<void> {
     const date = now.slice(0, 10);
     const extra = argv.flatMap((arg, i) => (argv[i - 1] === "--region" ? [arg] : []));
     const regionNames = [...new Set([...Object.keys(current.regions), ...extra])].sort();
-    const types = Object.keys(Object.values(current.regions)[0].onDemand);
+    const { required, optional } = refreshTypeLists(current.regions);
 
-    const wanted = Object.fromEntries(regionNames.map((region) => [region, types]));
     const advisor = await fetchDocument(SPOT_ADVISOR_URL, "AWS Spot Instance Advisor", now);
-    writeFeed(`spot-advisor-${date}.json`, trimAdvisorFeed(advisor.document, wanted, advisor.source));
     const spot = await fetchDocument(SPOT_PRICES_URL, "AWS EC2 Spot pricing page (Linux, USD per instance-hour)", now);
+    const regions: PriceSnapshot["regions"] = {};
+    const onDemand: OnDemandFeed["onDemand"] = {};
+    const wanted: Record<string, string[]> = {};
+    const hashes: string[] = [];
+    for (const region of regionNames) {
+      const offers = await regionOffers(region);
+      const missing = required.filter((type) => offers.prices.onDemand?.[type] === undefined);
+      if (missing.length) throw new Error(`${region}: the AmazonEC2 offer file has no on-demand price for ${missing.join(", ")}`);
+      // A type not every region had (the Graviton ones, at first) is taken where both the offer file and the advisor have it.
+      const linux = (advisor.document as any)?.spot_advisor?.[region]?.Linux;
+      const extra = optional.filter((type) => offers.prices.onDemand?.[type] !== undefined && typeof linux?.[type]?.s === "number" && typeof linux?.[type]?.r === "number");
+      const skipped = optional.filter((type) => !extra.includes(type));
+      if (skipped.length) process.stderr.write(`${region}: left out (no on-demand price or no advisor figures): ${skipped.join(", ")}\n`);
+      wanted[region] = [...required, ...extra];
+      onDemand[region] = Object.fromEntries(wanted[region].map((type) => [type, offers.prices.onDemand[type]]));
+      hashes.push(...offers.hashes);
+      regions[region] = { ...current.regions[region], ...offers.prices, onDemand: onDemand[region] };
+    }
+    writeFeed(`spot-advisor-${date}.json`, trimAdvisorFeed(advisor.document, wanted, advisor.source));
     const spotPrices = trimSpotPriceFeed(spot.document, wanted, spot.source);
     for (const region of regionNames) {
-      const unpriced = types.filter((type) => spotPrices.spotPrices[region]?.[type] === undefined);
+      const unpriced = wanted[region].filter((type) => spotPrices.spotPrices[region]?.[type] === undefined);
       // Not an error: such a type keeps on-demand less the advisor's savings, and the estimate says so.
       if (unpriced.length) process.stderr.write(`${region}: the spot price feed has no price for ${unpriced.join(", ")}\n`);
     }
     writeFeed(`spot-prices-${date}.json`, spotPrices);
-
-    const regions: PriceSnapshot["regions"] = {};
-    const onDemand: OnDemandFeed["onDemand"] = {};
-    const hashes: string[] = [];
-    for (const region of regionNames) {
-      const offers = await regionOffers(region);
-      const missing = types.filter((type) => offers.prices.onDemand?.[type] === undefined);
-      if (missing.length) throw new Error(`${region}: the AmazonEC2 offer file has no on-demand price for ${missing.join(", ")}`);
-      onDemand[region] = Object.fromEntries(types.map((type) => [type, offers.prices.onDemand[type]]));
-      hashes.push(...offers.hashes);
-      regions[region] = { ...current.regions[region], ...offers.prices, onDemand: onDemand[region] };
-    }
     writeFeed(`on-demand-${date}.json`, {
       source: { feed: "AWS Price List bulk offer files (AmazonEC2: Compute Instance, Linux, Shared tenancy, no pre-installed software, capacity Used, OnDemand)", url: offerFileUrl("AmazonEC2", "{region}"), fetched_at: now, sha256: createHash("sha256").update(hashes.join("\n")).digest("hex"), files: hashes.join("; ") },
       currency: "USD",

@@ -3,6 +3,8 @@ import { minimalPipeline as p } from "./harness";
 
 const digest = `@sha256:${"a".repeat(64)}`;
 const batchPool = (name: string, capacityType: string, instanceTypes: string[], minSize = 0) => ({ name, capacityType, instanceTypes, minSize, desiredSize: minSize, maxSize: 4, diskSizeGiB: 50 });
+/** Four Graviton types of one shape from three families. */
+const graviton = ["m6g.xlarge", "m7g.xlarge", "m8g.xlarge", "m6gd.xlarge"];
 const spot = (instanceTypes: string[]) => ({ batch: [batchPool("batch", "spot", instanceTypes)] });
 const topic = (name: string, replicas = 3) => ({ name, partitions: 3, replicas, retentionHours: 24 });
 const store = { endpoint: "https://s3.example.com", buckets: { postgresBackups: "etl-backups", argoArtifacts: "etl-artifacts" }, cidrs: ["198.51.100.0/24"], accessKeyIdSecret: "id", secretAccessKeySecret: "key" };
@@ -43,7 +45,7 @@ export const CASES: [string, Record<string, unknown>, string[]][] = [
   ["desired above max", { environment: "staging", nodePools: pool(1, 5, 4) },
     ["etl-platform:nodePools.system.desiredSize: expected minSize <= desiredSize <= maxSize, got 1 <= 5 <= 4"]],
   ["an unknown instance type", { environment: "staging", nodePools: { system: { instanceTypes: ["x1.large"] } } },
-    ["etl-platform:nodePools.system.instanceTypes[0]: expected an instance type of a known family (c5, c5a, c6i, c6a, c7i, c7a, m5, m5a, m6i, m6a, m7i, m7a, r5, r5a, r6i, r6a, r7i, r7a, t3, t3a) and size, got \"x1.large\""]],
+    ["etl-platform:nodePools.system.instanceTypes[0]: expected an instance type of a known family (c5, c5a, c6i, c6a, c7i, c7a, m5, m5a, m6i, m6a, m7i, m7a, r5, r5a, r6i, r6a, r7i, r7a, t3, t3a, c6g, c7g, c8g, c6gd, c7gd, m6g, m7g, m8g, m6gd, m7gd, r6g, r7g, r8g, r6gd, r7gd, t4g) and size, got \"x1.large\""]],
   ["two batch pools of one name", { environment: "staging", nodePools: { batch: [batchPool("b", "on-demand", ["m6i.large"]), batchPool("b", "on-demand", ["m6i.large"])] } },
     ["etl-platform:nodePools.batch[1].name: expected a unique pool name, got \"b\" twice"]],
   ["a batch pool that does not scale to zero", { environment: "staging", nodePools: { batch: [batchPool("b", "on-demand", ["m6i.large"], 1)] } },
@@ -180,6 +182,16 @@ export const CASES: [string, Record<string, unknown>, string[]][] = [
     []],
   ["prod with 1 controller", { environment: "prod", kafka: { controllers: 1 } },
     ["etl-platform:kafka.controllers: expected at least 3 in prod (a KRaft quorum that survives a zone), got 1"]],
+  ["an arm64 system pool of x86 types", { environment: "staging", nodePools: { system: { instanceTypes: ["m6i.large", "m6g.large"], architecture: "arm64" } } },
+    ["etl-platform:nodePools.system.instanceTypes[0]: expected an arm64 instance type (the pool's architecture), got \"m6i.large\" (amd64): Graviton types are the g families, e.g. m7g.large"]],
+  ["an amd64 stateful pool given a Graviton type", { environment: "staging", nodePools: { stateful: { instanceTypes: ["r7g.large"] } } },
+    ["etl-platform:nodePools.stateful.instanceTypes[0]: expected an amd64 instance type (the pool's architecture), got \"r7g.large\" (arm64)"]],
+  ["Graviton system and stateful pools", { environment: "staging", nodePools: { system: { instanceTypes: ["m7g.large"], architecture: "arm64" }, stateful: { instanceTypes: ["r7g.large"], architecture: "arm64" } } },
+    []],
+  ["an amd64-only pipeline with only arm64 spot capacity", { environment: "staging", nodePools: { batch: [{ ...batchPool("batch", "spot", graviton), architecture: "arm64" }] }, pipelines: [p] },
+    ["etl-platform:pipelines[0].imageArchitectures: expected an architecture of a spot batch pool (arm64): the image's pods run only on pools of its architectures, got amd64"]],
+  ["a multi-arch pipeline with only arm64 spot capacity", { environment: "staging", nodePools: { batch: [{ ...batchPool("batch", "spot", graviton), architecture: "arm64" }] }, pipelines: [{ ...p, imageArchitectures: ["amd64", "arm64"] }] },
+    []],
   ["a spot pool of 4 types from 2 families, 2 shapes", { environment: "staging", nodePools: spot(["m6i.xlarge", "m6i.2xlarge", "m6a.xlarge", "m6a.2xlarge"]) },
     ["etl-platform:nodePools.batch[0].instanceTypes: expected instance types with the same vCPU and memory (the autoscaler sizes a group by one of them), got 4 vCPU / 16 GiB and 8 vCPU / 32 GiB"]],
 ];

@@ -3,6 +3,7 @@ import { cidrContains, cidrsOverlap, defaultSubnetLayout, formatCidr } from "../
 import { scheduleGaps } from "../lib/cron";
 import { findCycle } from "../config/steps";
 import { parseImage } from "../lib/image";
+import { gravitonCounterpart, instanceShape, KNOWN_INSTANCE_TYPES } from "../lib/instanceTypes";
 import timeZoneData from "../lib/data/timeZones.json";
 import { daylightSavingZones } from "../scripts/generateTimeZones";
 
@@ -205,6 +206,35 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
       expect({ bad, problem: cronProblem(bad) !== undefined }).toEqual({ bad, problem: true });
     }
     expect(cronProblem("0 0 29 2 *")).toBeUndefined();
+  });
+});
+
+describe("instance types", () => {
+  // Shapes and architectures as kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/ec2_instance_types.go
+  // (cluster-autoscaler-1.32.5) lists them: the table the autoscaler builds a scale-from-zero node from.
+  it.each([
+    ["m6i.xlarge", { family: "m6i", vcpus: 4, memoryGiB: 16, architecture: "amd64" }],
+    ["m6g.xlarge", { family: "m6g", vcpus: 4, memoryGiB: 16, architecture: "arm64" }],
+    ["c7g.2xlarge", { family: "c7g", vcpus: 8, memoryGiB: 16, architecture: "arm64" }],
+    ["r7g.large", { family: "r7g", vcpus: 2, memoryGiB: 16, architecture: "arm64" }],
+    ["t4g.2xlarge", { family: "t4g", vcpus: 8, memoryGiB: 32, architecture: "arm64" }],
+    ["c5.12xlarge", { family: "c5", vcpus: 48, memoryGiB: 96, architecture: "amd64" }],
+  ])("%s", (type, shape) => expect(instanceShape(type)).toEqual(shape));
+
+  it("refuses sizes a family does not have (c5 has 9xlarge and 18xlarge instead; the t families stop at 2xlarge) and unknown names", () => {
+    for (const type of ["c5.8xlarge", "c5.16xlarge", "t3.4xlarge", "t4g.4xlarge", "m6g.huge", "toString.large", "m6i.constructor"]) expect(instanceShape(type)).toBeUndefined();
+    expect(KNOWN_INSTANCE_TYPES).toContain("m7g.16xlarge");
+    expect(KNOWN_INSTANCE_TYPES).not.toContain("t3a.8xlarge");
+    expect(KNOWN_INSTANCE_TYPES.every((type) => instanceShape(type) !== undefined)).toBe(true);
+  });
+
+  it("maps an x86 type to the Graviton type of its category, generation where there is one, and size", () => {
+    expect(["m6i.large", "m7i.xlarge", "m5.2xlarge", "c6a.large", "r7a.4xlarge", "t3.large", "t3a.xlarge", "m6g.large", "x1.large"].map(gravitonCounterpart))
+      .toEqual(["m6g.large", "m7g.xlarge", "m6g.2xlarge", "c6g.large", "r7g.4xlarge", "t4g.large", "t4g.xlarge", undefined, undefined]);
+    for (const type of KNOWN_INSTANCE_TYPES.filter((candidate) => instanceShape(candidate)!.architecture === "amd64")) {
+      const counterpart = gravitonCounterpart(type);
+      if (counterpart) expect({ ...instanceShape(counterpart), family: "" }).toEqual({ ...instanceShape(type), architecture: "arm64", family: "" });
+    }
   });
 });
 

@@ -74,6 +74,8 @@ const badCases: [string, Resource[], RegExp][] = [
   ["node-volumes-encrypted", [r("aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "false" } }] })], /not encrypted/],
   ["no-ssh-access", [r("aws:eks/nodeGroup:NodeGroup", { remoteAccess: { ec2SshKey: "k" } })], /allows SSH/],
   ["spot-pools-diversified", [r("aws:eks/nodeGroup:NodeGroup", { capacityType: "SPOT", instanceTypes: ["m6i.xlarge", "m5.xlarge"] })], /2 types from 2 families/],
+  // EKS API CreateNodegroup amiType: AL2023_x86_64_STANDARD and AL2023_ARM_64_STANDARD are each one architecture's AMI.
+  ["node-ami-matches-architecture", [r("aws:eks/nodeGroup:NodeGroup", { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m7g.large", "m6i.large"] })], /AL2023_x86_64_STANDARD on arm64 instance types \(m7g.large\)/],
   ["autoscaler-iam-scoped", [policy({ Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity"], Resource: "*" })], /any Auto Scaling group/],
   ["no-iam-wildcard-admin", [policy({ Sid: "Admin", Effect: "Allow", Action: "*", Resource: "*" })], /allows every action/],
   ["iam-role-permissions-boundary", [r("aws:iam/role:Role", { assumeRolePolicy: "{}" })], /no permissions boundary/],

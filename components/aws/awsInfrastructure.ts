@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/schema";
 import { PRIVATE_RANGES } from "../platform/networkPolicies";
 import { firstHostOf } from "../../lib/cidr";
-import { karpenterPlacements, nodePoolPlacements } from "../../lib/placement";
+import { architectureAwareBatch, karpenterPlacements, nodePoolPlacements } from "../../lib/placement";
 import type { PlatformTarget } from "../platform/target";
 import { AuditLogs } from "./auditLogs";
 import { Cluster } from "./cluster";
@@ -73,7 +73,10 @@ export class AwsInfrastructure extends pulumi.ComponentResource {
       storageClassName: this.cluster.storageClassName,
       scratchStorageClassName: this.cluster.scratchStorageClassName,
       objectStore: s3ObjectStore({ region: this.region, oidc: this.oidc, accessLogBucket: auditLogs.accessLogBucket, breakGlassRoleArns: config.security.breakGlassRoleArns, tags }),
-      placement: config.autoscaler.engine === "karpenter" ? karpenterPlacements : nodePoolPlacements,
+      placement: {
+        ...(config.autoscaler.engine === "karpenter" ? karpenterPlacements : nodePoolPlacements),
+        batch: architectureAwareBatch(config.nodePools.batch),
+      },
       egress: {
         // The `kubernetes` Service's address (a policy sees it before kube-proxy translates it) and the VPC,
         // where the control plane's ENIs are; no pod selector names them.

@@ -20,6 +20,12 @@ export interface NodePoolsArgs {
   tags: Record<string, string>;
 }
 
+
+/**
+ * The EKS-optimized Amazon Linux 2023 AMI of each architecture (EKS API CreateNodegroup `amiType`:
+ * AL2023_x86_64_STANDARD, AL2023_ARM_64_STANDARD). An AMI of the other architecture does not boot the type.
+ */
+export const AMI_TYPES = { amd64: "AL2023_x86_64_STANDARD", arm64: "AL2023_ARM_64_STANDARD" } as const;
 /** One managed node group to create. */
 export interface NodeGroupPlan {
   name: string;
@@ -114,7 +120,7 @@ export class NodePools extends pulumi.ComponentResource {
         subnetIds,
         capacityType: plan.capacityType === "spot" ? "SPOT" : "ON_DEMAND",
         instanceTypes: plan.pool.instanceTypes,
-        amiType: "AL2023_x86_64_STANDARD",
+        amiType: AMI_TYPES[plan.pool.architecture],
         scalingConfig: { minSize: plan.pool.minSize, desiredSize: plan.pool.desiredSize, maxSize: plan.pool.maxSize },
         labels: plan.labels,
         taints: plan.taints.map((taint) => ({ key: taint.key, value: taint.value, effect: EKS_TAINT_EFFECT[taint.effect] })),

@@ -32,7 +32,7 @@ interface Requirement {
 const unique = (values: string[]) => [...new Set(values)];
 const sizeOf = (instanceType: string) => instanceType.slice(instanceType.indexOf(".") + 1);
 
-/** What a node of the pool may be: the capacity types, the x86 Linux instances of the pool's families (or categories) and sizes. */
+/** What a node of the pool may be: the capacity types, the Linux instances of the pool's architecture, families (or categories) and sizes. */
 export function poolRequirements(pool: BatchPoolConfig): Requirement[] {
   const capacity = pool.capacityType === "spot" && pool.onDemandFallback ? ["spot", "on-demand"] : [pool.capacityType];
   const shape: Requirement[] = pool.instanceCategories
@@ -43,8 +43,9 @@ export function poolRequirements(pool: BatchPoolConfig): Requirement[] {
     : [{ key: INSTANCE_FAMILY, operator: "In", values: unique(pool.instanceTypes.map((type) => type.split(".")[0])) }];
   return [
     { key: CAPACITY_TYPE, operator: "In", values: capacity },
-    // The platform's and the pipelines' images are amd64 (lib/instanceTypes.ts leaves Graviton out).
-    { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+    // The pool's architecture: its images are checked for it (config/architecture.ts). The AL2023 alias resolves an
+    // AMI per architecture (v1.14.1 pkg/providers/amifamily/al2023.go: x86_64 and arm64 standard variants).
+    { key: "kubernetes.io/arch", operator: "In", values: [pool.architecture] },
     { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
     ...shape,
     { key: INSTANCE_SIZE, operator: "In", values: unique(pool.instanceTypes.map(sizeOf)) },

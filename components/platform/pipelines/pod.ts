@@ -25,7 +25,7 @@ const MAX_DEFAULT_STARTING_DEADLINE = 600;
 export interface PipelineWiring {
   namespace: string;
   /** Where pipelines of each capacity type run (the batch pools on EKS). */
-  placement: (capacityType: "spot" | "on-demand") => Placement;
+  placement: (capacityType: "spot" | "on-demand", architectures?: readonly string[]) => Placement;
   /** Annotations of a batch run's pods, given its deadline (Placements.runAnnotations). */
   runAnnotations?: (deadlineSeconds: number) => Record<string, string>;
   /** Addresses outside the cluster's pods: the API server, and the object store when it is outside the cluster. */
@@ -148,7 +148,7 @@ export function container(pipeline: PipelineConfig, wiring: PipelineWiring, step
 
 /** Pod settings shared by CronJobs and CronWorkflows: placement, priority, restricted security. */
 export function podSettings(pipeline: PipelineConfig, wiring: PipelineWiring) {
-  const placement = wiring.placement(pipeline.placement);
+  const placement = wiring.placement(pipeline.placement, pipeline.imageArchitectures);
   return {
     priorityClassName: PIPELINE_PRIORITY_CLASS,
     securityContext: restrictedPodSecurityContext,
