@@ -7,6 +7,7 @@ module.exports = {
   // Type checking is `npm run typecheck`; the tests only transpile (sucrase, as the plan does).
   transform: { "^.+\\.ts$": "<rootDir>/test/transform.js" },
   testTimeout: 60000,
+  globalSetup: "<rootDir>/test/warmPlans.js",
   // Every core: jest's default leaves one idle, which on a 2-core runner is half the machine.
   maxWorkers: "100%",
   // @pulumi/pulumi loads these two as it loads, for closure serialization only: each test file would compile

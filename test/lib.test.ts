@@ -70,7 +70,8 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
   const { CronExpressionParser } = require("cron-parser") as typeof import("cron-parser");
   const { cronProblem, scheduleRuns } = require("../lib/cron") as typeof import("../lib/cron");
   const start = Date.UTC(2026, 0, 2);
-  const days = 15;
+  // Eight days: every weekday, one twice (the 400-day case below crosses months and years).
+  const days = 8;
   const oracle = (expression: string, span = days) => {
     const runs: number[] = [];
     const iterator = CronExpressionParser.parse(expression, { tz: "UTC", currentDate: new Date(start - 1) });
@@ -98,7 +99,7 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
   const dayField = (min: number, max: number) => fc.oneof(fc.constant("*"), list(min, max)).filter((field) => !covers(field, min, max));
   const expression = fc.tuple(minuteField, hourField, dayField(1, 31), dayField(1, 12), dayField(0, 6)).map((fields) => fields.join(" "));
 
-  it("runs at exactly the times cron-parser computes, over a fortnight", () => {
+  it("runs at exactly the times cron-parser computes, over eight days", () => {
     fc.assert(fc.property(expression, (cron) => {
       expect(cronProblem(cron) === undefined || /never|no day that exists/.test(cronProblem(cron)!)).toBe(true);
       let expected: number[];
@@ -197,7 +198,7 @@ describe("cron, against an independent implementation (cron-parser, UTC)", () =>
 
   it("reads names, 7 as Sunday, ? and a/n as robfig/cron does", () => {
     expect(scheduleRuns("0 12 * JAN-MAR MON,fri", 7)).toEqual(oracle("0 12 * 1-3 1,5").filter((at) => at < start + 7 * 86400000));
-    expect(scheduleRuns("0 0 ? * 7", 15)).toEqual(oracle("0 0 * * 0"));
+    expect(scheduleRuns("0 0 ? * 7", days)).toEqual(oracle("0 0 * * 0"));
     expect(scheduleRuns("30/15 * * * *", 1)).toEqual(oracle("30-59/15 * * * *").filter((at) => at < start + 86400000));
   });
 
