@@ -44,7 +44,8 @@ export function checkArchitectures(cfg: PlatformConfig, report: Report): void {
     const sameCapacity = nodePools.batch.filter((pool) => pool.capacityType === pipeline.placement);
     // No pool of the capacity type at all is the placement rule's problem.
     if (sameCapacity.length && !sameCapacity.some((pool) => pipeline.imageArchitectures.includes(pool.architecture))) {
-      report(["pipelines", i, "imageArchitectures"], `expected an architecture of a ${pipeline.placement} batch pool (${[...new Set(sameCapacity.map((pool) => pool.architecture))].join(", ")}): the image's pods run only on pools of its architectures, got ${pipeline.imageArchitectures.join(", ")}`);
+      // Pools of both architectures would meet any list: here every pool of the capacity type has the same one.
+      report(["pipelines", i, "imageArchitectures"], `expected an architecture of a ${pipeline.placement} batch pool (${sameCapacity[0].architecture}): the image's pods run only on pools of its architectures, got ${pipeline.imageArchitectures.join(", ")}`);
     }
   });
 }

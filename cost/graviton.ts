@@ -5,7 +5,7 @@
  * not price leaves the saving unknown, never guessed. Batch pools are left out: their saving depends on which
  * pipelines' images are multi-arch (a pipeline's imageArchitectures).
  */
-import { gravitonCounterpart, instanceShape } from "../lib/instanceTypes";
+import { gravitonCounterpart } from "../lib/instanceTypes";
 import { cents, HOURS_PER_MONTH } from "./lines";
 import type { PricedNodeGroup } from "./nodes";
 import type { RegionPrices } from "./prices";
@@ -25,12 +25,11 @@ export interface GravitonSwitch {
 export function gravitonSwitches(groups: PricedNodeGroup[], region: RegionPrices): GravitonSwitch[] {
   const switches: GravitonSwitch[] = [];
   for (const pool of ["system", "stateful"] as const) {
-    const poolGroups = groups.filter((group) => group.pool === pool && !group.batch && group.capacityType === "ON_DEMAND");
-    const from = poolGroups[0]?.instanceTypes[0];
-    // Already Graviton (or unknown to the platform): nothing to compare.
-    if (!from || instanceShape(from)?.architecture !== "amd64") continue;
-    const to = gravitonCounterpart(from);
-    if (!to) continue;
+    const poolGroups = groups.filter((group) => group.pool === pool && !group.batch);
+    // Already Graviton (or unknown to the platform), or no such pool: nothing to compare.
+    const from = poolGroups.length ? poolGroups[0].instanceTypes[0] : undefined;
+    const to = from === undefined ? undefined : gravitonCounterpart(from);
+    if (from === undefined || to === undefined) continue;
     const nodes = poolGroups.reduce((sum, group) => sum + group.desiredSize, 0);
     const unpriced = [from, to].filter((type) => region.onDemand[type] === undefined);
     switches.push({ pool, from, to, nodes, monthlySaving: unpriced.length ? null : cents(nodes * HOURS_PER_MONTH * (region.onDemand[from] - region.onDemand[to])), unpriced });

@@ -62,18 +62,20 @@ export function instanceShape(instanceType: string): InstanceShape | undefined {
   return { family, vcpus, memoryGiB: vcpus * known.memoryPerVcpu, architecture: known.architecture };
 }
 
+/** The Graviton families of each x86 category, oldest generation first (those without local storage). */
+const GRAVITON_FAMILIES: Record<string, string[]> = { c: ["c6g", "c7g", "c8g"], m: ["m6g", "m7g", "m8g"], r: ["r6g", "r7g", "r8g"], t: ["t4g"] };
+
 /**
  * The Graviton type that would replace an x86 type of the same category and size: the same generation where
- * Graviton has one (m7i -> m7g), else the first Graviton generation listed (m5, m6i -> m6g; t3 -> t4g).
+ * Graviton has one (m7i -> m7g), else the first Graviton generation (m5, m6i -> m6g; t3 -> t4g). Every x86 family
+ * here is a category letter and a generation digit, and every size it has, its Graviton family has too.
  * Undefined for a type that is already Graviton or unknown.
  */
 export function gravitonCounterpart(instanceType: string): string | undefined {
   const shape = instanceShape(instanceType);
-  if (!shape || shape.architecture === "arm64") return undefined;
-  const [, category, generation] = /^([a-z]+)(\d+)/.exec(shape.family)!;
-  const candidates = KNOWN_FAMILIES.filter((family) => FAMILIES[family].architecture === "arm64" && family.replace(/\d+g$/, "") === category);
-  const sameGeneration = candidates.find((family) => family === `${category}${generation}g`);
-  const family = sameGeneration ?? candidates.sort()[0];
-  const size = instanceType.slice(instanceType.indexOf(".") + 1);
-  return family && instanceShape(`${family}.${size}`) ? `${family}.${size}` : undefined;
+  if (shape?.architecture !== "amd64") return undefined;
+  const [category, generation] = shape.family;
+  const families = GRAVITON_FAMILIES[category];
+  const family = families.find((candidate) => candidate === `${category}${generation}g`) ?? families[0];
+  return `${family}.${instanceType.split(".")[1]}`;
 }

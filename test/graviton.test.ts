@@ -35,7 +35,15 @@ describe("the platform's images", () => {
       expect(configProblems({ environment: "staging", nodePools: { system: { instanceTypes: ["m7g.large"], architecture: "arm64" } } }))
         .toEqual([`etl-platform:nodePools.system.architecture: expected amd64 while the platform runs images not known to be built for arm64 (versions.ts imageArchitectures): ${image}`]);
       delete imageArchitectures[image];
-      expect(configProblems({ environment: "staging", nodePools: { stateful: { instanceTypes: ["r7g.large"], architecture: "arm64" } } })).toHaveLength(1);
+      const other = "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1";
+      const kafka = imageArchitectures[other];
+      imageArchitectures[other] = { ...kafka, architectures: ["amd64"] };
+      try {
+        expect(configProblems({ environment: "staging", nodePools: { stateful: { instanceTypes: ["r7g.large"], architecture: "arm64" } } }))
+          .toEqual([`etl-platform:nodePools.stateful.architecture: expected amd64 while the platform runs images not known to be built for arm64 (versions.ts imageArchitectures): ${image}, ${other}`]);
+      } finally {
+        imageArchitectures[other] = kafka;
+      }
       expect(configProblems({ environment: "staging", nodePools: { stateful: { instanceTypes: ["r6i.large"] } } })).toEqual([]);
     } finally {
       imageArchitectures[image] = recorded;
@@ -49,6 +57,8 @@ describe("the platform's images", () => {
     const problems = (generations: number[]) => configProblems({ environment: "staging", autoscaler: { engine: "karpenter" }, nodePools: { system, stateful, batch: [{ ...batch[0], instanceGenerations: generations }] }, pipelines: [] });
     expect(problems([5])).toEqual(["etl-platform:nodePools.batch[0].instanceGenerations: expected a Graviton generation (6, 7, 8) on an arm64 pool, got 5"]);
     expect(problems([5, 6])).toEqual([]);
+    // An x86 pool may keep the fifth generation (m5).
+    expect(configProblems({ environment: "staging", autoscaler: { engine: "karpenter" }, nodePools: { system, stateful, batch: [{ ...batch[0], architecture: "amd64", instanceTypes: X86_SPOT }] }, pipelines: [] })).toEqual([]);
   });
 });
 
@@ -138,7 +148,8 @@ describe("what Graviton would save", () => {
     ]);
     // A changed price changes the saving.
     expect(gravitonSwitches(groups, region({ ...prices, "m6g.large": 0.1 }))[0].monthlySaving).toBe(15.33);
-    expect(gravitonNote(gravitonSwitches(groups, region({ ...prices, "m6g.large": 0.2 })), "us-east-1")[0]).toContain("system 3 × m6i.large → m6g.large: costs $203.67 a month more");
+    expect(gravitonNote(gravitonSwitches(groups, region({ ...prices, "m6g.large": 0.2, "r6g.xlarge": 0.282 })), "us-east-1"))
+      .toEqual(["Graviton (architecture: arm64) at deploy: system 3 × m6i.large → m6g.large: costs $203.67 a month more; stateful 3 × r6i.xlarge → r6g.xlarge: saves $0.00 a month."]);
   });
 
   it("says which prices the snapshot lacks instead of guessing, and leaves Graviton pools out", () => {
@@ -146,6 +157,10 @@ describe("what Graviton would save", () => {
     expect(switches).toEqual([{ pool: "stateful", from: "r6i.large", to: "r6g.large", nodes: 1, monthlySaving: null, unpriced: ["r6g.large"] }]);
     expect(gravitonNote(switches, "eu-west-1")).toEqual(["Graviton (architecture: arm64) at deploy: stateful 1 × r6i.large → r6g.large: not priced. The price snapshot has no on-demand price for r6g.large in eu-west-1: npm run refresh-prices adds the Graviton types from AWS's Price List."]);
     expect(gravitonNote([], "eu-west-1")).toEqual([]);
+    const neither = gravitonSwitches([group("system", "m7i.large", 2)], region({}));
+    expect(gravitonNote(neither, "eu-west-1")[0]).toContain("system 2 × m7i.large → m7g.large: not priced. The price snapshot has no on-demand price for m7i.large, m7g.large in eu-west-1:");
+    // No system or stateful group at all (a plan without them), or one of a type the platform does not know.
+    expect(gravitonSwitches([group("batch", "m6i.xlarge", 0, true), group("system", "x9.large", 1)], region({}))).toEqual([]);
   });
 
   it("has the refresh price every type the snapshot prices everywhere, and add the others (Graviton) where AWS prices them", () => {

@@ -223,15 +223,15 @@ describe("instance types", () => {
   ])("%s", (type, shape) => expect(instanceShape(type)).toEqual(shape));
 
   it("refuses sizes a family does not have (c5 has 9xlarge and 18xlarge instead; the t families stop at 2xlarge) and unknown names", () => {
-    for (const type of ["c5.8xlarge", "c5.16xlarge", "t3.4xlarge", "t4g.4xlarge", "m6g.huge", "toString.large", "m6i.constructor"]) expect(instanceShape(type)).toBeUndefined();
+    for (const type of ["c5.8xlarge", "c5.16xlarge", "t3.4xlarge", "t3.8xlarge", "t3a.12xlarge", "t4g.16xlarge", "t4g.4xlarge", "m6g.huge", "toString.large", "m6i.constructor"]) expect(instanceShape(type)).toBeUndefined();
     expect(KNOWN_INSTANCE_TYPES).toContain("m7g.16xlarge");
     expect(KNOWN_INSTANCE_TYPES).not.toContain("t3a.8xlarge");
     expect(KNOWN_INSTANCE_TYPES.every((type) => instanceShape(type) !== undefined)).toBe(true);
   });
 
   it("maps an x86 type to the Graviton type of its category, generation where there is one, and size", () => {
-    expect(["m6i.large", "m7i.xlarge", "m5.2xlarge", "c6a.large", "r7a.4xlarge", "t3.large", "t3a.xlarge", "m6g.large", "x1.large"].map(gravitonCounterpart))
-      .toEqual(["m6g.large", "m7g.xlarge", "m6g.2xlarge", "c6g.large", "r7g.4xlarge", "t4g.large", "t4g.xlarge", undefined, undefined]);
+    expect(["m6i.large", "m7i.xlarge", "m5.2xlarge", "c6a.large", "c7a.large", "r7a.4xlarge", "r5.large", "t3.large", "t3a.xlarge", "m6g.large", "m6gd.large", "x1.large"].map(gravitonCounterpart))
+      .toEqual(["m6g.large", "m7g.xlarge", "m6g.2xlarge", "c6g.large", "c7g.large", "r7g.4xlarge", "r6g.large", "t4g.large", "t4g.xlarge", undefined, undefined, undefined]);
     for (const type of KNOWN_INSTANCE_TYPES.filter((candidate) => instanceShape(candidate)!.architecture === "amd64")) {
       const counterpart = gravitonCounterpart(type);
       if (counterpart) expect({ ...instanceShape(counterpart), family: "" }).toEqual({ ...instanceShape(type), architecture: "arm64", family: "" });
