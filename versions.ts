@@ -211,16 +211,17 @@ export const supportedKubernetesVersions = Object.keys(kubernetesVersions) as [K
 
 /**
  * The `eks-pod-identity-agent` add-on per Kubernetes version, installed with Karpenter only (its controller's identity
- * is an EKS Pod Identity association). Written by `npm run refresh-addons` (EKS's default for each version, as for
- * the add-ons above). None is on file yet: no source here lists them, and a version is never typed from memory. Until
- * the refresh has run, EKS installs its default for the cluster's version at creation and keeps it (an unset
- * `addonVersion` is never diffed), and the plan warns that the add-on is not pinned.
+ * is an EKS Pod Identity association). Source: awslabs/cdk-eks-blueprints lib/addons/eks-pod-identity-agent/index.ts
+ * at commit 0b82904e63fdb198505f94f27726d0da40a6dbeb (2026-04-08, "Add EKS Kubernetes 1.35 support"; the tag
+ * blueprints-1.18.2 has the same for 1.32–1.34), whose versionMap gives v1.3.10-eksbuild.2 for 1.31 to 1.35.
+ * `npm run refresh-addons` rewrites them with EKS's default for each version (`aws eks describe-addon-versions`).
+ * An entry left undefined lets EKS install its default at creation and keep it, and the plan warns.
  */
 export const podIdentityAgentVersions: Record<KubernetesVersion, string | undefined> = {
-  "1.32": undefined,
-  "1.33": undefined,
-  "1.34": undefined,
-  "1.35": undefined,
+  "1.32": "v1.3.10-eksbuild.2",
+  "1.33": "v1.3.10-eksbuild.2",
+  "1.34": "v1.3.10-eksbuild.2",
+  "1.35": "v1.3.10-eksbuild.2",
 };
 
 /**

@@ -11,7 +11,7 @@ import { permissionsBoundaryPolicy } from "../components/aws/permissionsBoundary
 import { capacityAlertRules } from "../components/aws/capacityAlerts";
 import { prometheusRuleSpec } from "../lib/alerts";
 import { DO_NOT_DISRUPT, batchPlacement, POOL_LABEL } from "../lib/placement";
-import { chartCrdFiles, charts, karpenterAmi, supportedKubernetesVersions } from "../versions";
+import { chartCrdFiles, charts, karpenterAmi, podIdentityAgentVersions, supportedKubernetesVersions } from "../versions";
 import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import { PIPELINE_LABEL } from "../components/platform/pipelines/pod";
 import { plan, stackSettings, withConfig, configProblems, type Plan } from "./harness";
@@ -120,6 +120,7 @@ describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
     // No IRSA annotation: the pod's credentials come from the agent add-on.
     expect(values.serviceAccount.annotations).toBeUndefined();
     expect(result.one("aws:eks/addon:Addon", "etl-karpenter-pod-identity-agent").inputs.addonName).toBe("eks-pod-identity-agent");
+    expect(result.one("aws:eks/addon:Addon", "etl-karpenter-pod-identity-agent").inputs.addonVersion).toBe(podIdentityAgentVersions[config().cluster.kubernetesVersion]);
   });
 
   it("grants exactly the documented controller policies, and its boundary lets every action through", () => {
@@ -338,14 +339,14 @@ describe("config of the engine", () => {
     expect(configProblems(base("prod"))).toEqual([]);
   });
 
-  it("warns, without stopping, while the Pod Identity agent add-on has no pinned version", () => {
+  it("pins the Pod Identity agent add-on for every supported version, and warns, without stopping, for one left unpinned", () => {
     const { karpenterWarnings } = require("../config/karpenter") as typeof import("../config/karpenter");
-    const { podIdentityAgentVersions } = require("../versions") as typeof import("../versions");
+    // awslabs/cdk-eks-blueprints lib/addons/eks-pod-identity-agent/index.ts (commit 0b82904e): v1.3.10-eksbuild.2 for 1.31–1.35.
+    for (const version of supportedKubernetesVersions) expect([version, podIdentityAgentVersions[version]]).toEqual([version, expect.stringMatching(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/)]);
     const karpenter = parsePlatformConfig(base("prod"));
-    expect(karpenterWarnings(karpenter)).toEqual(podIdentityAgentVersions[karpenter.cluster.kubernetesVersion] === undefined
-      ? [expect.stringContaining(`pins no eks-pod-identity-agent add-on for Kubernetes ${karpenter.cluster.kubernetesVersion}`)]
-      : []);
-    expect(karpenterWarnings({ ...karpenter, autoscaler: { ...karpenter.autoscaler, engine: "cluster-autoscaler" } })).toEqual([]);
+    expect(karpenterWarnings(karpenter)).toEqual([]);
+    expect(karpenterWarnings(karpenter, {})).toEqual([expect.stringContaining(`pins no eks-pod-identity-agent add-on for Kubernetes ${karpenter.cluster.kubernetesVersion}`)]);
+    expect(karpenterWarnings({ ...karpenter, autoscaler: { ...karpenter.autoscaler, engine: "cluster-autoscaler" } }, {})).toEqual([]);
   });
 
   it("refuses Karpenter on target: kubernetes, naming the key once", () => {
