@@ -62,8 +62,8 @@ export function instanceShape(instanceType: string): InstanceShape | undefined {
   return { family, vcpus, memoryGiB: vcpus * known.memoryPerVcpu, architecture: known.architecture };
 }
 
-/** The Graviton families of each x86 category, oldest generation first (those without local storage). */
-const GRAVITON_FAMILIES: Record<string, string[]> = { c: ["c6g", "c7g", "c8g"], m: ["m6g", "m7g", "m8g"], r: ["r6g", "r7g", "r8g"], t: ["t4g"] };
+/** The Graviton families that replace each x86 category: its 6th and 7th generations (our x86 families go up to 7). */
+const GRAVITON_FAMILIES: Record<string, string[]> = { c: ["c6g", "c7g"], m: ["m6g", "m7g"], r: ["r6g", "r7g"], t: ["t4g"] };
 
 /**
  * The Graviton type that would replace an x86 type of the same category and size: the same generation where
