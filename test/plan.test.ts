@@ -16,6 +16,20 @@ function runPlan(args: string[]) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The command's own main, in-process (a spawn costs a whole Node.js start): its exit status and what it prints. */
+async function runMain(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { main } = require("../scripts/plan") as typeof import("../scripts/plan");
+  const written = { stdout: "", stderr: "" };
+  const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((written.stdout += String(chunk)), true));
+  const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((written.stderr += String(chunk)), true));
+  try {
+    return { status: await main(args), ...written };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
 describe("npm run plan", () => {
   it("prints the JSON plan of a stack and exits 0", () => {
     const { status, stdout } = runPlan(["--stack", "staging", "--json"]);
@@ -89,6 +103,8 @@ describe("npm run plan", () => {
       "  etl-platform:kafka:",
       "    brokers: 1",
     ].join("\n"));
+    // A spawn: the program's ConfigError also surfaces as an unhandled rejection of Pulumi's runtime, which would
+    // end a jest worker; the command's process handles it.
     const { status, stdout, stderr } = runPlan(["--config", file]);
     expect(status).toBe(1);
     expect(stdout).toBe("");
@@ -102,21 +118,10 @@ describe("npm run plan", () => {
     const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "badyaml-"));
     const file = path.join(dir, "Pulumi.x.yaml");
     fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n   etl-platform:target: aws\n");
-    // The command's own main, in-process (a spawn costs a whole Node.js start): its exit status and what it prints.
-    const { main } = require("../scripts/plan") as typeof import("../scripts/plan");
-    const written: { out: string; err: string } = { out: "", err: "" };
-    const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((written.out += String(chunk)), true));
-    const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((written.err += String(chunk)), true));
-    let status: number;
-    try {
-      status = await main(["--config", file]);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    expect({ status, stdout: written.out }).toEqual({ status: 1, stdout: "" });
-    for (const line of written.err.trim().split("\n")) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: `));
-    expect(written.err).not.toMatch(/^\s+at /m);
+    const { status, stdout, stderr } = await runMain(["--config", file]);
+    expect({ status, stdout }).toEqual({ status: 1, stdout: "" });
+    for (const line of stderr.trim().split("\n")) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: `));
+    expect(stderr).not.toMatch(/^\s+at /m);
     // A duplicate key and an unreadable file are config problems of the same kind (exit 1 through ConfigError).
     const { readStackFileOrExplain } = require("../scripts/plan") as typeof import("../scripts/plan");
     fs.writeFileSync(file, "config:\n  etl-platform:environment: staging\n  etl-platform:environment: prod\n");
@@ -124,8 +129,8 @@ describe("npm run plan", () => {
     expect(() => readStackFileOrExplain(dir)).toThrow(`${dir}: cannot read the stack file (EISDIR)`);
   });
 
-  it("exits 2 on a usage error", () => {
-    expect(runPlan(["--stack", "nosuchstack"]).status).toBe(2);
+  it("exits 2 on a usage error", async () => {
+    expect((await runMain(["--stack", "nosuchstack"])).status).toBe(2);
     // The argument checks themselves, in-process (each spawn costs a whole Node.js start).
     expect(() => parseArgs([])).toThrow("--stack is required");
     expect(() => parseArgs(["--stack", "staging", "--frobnicate"])).toThrow('unknown argument "--frobnicate"');
