@@ -120,3 +120,61 @@ describe("the snapshot with a spot price feed", () => {
     expect(() => readFeeds(dir)).toThrow("spot-prices-2026-12-01.json: no fetched_at, sha256 in its source: a feed file is written by npm run refresh-prices, never by hand");
   });
 });
+
+describe("feeds that are not what the refresh expects", () => {
+  const { trimAdvisorFeed, refreshTypeLists } = require("../cost/feedSnapshot") as typeof import("../cost/feedSnapshot");
+  const wanted = { "us-east-1": ["m5.large", "m6i.large"] };
+
+  it("refuses an advisor feed without its legend, a region or both figures of a type, naming what", () => {
+    const linux = { "m5.large": { s: 70, r: 1 }, "m6i.large": { s: 60, r: 0 } };
+    const advisor = (regions: unknown, ranges: unknown = [{ index: 0, label: "<5%" }]) => trimAdvisorFeed({ ranges, spot_advisor: regions }, wanted, source);
+    expect(advisor({ "us-east-1": { Linux: linux } }).spot_advisor["us-east-1"].Linux).toEqual(linux);
+    expect(() => trimAdvisorFeed(undefined, wanted, source)).toThrow(/^the Spot Instance Advisor feed has no ranges legend$/);
+    expect(() => advisor({ "us-east-1": { Linux: linux } }, {})).toThrow(/^the Spot Instance Advisor feed has no ranges legend$/);
+    expect(() => trimAdvisorFeed({ ranges: [] }, wanted, source)).toThrow(/^the Spot Instance Advisor feed has no Linux data for us-east-1$/);
+    expect(() => advisor({ "us-east-1": { Linux: { "m5.large": { s: 70 }, "m6i.large": { r: 0 } } } })).toThrow(/^the Spot Instance Advisor feed lacks us-east-1 figures for m5\.large, m6i\.large$/);
+  });
+
+  it("refuses a spot price feed without config, or not in USD; skips entries and sizes it cannot read", () => {
+    expect(() => trimSpotPriceFeed(undefined, wanted, source)).toThrow(/^the spot price feed has no config\.regions priced per hour \(perhr\)$/);
+    expect(() => trimSpotPriceFeed({ config: { rate: "perhr", regions: [] } }, wanted, source)).toThrow(/^the spot price feed is not in USD$/);
+    const trimmed = trimSpotPriceFeed(rawFeed([
+      null,
+      { region: "us-east-1" },
+      { region: "us-east-1", instanceTypes: [{ type: "general" }, { type: "general", sizes: [
+        { size: "m5.large" },
+        { size: "m5.large", valueColumns: [{ name: "mswin", prices: { USD: "0.9" } }, null] },
+        { size: "m6i.large", valueColumns: [{ name: "linux" }] },
+        size("m6i.large", "0.0412", "0.3"),
+      ] }] },
+    ]), wanted, source);
+    expect(trimmed.spotPrices).toEqual({ "us-east-1": { "m6i.large": 0.0412 } });
+  });
+
+  it("reads the newest advisor feed by name, every on-demand and spot price feed, nothing but JSON; refuses a folder without an advisor feed", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "feeds-"));
+    const feed = (extra: object) => JSON.stringify({ source, ...extra });
+    fs.writeFileSync(path.join(dir, "README.md"), "not a feed");
+    expect(() => readFeeds(dir)).toThrow(`${dir}: no spot-advisor-<date>.json`);
+    fs.writeFileSync(path.join(dir, "spot-advisor-2026-01-01.json"), feed({ old: true }));
+    fs.writeFileSync(path.join(dir, "spot-advisor-2026-08-10.json"), feed({ old: false }));
+    fs.writeFileSync(path.join(dir, "on-demand-2026-07-06.json"), feed({ onDemand: {} }));
+    fs.writeFileSync(path.join(dir, "spot-prices-2026-12-01.json"), feed({ spotPrices: {} }));
+    const read = readFeeds(dir);
+    expect([read.advisor.file, (read.advisor.feed as any).old, read.onDemand.map((f) => f.file), read.spotPrices.map((f) => f.file)])
+      .toEqual(["spot-advisor-2026-08-10.json", false, ["on-demand-2026-07-06.json"], ["spot-prices-2026-12-01.json"]]);
+  });
+
+  it("refuses an on-demand feed that lacks a type the snapshot prices in its region, and says who read an unverified figure", () => {
+    const region = Object.keys(committed.regions).find((name) => feeds.onDemand.some(({ feed }) => feed.onDemand[name]))!;
+    const type = Object.keys(committed.regions[region].onDemand)[0];
+    const onDemand = feeds.onDemand.map(({ file, feed }) => ({ file, feed: { ...feed, onDemand: { ...feed.onDemand, [region]: { ...feed.onDemand[region] } } } }));
+    delete onDemand[onDemand.length - 1].feed.onDemand[region][type];
+    expect(() => applyFeeds(committed, { ...feeds, onDemand: onDemand.slice(-1) })).toThrow(`cost/data/feeds/${onDemand[onDemand.length - 1].file}: no ${region} price for ${type}`);
+    const generated = applyFeeds({ ...committed, provenance: "generated" }, feeds);
+    const reasons = Object.values(generated.regions).flatMap((prices) => Object.values(prices.verified)).filter((state) => !state.verified).map((state) => (state as { reason: string }).reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) expect(reason).toMatch(/ read by npm run refresh-prices; no feed file on file checks it$/);
+    expect(refreshTypeLists({}).required).toEqual([]);
+  });
+});
