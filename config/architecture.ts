@@ -6,7 +6,8 @@
  * architectures (its pods are kept off the others: lib/placement.ts).
  */
 import type { PlatformConfig } from "./schema";
-import { instanceShape, type Architecture } from "../lib/instanceTypes";
+import { instanceShape } from "../lib/instanceTypes";
+import { nodePoolsWithPaths } from "./nodePoolPaths";
 import { imagesWithout } from "../versions";
 
 type Path = (string | number)[];
@@ -18,11 +19,7 @@ const GRAVITON_GENERATIONS = [6, 7, 8];
 export function checkArchitectures(cfg: PlatformConfig, report: Report): void {
   if (cfg.target !== "aws") return;
   const { nodePools } = cfg;
-  const pools: [Path, { instanceTypes: string[]; architecture: Architecture; instanceGenerations?: number[] }][] = [
-    [["nodePools", "system"], nodePools.system],
-    [["nodePools", "stateful"], nodePools.stateful],
-    ...nodePools.batch.map((pool, i): [Path, typeof pool] => [["nodePools", "batch", i], pool]),
-  ];
+  const pools = nodePoolsWithPaths(nodePools);
   for (const [path, pool] of pools) {
     pool.instanceTypes.forEach((type, i) => {
       const shape = instanceShape(type);
@@ -31,8 +28,9 @@ export function checkArchitectures(cfg: PlatformConfig, report: Report): void {
         report([...path, "instanceTypes", i], `expected an ${pool.architecture} instance type (the pool's architecture), got "${type}" (${shape.architecture})${pool.architecture === "arm64" ? ": Graviton types are the g families, e.g. m7g.large" : ""}`);
       }
     });
-    if (pool.architecture === "arm64" && pool.instanceGenerations && !pool.instanceGenerations.some((generation) => GRAVITON_GENERATIONS.includes(generation))) {
-      report([...path, "instanceGenerations"], `expected a Graviton generation (${GRAVITON_GENERATIONS.join(", ")}) on an arm64 pool, got ${pool.instanceGenerations.join(", ")}`);
+    const generations = "instanceGenerations" in pool ? pool.instanceGenerations : undefined;
+    if (pool.architecture === "arm64" && generations && !generations.some((generation) => GRAVITON_GENERATIONS.includes(generation))) {
+      report([...path, "instanceGenerations"], `expected a Graviton generation (${GRAVITON_GENERATIONS.join(", ")}) on an arm64 pool, got ${generations.join(", ")}`);
     }
   }
   const arm64Pools = pools.filter(([, pool]) => pool.architecture === "arm64");

@@ -18,6 +18,7 @@ import { nearest } from "./suggest";
 import { peakFootprint, quotaProblems } from "./footprint";
 import { checkKarpenter } from "./karpenter";
 import { checkArchitectures } from "./architecture";
+import { nodePoolsWithPaths } from "./nodePoolPaths";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -170,12 +171,7 @@ function checkCluster({ environment, cluster, target }: PlatformConfig, report: 
 }
 
 function checkNodePools({ nodePools }: PlatformConfig, report: Report): void {
-  const pools: [Path, PlatformConfig["nodePools"]["system"]][] = [
-    [["nodePools", "system"], nodePools.system],
-    [["nodePools", "stateful"], nodePools.stateful],
-    ...nodePools.batch.map((pool, i): [Path, typeof pool] => [["nodePools", "batch", i], pool]),
-  ];
-  for (const [path, pool] of pools) {
+  for (const [path, pool] of nodePoolsWithPaths(nodePools)) {
     if (pool.minSize > pool.desiredSize || pool.desiredSize > pool.maxSize) {
       report([...path, "desiredSize"], `expected minSize <= desiredSize <= maxSize, got ${pool.minSize} <= ${pool.desiredSize} <= ${pool.maxSize}`);
     }

@@ -4,7 +4,7 @@
  * node-hour at the dear end of the types its requirements allow. Karpenter allocates spot price-capacity-optimized
  * (v1.14 concepts/scheduling.md), not cheapest-first, so the dear end is the honest bound.
  */
-import { BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
+import { ARCH_LABEL, BATCH_TAINT_KEY, POOL_LABEL } from "../lib/placement";
 import { parseDuration } from "../lib/duration";
 import { instanceShape } from "../lib/instanceTypes";
 import type { PricedNodeGroup, NodeContext } from "./nodes";
@@ -30,7 +30,7 @@ export function allowedTypes(requirements: Requirement[], region: RegionPrices):
   const categories = values("karpenter.k8s.aws/instance-category");
   const generations = values("karpenter.k8s.aws/instance-generation");
   const sizes = values("karpenter.k8s.aws/instance-size");
-  const architectures = values("kubernetes.io/arch");
+  const architectures = values(ARCH_LABEL);
   return Object.keys(region.onDemand).filter((type) => {
     const [family, size] = type.split(".");
     const parts = familyParts(family);

@@ -4,7 +4,7 @@
  */
 import type { BatchPoolConfig, KarpenterSettings } from "../../../config/schema";
 import { instanceShape } from "../../../lib/instanceTypes";
-import { poolLabels, poolTaints } from "../../../lib/placement";
+import { ARCH_LABEL, poolLabels, poolTaints } from "../../../lib/placement";
 
 /** The tag Karpenter finds the nodes' subnets and security groups by (EC2NodeClass selector terms). */
 export const DISCOVERY_TAG = "karpenter.sh/discovery";
@@ -45,7 +45,7 @@ export function poolRequirements(pool: BatchPoolConfig): Requirement[] {
     { key: CAPACITY_TYPE, operator: "In", values: capacity },
     // The pool's architecture: its images are checked for it (config/architecture.ts). The AL2023 alias resolves an
     // AMI per architecture (v1.14.1 pkg/providers/amifamily/al2023.go: x86_64 and arm64 standard variants).
-    { key: "kubernetes.io/arch", operator: "In", values: [pool.architecture] },
+    { key: ARCH_LABEL, operator: "In", values: [pool.architecture] },
     { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
     ...shape,
     { key: INSTANCE_SIZE, operator: "In", values: unique(pool.instanceTypes.map(sizeOf)) },
