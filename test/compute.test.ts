@@ -1,5 +1,6 @@
 import { autoscalerIamPolicy } from "../components/aws/autoscaler";
-import { plan, AWS_STACKS, stackSettings, withConfig, type Plan } from "./harness";
+import { plan, AWS_STACKS, type Plan } from "./harness";
+import { variants } from "./variants";
 import { coreObjectProblems, unknownValuesKeys } from "./upstream";
 import { instanceShape } from "../lib/instanceTypes";
 import { charts } from "../versions";
@@ -231,10 +232,7 @@ describe("the autoscaler's IAM policy", () => {
 
 describe("existing VPC", () => {
   it("creates no network resources and uses the given subnets", async () => {
-    const settings = withConfig(stackSettings("staging"), {
-      network: { cidr: "10.20.0.0/16", availabilityZones: 2, natGateways: "single", existing: { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-0a", "subnet-0b"], publicSubnetIds: ["subnet-1a", "subnet-1b"] } },
-    });
-    const result = await plan("staging", settings);
+    const result = await plan("staging", variants.stagingExistingVpc());
     expect(result.ofType("aws:ec2/vpc:Vpc")).toEqual([]);
     expect(result.ofType("aws:ec2/subnet:Subnet")).toEqual([]);
     expect(result.ofType("aws:ec2/natGateway:NatGateway")).toEqual([]);
@@ -244,10 +242,7 @@ describe("existing VPC", () => {
 
 describe("API endpoint without public CIDRs", () => {
   it("turns the public endpoint off rather than leaving EKS's 0.0.0.0/0 default", async () => {
-    const settings = withConfig(stackSettings("prod"), {
-      cluster: { name: "etl-prod", kubernetesVersion: "1.35", publicAccessCidrs: [], adminRoleArns: [] },
-    });
-    const cluster = (await plan("prod", settings)).one("eks:index:Cluster", "etl-cluster");
+    const cluster = (await plan("prod", variants.prodWithoutPublicCidrs())).one("eks:index:Cluster", "etl-cluster");
     expect(cluster.inputs.endpointPublicAccess).toBe(false);
     expect(cluster.inputs.endpointPrivateAccess).toBe(true);
     expect(cluster.inputs.publicAccessCidrs).toBeUndefined();

@@ -16,6 +16,7 @@ import { budgetProblem, planCost } from "../cost/planCost";
 import { planDocument } from "../plan/document";
 import type { StackSettings } from "../plan/offline";
 import { AWS_STACKS, configProblems, plan, stackSettings, withConfig } from "./harness";
+import { variants } from "./variants";
 
 const DAY = new Date("2026-11-25T12:00:00Z");
 const prices = priceSnapshot();
@@ -145,8 +146,7 @@ describe("what moves the estimate", () => {
   it("changes exactly the NAT, IPv4 and the pool's instance lines for one more NAT gateway and bigger stateful nodes", async () => {
     // One program run for both changes (each run costs the test budget a second or two): each moves only its own lines.
     const base = await costOf("staging");
-    const network = JSON.parse(stackSettings("staging").config["etl-platform:network"]);
-    const changed = await costOf("staging", withConfig(stackSettings("staging"), { network: { ...network, natGateways: "perZone" }, nodePools: { stateful: { instanceTypes: ["r6i.xlarge"] } } }));
+    const changed = await costOf("staging", variants.stagingMoreNatBiggerStateful());
     expect(diffCosts(base, changed).changed.map((change) => change.id).sort()).toEqual(["network/nat-gateways", "network/public-ipv4", "nodes/etl-nodes-stateful/ceiling", "nodes/etl-nodes-stateful/deploy", "nodes/etl-nodes-stateful/floor"]);
     expect(byId(changed, "network/nat-gateways").quantity).toBe(2 * HOURS_PER_MONTH);
     expect(byId(changed, "network/public-ipv4").quantity).toBe(2 * HOURS_PER_MONTH);

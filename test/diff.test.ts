@@ -13,7 +13,8 @@ import { diffMarkdown, diffText } from "../diff/report";
 import { diffExitCode, EXIT } from "../scripts/plan";
 import { parseArgs } from "../plan/options";
 import type { StackSettings } from "../plan/offline";
-import { plan, STACK_NAMES, stackSettings, withConfig } from "./harness";
+import { plan, STACK_NAMES, stackSettings } from "./harness";
+import { variants } from "./variants";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -55,9 +56,7 @@ describe("the diff of two plans", () => {
   });
 
   it("adding a pipeline only creates and updates: safe", async () => {
-    const settings = stackSettings("prod");
-    const pipelines = JSON.parse(settings.config["etl-platform:pipelines"]);
-    const changes = diffPlans(baseOf(prod), await head("prod", withConfig(settings, { pipelines: [...pipelines, { ...pipelines[1], name: "new-extract" }] })), { headDir: ROOT });
+    const changes = diffPlans(baseOf(prod), await head("prod", variants.prodWithNewPipeline()), { headDir: ROOT });
     expect(risks(changes)).toEqual(new Set(["safe"]));
     expect(find(changes, "kubernetes:batch/v1:CronJob", "etl-pipelines-new-extract")).toMatchObject({ action: "create" });
     // Its log group is new; the pipelines dashboard (a ConfigMap, replaced on change) lists it: safe, the sidecar reloads it.
@@ -111,10 +110,8 @@ describe("the diff of two plans", () => {
   });
 
   it("renaming the cluster replaces it, and everything that takes its name: danger", async () => {
-    const settings = stackSettings("staging");
-    const cluster = JSON.parse(settings.config["etl-platform:cluster"]);
     const staging = await head("staging");
-    const changes = diffPlans(baseOf(staging), await head("staging", withConfig(settings, { cluster: { ...cluster, name: "etl-staging-2" } })), { headDir: ROOT });
+    const changes = diffPlans(baseOf(staging), await head("staging", variants.stagingRenamedCluster()), { headDir: ROOT });
     expect(find(changes, "eks:index:Cluster", "etl-cluster")).toMatchObject({ action: "replace", risk: "danger", paths: expect.arrayContaining(["name"]) });
     // Node groups take the cluster's name (clusterName forces a new node group), the stateful one holds data.
     expect(find(changes, "aws:eks/nodeGroup:NodeGroup", "etl-nodes-stateful")).toMatchObject({ action: "replace", risk: "danger" });
@@ -400,10 +397,8 @@ describe("the diff of two plans", () => {
   });
 
   it("a new VPC CIDR replaces the VPC and subnets, and the cluster's update is refused: danger by cascade", async () => {
-    const settings = stackSettings("staging");
-    const network = JSON.parse(settings.config["etl-platform:network"]);
     const staging = await head("staging");
-    const changes = diffPlans(baseOf(staging), await head("staging", withConfig(settings, { network: { ...network, cidr: "10.21.0.0/16" } })), { headDir: ROOT });
+    const changes = diffPlans(baseOf(staging), await head("staging", variants.stagingNewVpcCidr()), { headDir: ROOT });
     expect(find(changes, "aws:ec2/vpc:Vpc", "etl-network-vpc")).toMatchObject({ action: "replace", risk: "danger", paths: ["cidrBlock"] });
     // Offline the new VPC's id is unknown on both sides: only the dependency says the NAT gateway's subnet is new.
     expect(find(changes, "aws:ec2/natGateway:NatGateway", "etl-network-nat-0")).toMatchObject({ action: "replace", risk: "caution", paths: ["subnetId"] });

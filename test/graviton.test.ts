@@ -3,7 +3,7 @@
  * Karpenter requirement, pipelines kept to the pools their image runs on, and what a switch of the system and
  * stateful pools would save.
  */
-import { configProblems, plan, stackSettings, withConfig, type Plan } from "./harness";
+import { configProblems, plan, type Plan } from "./harness";
 import { gravitonNote, gravitonSwitches } from "../cost/graviton";
 import { allowedTypes } from "../cost/karpenterPools";
 import { refreshTypeLists } from "../cost/feedSnapshot";
@@ -14,8 +14,7 @@ import { AMI_TYPES } from "../components/aws/nodePools";
 import { KNOWN_INSTANCE_TYPES } from "../lib/instanceTypes";
 import { clusterImages, imageArchitectures, imagesWithout } from "../versions";
 
-const GRAVITON_SPOT = ["m6g.xlarge", "m7g.xlarge", "m8g.xlarge", "m6gd.xlarge"];
-const X86_SPOT = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"];
+import { GRAVITON_SPOT, variants, X86_SPOT } from "./variants";
 
 describe("the platform's images", () => {
   it("each has a record of its architectures citing the project's build configuration at a tag or commit, and no record is stale", () => {
@@ -64,20 +63,7 @@ describe("the platform's images", () => {
 
 describe("a staging stack with a Graviton system pool and a Graviton spot pool beside the x86 one", () => {
   let result: Plan;
-  const base = stackSettings("staging");
-  const pipelines = JSON.parse(base.config["etl-platform:pipelines"]).map((pipeline: { name: string }) => (pipeline.name === "orders-daily-report" ? { ...pipeline, imageArchitectures: ["amd64", "arm64"] } : pipeline));
-  const settings = withConfig(base, {
-    nodePools: {
-      system: { instanceTypes: ["t4g.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 30, architecture: "arm64" },
-      stateful: { instanceTypes: ["r6i.large"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 30 },
-      batch: [
-        { name: "batch", instanceTypes: X86_SPOT, minSize: 0, desiredSize: 0, maxSize: 5, diskSizeGiB: 50 },
-        { name: "graviton", architecture: "arm64", instanceTypes: GRAVITON_SPOT, minSize: 0, desiredSize: 0, maxSize: 5, diskSizeGiB: 50 },
-        { name: "batch-ondemand", capacityType: "on-demand", instanceTypes: ["m6i.large"], minSize: 0, desiredSize: 0, maxSize: 2, diskSizeGiB: 50 },
-      ],
-    },
-    pipelines,
-  });
+  const settings = variants.stagingGraviton();
   beforeAll(async () => {
     result = await plan("staging", settings);
   }, 120_000);

@@ -16,6 +16,7 @@ import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import { PIPELINE_LABEL } from "../components/platform/pipelines/pod";
 import { plan, stackSettings, withConfig, configProblems, type Plan } from "./harness";
 import { karpenterStack } from "./karpenterStacks";
+import { variants } from "./variants";
 import { allows } from "./runtime/iam";
 import { evaluateRules } from "./runtime/crdRules";
 import { exporters, selectors } from "./runtime/metrics";
@@ -30,7 +31,7 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 describe.each(["staging", "prod"] as const)("Karpenter on %s", (stack) => {
   let result: Plan;
-  const settings = karpenterStack(stack);
+  const settings = variants[stack === "prod" ? "karpenterProd" : "karpenterStaging"]();
   const parsed = parsePlatformConfig(rawPlatformConfig(settings.config));
   beforeAll(async () => {
     result = await plan(stack, settings);

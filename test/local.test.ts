@@ -6,7 +6,8 @@
 import { parse as parseYaml } from "yaml";
 import { parsePlatformConfig, rawPlatformConfig } from "../config/load";
 import { seaweedActions } from "../components/platform/inClusterObjectStore";
-import { configProblems, plan, stackSettings, withConfig, type Plan } from "./harness";
+import { configProblems, plan, stackSettings, type Plan } from "./harness";
+import { variants } from "./variants";
 import { allowed } from "./runtime/networkPolicy";
 import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys } from "./upstream";
 
@@ -162,22 +163,9 @@ describe("the local stack", () => {
 });
 
 describe("target: kubernetes with an external object store", () => {
-  const external = {
-    endpoint: "https://minio.backup.example.com:9000",
-    region: "eu-central-1",
-    buckets: { postgresBackups: "acme-etl-backups", argoArtifacts: "acme-etl-artifacts" },
-    cidrs: ["198.51.100.0/28"],
-    accessKeyIdSecret: "storeKeyId",
-    secretAccessKeySecret: "storeSecret",
-  };
   let result: Plan;
   beforeAll(async () => {
-    const base = stackSettings("local");
-    result = await plan("local", withConfig(base, {
-      // The control plane's address named (kind's Docker network), so the API server's rule opens no public address.
-      kubernetesTarget: { ...JSON.parse(base.config["etl-platform:kubernetesTarget"]), apiServerCidrs: ["172.18.0.0/16"], externalObjectStore: external },
-      secrets: { storeKeyId: "AKIAEXAMPLEKEYID0000", storeSecret: "external-store-secret-key" },
-    }, ["etl-platform:secrets"]));
+    result = await plan("local", variants.localExternalStore());
   });
 
   it("installs no in-cluster store and creates no bucket", () => {

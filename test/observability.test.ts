@@ -5,7 +5,8 @@ import { freshnessThresholdSeconds, pipelineAlertRules } from "../components/pla
 import { parsePlatformConfig } from "../config/load";
 import { scheduleGaps } from "../lib/cron";
 import { planDocument } from "../plan/document";
-import { plan, AWS_STACKS, STACK_NAMES, type Plan , SECRET_VALUES, withSecrets } from "./harness";
+import { plan, AWS_STACKS, STACK_NAMES, type Plan, SECRET_VALUES } from "./harness";
+import { variants } from "./variants";
 import { customResourceProblems, KUBE_PROMETHEUS_STACK_SUBCHARTS, unknownValuesKeys, UPSTREAM } from "./upstream";
 import { parse as parseYaml } from "yaml";
 import * as fs from "fs";
@@ -135,7 +136,7 @@ describe("alert receivers", () => {
   const webhook = SECRET_VALUES.slackWebhook;
 
   it("reach Alertmanager only inside a Kubernetes Secret, never in plain text", async () => {
-    const settings = withSecrets("prod");
+    const settings = variants.prodWithSecrets();
     expect(JSON.stringify(planDocument(await plan("prod", settings, "plan")))).not.toContain(webhook);
     const result = await plan("prod", settings);
     const secret = result.one("kubernetes:core/v1:Secret", "etl-monitoring-alertmanager-config");

@@ -5,7 +5,8 @@ import { pipelineNetworkPolicy } from "../components/platform/pipelines";
 import { parsePlatformConfig } from "../config/load";
 import { planDocument } from "../plan/document";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
-import { awsWiring, plan, AWS_STACKS, type Declared, type Plan , SECRET_VALUES, withSecrets } from "./harness";
+import { awsWiring, plan, AWS_STACKS, type Declared, type Plan, SECRET_VALUES } from "./harness";
+import { variants } from "./variants";
 import { coreObjectProblems, customResourceProblems } from "./upstream";
 import { asBatch } from "./pipelineModes";
 import { configProblems as configProblemsOf } from "./harness";
@@ -171,7 +172,7 @@ describe.each(AWS_STACKS)("pipelines of %s", (stack) => {
 describe("secret environment variables", () => {
   it("reach the container only through a Kubernetes Secret, never in plain text", async () => {
     const secretValue = SECRET_VALUES.partnerApiToken;
-    const settings = withSecrets("staging");
+    const settings = variants.stagingWithSecrets();
     const offline = await plan("staging", settings, "plan");
     expect(JSON.stringify(planDocument(offline))).not.toContain(secretValue);
     const result = await plan("staging", settings);

@@ -31,8 +31,34 @@ async function runMain(args: string[]): Promise<{ status: number; stdout: string
 }
 
 describe("npm run plan", () => {
+  // One Node.js start for both (a spawn costs one): the command's main plans staging as JSON, then a closure is
+  // serialized in the same process. scripts/register.js stands in for the SDK's TypeScript and npm's Arborist
+  // (scripts/lazyModule.js): @pulumi/pulumi requires TypeScript through typescript-shim.js
+  // (runtime/closure/parseFunction.js) and @npmcli/arborist (runtime/closure/codePaths.js) as it loads; the plan
+  // never serializes a closure, so neither loads in a plan (Arborist's own index is the stand-in's file; pacote,
+  // which it requires, marks the real one). The CLI's own wiring (exit status, stderr) is the bad config's spawn below.
+  let planned: { status: number; stdout: string; before: unknown; after: unknown; serialized: boolean; codePaths: boolean };
+  beforeAll(() => {
+    const script = `
+      const { main } = require("./scripts/plan");
+      const loaded = () => ({ typescript: Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\\.js$/.test(file)), arborist: Object.keys(require.cache).some((file) => /[\\/]pacote[\\/]lib[\\/]index\\.js$/.test(file)) });
+      let stdout = "";
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = (chunk) => ((stdout += String(chunk)), true);
+      main(["--stack", "staging", "--json"]).then(async (status) => {
+        process.stdout.write = write;
+        const before = loaded();
+        const pulumi = require("@pulumi/pulumi");
+        const [f, paths] = await Promise.all([pulumi.runtime.serializeFunction(() => 42), pulumi.runtime.computeCodePaths()]);
+        write(JSON.stringify({ status, stdout, before, after: loaded(), serialized: f.text.includes("42"), codePaths: paths instanceof Map }));
+      });`;
+    const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`the probe failed: ${result.stderr}`);
+    planned = JSON.parse(result.stdout);
+  }, 60_000);
+
   it("prints the JSON plan of a stack and exits 0", () => {
-    const { status, stdout } = runPlan(["--stack", "staging", "--json"]);
+    const { status, stdout } = planned;
     expect(status).toBe(0);
     const document = JSON.parse(stdout);
     expect(document).toMatchObject({ stack: "staging", project: "etl-platform" });
@@ -72,18 +98,8 @@ describe("npm run plan", () => {
   });
 
   it("defers the SDK's TypeScript and npm's Arborist until a closure is serialized, which then still works", () => {
-    // scripts/register.js stands in for both (scripts/lazyModule.js): @pulumi/pulumi requires TypeScript through
-    // typescript-shim.js (runtime/closure/parseFunction.js) and @npmcli/arborist (runtime/closure/codePaths.js)
-    // as it loads; the plan never serializes a closure, so neither loads in a plan (Arborist's own index is the
-    // stand-in's file; pacote, which it requires, marks the real one).
-    const script = `
-      const pulumi = require("@pulumi/pulumi");
-      const loaded = () => ({ typescript: Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file)), arborist: Object.keys(require.cache).some((file) => /[\\/]pacote[\\/]lib[\\/]index\.js$/.test(file)) });
-      const before = loaded();
-      Promise.all([pulumi.runtime.serializeFunction(() => 42), pulumi.runtime.computeCodePaths()]).then(([f, paths]) => process.stdout.write(JSON.stringify({ before, after: loaded(), serialized: f.text.includes("42"), codePaths: paths instanceof Map })));`;
-    const result = spawnSync(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: ROOT, encoding: "utf8" });
-    expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ before: { typescript: false, arborist: false }, after: { typescript: true, arborist: true }, serialized: true, codePaths: true });
+    const { before, after, serialized, codePaths } = planned;
+    expect({ before, after, serialized, codePaths }).toEqual({ before: { typescript: false, arborist: false }, after: { typescript: true, arborist: true }, serialized: true, codePaths: true });
   });
 
   it("documents one table of exit codes in README", () => {

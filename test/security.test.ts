@@ -1,7 +1,8 @@
 /** Controls against the paths an attacker or an operator mistake could use (issue: least privilege under attack). */
 import { planDocument } from "../plan/document";
 import { restrictedViolations } from "./runtime/podSecurity";
-import { plan, STACK_NAMES, stackSettings, withConfig , SECRET_VALUES, withSecrets } from "./harness";
+import { plan, STACK_NAMES, stackSettings, SECRET_VALUES } from "./harness";
+import { variants } from "./variants";
 
 describe.each(STACK_NAMES)("security controls of %s", (stack) => {
   it("kube-system warns and audits at baseline, without enforcing (EKS's DaemonSets there are privileged)", async () => {
@@ -217,7 +218,7 @@ describe("keys of the backups and the audit logs", () => {
 describe("an alert when the protection of the backups or the audit trail changes (prod)", () => {
   it("matches the key and bucket calls CloudTrail records, to an SNS topic and every receiver, secrets kept secret", async () => {
     const webhook = SECRET_VALUES.slackWebhook;
-    const settings = withSecrets("prod");
+    const settings = variants.prodWithSecrets();
     const result = await plan("prod", settings);
     const rules = Object.fromEntries(result.ofType("aws:cloudwatch/eventRule:EventRule").map((r) => [r.name, JSON.parse(r.inputs.eventPattern)]));
     expect(rules["etl-protection-alerts-keys"].detail.eventName).toEqual(["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"]);
@@ -354,10 +355,7 @@ describe("a Postgres role per pipeline", () => {
   });
 
   /** Staging with Argo's archive on and a retired role: one variant for both tests, planned once. */
-  const archiveAndRetiredRole = () => withConfig(stackSettings("staging"), {
-    argo: { archive: true },
-    postgres: { ...JSON.parse(stackSettings("staging").config["etl-platform:postgres"]), retiredRoles: ["old-export"] },
-  });
+  const archiveAndRetiredRole = variants.stagingArchiveAndRetiredRole;
 
   it("revokes, before it grants, what the owner granted every declared and retired role, in every schema, in one transaction", async () => {
     const { loadModule, parseSync } = require("libpg-query");

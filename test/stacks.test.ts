@@ -1,8 +1,12 @@
 import { planDocument } from "../plan/document";
-import { SECRET_PLACEHOLDER } from "../plan/offline";
-import { AWS_STACKS, plan, STACK_NAMES, type Plan , SECRET_VALUES, withSecrets } from "./harness";
+import { SECRET_PLACEHOLDER, type StackSettings } from "../plan/offline";
+import { AWS_STACKS, plan, STACK_NAMES, type Plan, SECRET_VALUES } from "./harness";
+import { variants, WARM_PLANS } from "./variants";
 import * as fs from "fs";
+import * as path from "path";
 import { STACKS_DIR } from "./harness";
+
+const WITH_SECRETS: Record<string, () => StackSettings> = { staging: variants.stagingWithSecrets, prod: variants.prodWithSecrets, local: variants.localWithSecrets };
 
 describe.each(STACK_NAMES)("stack %s", (stack) => {
   let result: Plan;
@@ -38,7 +42,7 @@ describe.each(STACK_NAMES)("stack %s", (stack) => {
   });
 
   it("keeps secret values out of the plan's JSON", async () => {
-    const offline = await plan(stack, withSecrets(stack), "plan");
+    const offline = await plan(stack, WITH_SECRETS[stack](), "plan");
     const json = JSON.stringify(planDocument(offline));
     for (const secretValue of Object.values(SECRET_VALUES)) expect(json).not.toContain(secretValue);
     expect(json).not.toContain(SECRET_PLACEHOLDER);
@@ -53,4 +57,13 @@ describe.each(STACK_NAMES)("stack %s", (stack) => {
 it("has a stack file for every stack the tests cover, and no other", () => {
   const files = fs.readdirSync(STACKS_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""));
   expect(files.sort()).toEqual([...STACK_NAMES].sort());
+});
+
+it("warms only variants a test file plans, each variant once per mode (test/warmPlans.js)", () => {
+  // A variant no test asks for any more would only cost the warm-up its plan.
+  const testFiles = fs.readdirSync(__dirname).filter((name) => name.endsWith(".test.ts")).map((name) => fs.readFileSync(path.join(__dirname, name), "utf8"));
+  const unused = Object.keys(variants).filter((name) => !testFiles.some((text) => new RegExp(`\\b${name}\\b`).test(text)));
+  expect(unused).toEqual([]);
+  expect(new Set(WARM_PLANS.map((entry) => entry.join(" "))).size).toBe(WARM_PLANS.length);
+  expect(new Set(WARM_PLANS.map(([, variant]) => variant))).toEqual(new Set(Object.keys(variants)));
 });

@@ -12,7 +12,8 @@ import { planCost } from "../cost/planCost";
 import { poolTaints } from "../lib/placement";
 import { planDocument } from "../plan/document";
 import { prometheusName, RUN_METRICS } from "../components/platform/telemetry";
-import { AWS_STACKS, configProblems, minimalPipeline, plan, stackSettings, withConfig, type Plan } from "./harness";
+import { AWS_STACKS, configProblems, minimalPipeline, plan, stackSettings, type Plan } from "./harness";
+import { variants } from "./variants";
 import { allows } from "./runtime/iam";
 import { allowed } from "./runtime/networkPolicy";
 import { chartPods, helmMerge, restrictedViolations } from "./runtime/podSecurity";
@@ -218,7 +219,7 @@ describe("the cost estimate", () => {
 
 describe("telemetry turned off", () => {
   it("declares no collector, no OTel environment, no flow to it and no span cost", async () => {
-    const settings = withConfig(stackSettings("staging"), { telemetry: { enabled: false } });
+    const settings = variants.stagingTelemetryOff();
     const result = await plan("staging", settings);
     expect(result.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("opentelemetry-collector");
     expect(result.all.filter((r) => r.name === "etl-telemetry-traces")).toEqual([]);

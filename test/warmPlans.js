@@ -1,14 +1,22 @@
-// jest globalSetup: the offline plans of the stack files, computed before the workers start into the plan cache every
-// test file reads (test/harness.ts). On a cold cache (a clean CI clone) each worker would otherwise load the whole
-// program for its first plan while the other waits on the same plan's lock. Two processes, one per core (the
-// runner's two), each plan a share.
+// jest globalSetup: the offline plans of the stack files and of the variants the tests plan (test/variants.ts),
+// computed before the workers start into the plan cache every test file reads (test/harness.ts). A test file that
+// plans for itself first loads and compiles the whole program in its own module registry; a warm-up process does
+// that once and then plans each in about half a second. Two processes, one per core (the runner's two), each
+// plan every other one.
 const { spawn } = require("child_process");
 const path = require("path");
 
-const SHARES = [[["prod", "test"], ["prod", "plan"]], [["staging", "test"], ["staging", "plan"], ["local", "test"], ["local", "plan"]]];
+const SHARES = 2;
 
 function planShare(share) {
-  const script = `(async () => { const { plan } = require("./test/harness"); for (const [stack, mode] of ${JSON.stringify(share)}) await plan(stack, undefined, mode); })().catch(() => process.exit(1));`;
+  const script = `(async () => {
+    const { plan, stackSettings } = require("./test/harness");
+    const { variants, WARM_PLANS } = require("./test/variants");
+    const all = [...["prod", "staging", "local"].flatMap((stack) => [[stack, undefined, "test"], [stack, undefined, "plan"]]), ...WARM_PLANS];
+    for (const [index, [stack, variant, mode]] of all.entries()) {
+      if (index % ${SHARES} === ${share}) await plan(stack, variant ? variants[variant]() : stackSettings(stack), mode);
+    }
+  })().catch(() => process.exit(1));`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: path.join(__dirname, ".."), stdio: "ignore" });
     child.on("error", () => resolve());
@@ -20,5 +28,5 @@ function planShare(share) {
 module.exports = async function warmPlans() {
   // Mutation testing plans every mutant itself (test/harness.ts), so a cache would be of no use.
   if (process.env.STRYKER_MUTATOR_WORKER !== undefined) return;
-  await Promise.all(SHARES.map(planShare));
+  await Promise.all(Array.from({ length: SHARES }, (_, share) => planShare(share)));
 };
