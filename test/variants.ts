@@ -14,6 +14,8 @@ import { karpenterStack } from "./karpenterStacks";
 const staging = () => stackSettings("staging");
 const prod = () => stackSettings("prod");
 const configOf = (settings: StackSettings, key: string) => JSON.parse(settings.config[`etl-platform:${key}`]);
+/** A stack file's settings with the sections `change` derives from them replaced: the file is read once. */
+const edit = (base: StackSettings, change: (base: StackSettings) => Record<string, unknown>, secretKeys?: string[]) => withConfig(base, change(base), secretKeys);
 
 export const GRAVITON_SPOT = ["m6g.xlarge", "m7g.xlarge", "m8g.xlarge", "m6gd.xlarge"];
 export const X86_SPOT = ["m6i.xlarge", "m6a.xlarge", "m5.xlarge", "m7i.xlarge"];
@@ -30,25 +32,25 @@ const EXTERNAL_STORE = {
 
 export const variants = {
   /** prod with one more pipeline, a copy of its second one. */
-  prodWithNewPipeline: () => {
-    const pipelines = configOf(prod(), "pipelines");
-    return withConfig(prod(), { pipelines: [...pipelines, { ...pipelines[1], name: "new-extract" }] });
-  },
-  stagingRenamedCluster: () => withConfig(staging(), { cluster: { ...configOf(staging(), "cluster"), name: "etl-staging-2" } }),
-  stagingNewVpcCidr: () => withConfig(staging(), { network: { ...configOf(staging(), "network"), cidr: "10.21.0.0/16" } }),
-  /** Two cost changes in one run: a NAT gateway per zone and stateful nodes twice the size. */
-  stagingMoreNatBiggerStateful: () => withConfig(staging(), { network: { ...configOf(staging(), "network"), natGateways: "perZone" }, nodePools: { stateful: { instanceTypes: ["r6i.xlarge"] } } }),
-  stagingArchiveAndRetiredRole: () => withConfig(staging(), {
-    argo: { archive: true },
-    postgres: { ...configOf(staging(), "postgres"), retiredRoles: ["old-export"] },
+  prodWithNewPipeline: () => edit(prod(), (base) => {
+    const pipelines = configOf(base, "pipelines");
+    return { pipelines: [...pipelines, { ...pipelines[1], name: "new-extract" }] };
   }),
+  stagingRenamedCluster: () => edit(staging(), (base) => ({ cluster: { ...configOf(base, "cluster"), name: "etl-staging-2" } })),
+  stagingNewVpcCidr: () => edit(staging(), (base) => ({ network: { ...configOf(base, "network"), cidr: "10.21.0.0/16" } })),
+  /** Two cost changes in one run: a NAT gateway per zone and stateful nodes twice the size. */
+  stagingMoreNatBiggerStateful: () => edit(staging(), (base) => ({ network: { ...configOf(base, "network"), natGateways: "perZone" }, nodePools: { stateful: { instanceTypes: ["r6i.xlarge"] } } })),
+  stagingArchiveAndRetiredRole: () => edit(staging(), (base) => ({
+    argo: { archive: true },
+    postgres: { ...configOf(base, "postgres"), retiredRoles: ["old-export"] },
+  })),
   stagingTelemetryOff: () => withConfig(staging(), { telemetry: { enabled: false } }),
   stagingExistingVpc: () => withConfig(staging(), {
     network: { cidr: "10.20.0.0/16", availabilityZones: 2, natGateways: "single", existing: { vpcId: "vpc-0abc", privateSubnetIds: ["subnet-0a", "subnet-0b"], publicSubnetIds: ["subnet-1a", "subnet-1b"] } },
   }),
   prodWithoutPublicCidrs: () => withConfig(prod(), { cluster: { name: "etl-prod", kubernetesVersion: "1.35", publicAccessCidrs: [], adminRoleArns: [] } }),
   /** A Graviton system pool and a Graviton spot pool beside the x86 one; one pipeline's image is multi-arch. */
-  stagingGraviton: () => withConfig(staging(), {
+  stagingGraviton: () => edit(staging(), (base) => ({
     nodePools: {
       system: { instanceTypes: ["t4g.large"], minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 30, architecture: "arm64" },
       stateful: { instanceTypes: ["r6i.large"], minSize: 1, desiredSize: 1, maxSize: 3, diskSizeGiB: 30 },
@@ -58,16 +60,13 @@ export const variants = {
         { name: "batch-ondemand", capacityType: "on-demand", instanceTypes: ["m6i.large"], minSize: 0, desiredSize: 0, maxSize: 2, diskSizeGiB: 50 },
       ],
     },
-    pipelines: configOf(staging(), "pipelines").map((pipeline: { name: string }) => (pipeline.name === "orders-daily-report" ? { ...pipeline, imageArchitectures: ["amd64", "arm64"] } : pipeline)),
-  }),
-  localExternalStore: () => {
-    const base = stackSettings("local");
-    return withConfig(base, {
-      // The control plane's address named (kind's Docker network), so the API server's rule opens no public address.
-      kubernetesTarget: { ...configOf(base, "kubernetesTarget"), apiServerCidrs: ["172.18.0.0/16"], externalObjectStore: EXTERNAL_STORE },
-      secrets: { storeKeyId: "AKIAEXAMPLEKEYID0000", storeSecret: "external-store-secret-key" },
-    }, ["etl-platform:secrets"]);
-  },
+    pipelines: configOf(base, "pipelines").map((pipeline: { name: string }) => (pipeline.name === "orders-daily-report" ? { ...pipeline, imageArchitectures: ["amd64", "arm64"] } : pipeline)),
+  })),
+  localExternalStore: () => edit(stackSettings("local"), (base) => ({
+    // The control plane's address named (kind's Docker network), so the API server's rule opens no public address.
+    kubernetesTarget: { ...configOf(base, "kubernetesTarget"), apiServerCidrs: ["172.18.0.0/16"], externalObjectStore: EXTERNAL_STORE },
+    secrets: { storeKeyId: "AKIAEXAMPLEKEYID0000", storeSecret: "external-store-secret-key" },
+  }), ["etl-platform:secrets"]),
   stagingWithSecrets: () => withSecrets("staging"),
   prodWithSecrets: () => withSecrets("prod"),
   localWithSecrets: () => withSecrets("local"),

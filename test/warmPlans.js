@@ -10,9 +10,9 @@ const SHARES = 2;
 
 function planShare(share) {
   const script = `(async () => {
-    const { plan, stackSettings } = require("./test/harness");
+    const { plan, stackSettings, STACK_NAMES } = require("./test/harness");
     const { variants, WARM_PLANS } = require("./test/variants");
-    const all = [...["prod", "staging", "local"].flatMap((stack) => [[stack, undefined, "test"], [stack, undefined, "plan"]]), ...WARM_PLANS];
+    const all = [...STACK_NAMES.flatMap((stack) => [[stack, undefined, "test"], [stack, undefined, "plan"]]), ...WARM_PLANS];
     for (const [index, [stack, variant, mode]] of all.entries()) {
       if (index % ${SHARES} === ${share}) await plan(stack, variant ? variants[variant]() : stackSettings(stack), mode);
     }
