@@ -21,11 +21,32 @@ export const CLAIMED_SAVINGS_SHARE = 0.25;
 /** A snapshot older than this gets a warning: AWS changes prices, and the advisor's figures move monthly. */
 export const STALE_SNAPSHOT_DAYS = 90;
 
+/**
+ * The age of the prices: the snapshot's date, and the fetch date of each feed file that decides figures in the region.
+ * A hand-entered snapshot can be dated after the feeds its verified figures come from (the advisor's savings move
+ * monthly), so a recent snapshot date alone would hide old figures; a generated one fetches its feeds on its date.
+ */
+function ageNotes(options: EstimateOptions): string[] {
+  const daysSince = (date: string) => Math.floor((options.date.getTime() - Date.parse(date)) / 86400000);
+  const { snapshotDate, feeds } = options.prices;
+  const notes: string[] = [];
+  const ageDays = daysSince(snapshotDate);
+  if (ageDays > STALE_SNAPSHOT_DAYS) notes.push(`The price snapshot of ${snapshotDate} is ${ageDays} days old (over ${STALE_SNAPSHOT_DAYS}): refresh it with npm run refresh-prices.`);
+  const fieldsBySource = new Map<string, string[]>();
+  for (const [field, state] of Object.entries(options.prices.regions[options.region].verified)) {
+    if (state.verified) fieldsBySource.set(state.source, [...(fieldsBySource.get(state.source) ?? []), field]);
+  }
+  for (const [source, fields] of fieldsBySource) {
+    const fetched = feeds[source]?.fetchedAt.slice(0, 10);
+    if (fetched === undefined || fetched >= snapshotDate || daysSince(fetched) <= STALE_SNAPSHOT_DAYS) continue;
+    notes.push(`${fields.join(", ")} in ${options.region} come from ${source}, fetched ${fetched}: ${daysSince(fetched)} days old (over ${STALE_SNAPSHOT_DAYS}), older than the snapshot's date; refresh them with npm run refresh-prices.`);
+  }
+  return notes;
+}
+
 /** The notes on how far the prices can be trusted: age, unverified figures, interruption-prone spot pools. */
 function priceNotes(options: EstimateOptions, groups: PricedNodeGroup[]): string[] {
-  const notes: string[] = [];
-  const ageDays = Math.floor((options.date.getTime() - Date.parse(options.prices.snapshotDate)) / 86400000);
-  if (ageDays > STALE_SNAPSHOT_DAYS) notes.push(`The price snapshot of ${options.prices.snapshotDate} is ${ageDays} days old (over ${STALE_SNAPSHOT_DAYS}): refresh it with npm run refresh-prices.`);
+  const notes = ageNotes(options);
   const region = options.prices.regions[options.region];
   for (const [field, state] of Object.entries(region.verified)) {
     if (!state.verified) notes.push(`Unverified in ${options.region}: ${field}, ${state.reason} (npm run refresh-prices reads them from AWS's Price List).`);

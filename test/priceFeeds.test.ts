@@ -97,12 +97,27 @@ describe("what the estimate says about its prices", () => {
   });
 
   it("warns when the snapshot is over 90 days old, and names the unverified figures of the region", () => {
-    const age = (date: string) => estimate(committed, spotPool(), "eu-west-1", new Date(date)).notes.filter((note) => note.includes("days old"));
+    const age = (date: string) => estimate(committed, spotPool(), "eu-west-1", new Date(date)).notes.filter((note) => note.startsWith("The price snapshot"));
     expect(age("2027-02-23T12:00:00Z")).toEqual([]);
     expect(age("2027-02-24T12:00:00Z")).toEqual([`The price snapshot of ${committed.snapshotDate} is 91 days old (over 90): refresh it with npm run refresh-prices.`]);
     const notes = estimate(committed, spotPool(), "eu-west-1").notes;
     expect(notes).toContain("Unverified in eu-west-1: onDemand, on-demand prices entered by hand; no feed file on file checks it (npm run refresh-prices reads them from AWS's Price List).");
     expect(estimate(committed).notes.some((note) => note.startsWith("Unverified in us-east-1: onDemand"))).toBe(false);
+  });
+
+  it("warns when a feed its region's figures come from is over 90 days old, though the snapshot's date is newer", () => {
+    // The committed snapshot (2026-11-25, hand-entered) takes us-east-1's on-demand prices from Karpenter's table of
+    // 2026-07-06 and every region's spot savings from the advisor feed of 2026-08-10.
+    const feedAge = (prices: PriceSnapshot, region: string, date: string) => estimate(prices, spotPool(), region, new Date(date)).notes.filter((note) => note.includes(" come from "));
+    expect(feedAge(committed, "us-east-1", "2026-10-04T12:00:00Z")).toEqual([]);
+    expect(feedAge(committed, "us-east-1", "2026-10-05T12:00:00Z")).toEqual(["onDemand in us-east-1 come from cost/data/feeds/on-demand-2026-07-06.json, fetched 2026-07-06: 91 days old (over 90), older than the snapshot's date; refresh them with npm run refresh-prices."]);
+    expect(feedAge(committed, "eu-west-1", "2026-11-09T12:00:00Z")).toEqual(["spotSavings, spotInterruption in eu-west-1 come from cost/data/feeds/spot-advisor-2026-08-10.json, fetched 2026-08-10: 91 days old (over 90), older than the snapshot's date; refresh them with npm run refresh-prices."]);
+    expect(feedAge(committed, "eu-west-1", "2026-11-08T12:00:00Z")).toEqual([]);
+    // A generated snapshot fetches its feeds on its own date: the snapshot's age says it all, once.
+    const generated = structuredClone(committed);
+    generated.snapshotDate = "2026-08-10";
+    const notes = estimate(generated, spotPool(), "eu-west-1", new Date("2026-12-01T12:00:00Z")).notes.filter((note) => note.includes("days old"));
+    expect(notes).toEqual(["The price snapshot of 2026-08-10 is 113 days old (over 90): refresh it with npm run refresh-prices."]);
   });
 });
 
