@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EtlPlatform } from "./components/etlPlatform";
-import { readStackConfig } from "./config/load";
+import { readStackConfig } from "./config/stackConfig";
 
 /** The Pulumi program: validate the stack config, build the platform, export what operators need. */
 export = async () => {

@@ -2,26 +2,25 @@
  * Reads the `etl-platform:` stack config, merges the environment's defaults and validates it with the zod
  * schema, so that a bad config stops with every problem at once, one line each, before any resource exists.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { BATCH_ONLY_KEYS, platformConfigSchema, STREAMING_ONLY_KEYS, type PlatformConfig } from "./schema";
 import { environmentDefaults, mergeDefaults } from "./defaults";
 import { crossFieldProblems } from "./rules";
-import { kubernetesVersionNotes } from "./kubernetesVersion";
 import { targetProblems } from "./target";
-import { engineKeyProblems, karpenterWarnings } from "./karpenter";
-import { awsRegionProblem, namespaceProblems } from "./namespaces";
-import { placeholders } from "./placeholders";
+import { engineKeyProblems } from "./karpenter";
 import { knownKeysAt, nearest } from "./suggest";
-import { isOfflineRun } from "../lib/pinnedFiles";
 
 export const NAMESPACE = "etl-platform";
-const SECRETS_KEY = "secrets";
-/** What the schema sees in place of each secret value: it checks names, and never holds a secret. */
-const REDACTED = "[secret]";
 
-/** Thrown for an invalid stack config; `problems` holds one line per problem. Shown without a stack trace. */
-export class ConfigError extends pulumi.RunError {
+/**
+ * Thrown for an invalid stack config; `problems` holds one line per problem. Pulumi's language host prints a
+ * `RunError` without a stack trace, and recognises one by its `__pulumiRunError` field, not by its class, so that
+ * it works across copies of the SDK (sdk/nodejs/errors.ts, `RunError.isInstance`): the field is enough, and this
+ * module does not load the SDK (test/config.test.ts checks it against the installed one).
+ */
+export class ConfigError extends Error {
+  readonly __pulumiRunError = true;
+
   constructor(public readonly problems: string[]) {
     super(`invalid stack config:\n${problems.join("\n")}`);
     this.name = "ConfigError";
@@ -137,55 +136,4 @@ function parseValue(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-// Whether a key was set with --secret. Pulumi exports this from its runtime but leaves it out of the typings.
-const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret: (key: string) => boolean };
-
-export interface StackConfig {
-  config: PlatformConfig;
-  /** What is valid but needs attention soon (a Kubernetes version leaving standard support). */
-  warnings: string[];
-  /** `kubernetes:kubeconfig` and `kubernetes:context`: the cluster of target: kubernetes. */
-  kubernetes: { kubeconfig?: string; context?: string };
-  /** The `etl-platform:secrets` values, as one Pulumi secret. */
-  secrets: pulumi.Output<Record<string, string>>;
-}
-
-/** Reads and validates this stack's config. The only place the program reads config. */
-export function readStackConfig(): StackConfig {
-  const raw: Record<string, unknown> = {};
-  const all = pulumi.runtime.allConfig();
-  for (const [key, value] of Object.entries(all)) {
-    if (key.startsWith(`${NAMESPACE}:`)) raw[key.slice(NAMESPACE.length + 1)] = parseValue(value);
-  }
-  const secretValues = raw[SECRETS_KEY];
-  const problems: string[] = [...namespaceProblems(Object.keys(all))];
-  const region = all["aws:region"];
-  const regionProblem = region === undefined ? undefined : awsRegionProblem(region);
-  if (regionProblem) problems.push(`aws:region: ${regionProblem}`);
-  if (secretValues !== undefined) {
-    if (!isConfigSecret(`${NAMESPACE}:${SECRETS_KEY}`)) {
-      problems.push(`${configKey([SECRETS_KEY])}: expected values set with pulumi config set --secret, got plain text (rotate them: they are in the stack file)`);
-    }
-    if (typeof secretValues === "object" && secretValues !== null && !Array.isArray(secretValues)) {
-      raw[SECRETS_KEY] = Object.fromEntries(Object.keys(secretValues).map((name) => [name, REDACTED]));
-    }
-  }
-  let config: PlatformConfig | undefined;
-  try {
-    config = parsePlatformConfig(raw);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  // Under the real engine (not the offline plan, which lists them instead), the example stacks' placeholders stop
-  // the run before anything reaches AWS (config/placeholders.ts).
-  if (config && !isOfflineRun()) problems.push(...placeholders(config).map(({ path, message }) => `${configKey(path)}: ${message}`));
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
-  const secrets = new pulumi.Config(NAMESPACE).getSecretObject<Record<string, string>>(SECRETS_KEY) ?? pulumi.secret<Record<string, string>>({});
-  const warnings = config.target === "aws" ? [...kubernetesVersionNotes(config.cluster, new Date()).warnings, ...karpenterWarnings(config)].map((warning) => `${NAMESPACE}:${warning}`) : [];
-  // Standard Pulumi Kubernetes config, for target: kubernetes (the default provider would read the same keys).
-  const kubernetes = { kubeconfig: all["kubernetes:kubeconfig"], context: all["kubernetes:context"] };
-  return { config, secrets, warnings, kubernetes };
 }

@@ -1,5 +1,5 @@
 /** The estimate of an offline plan for a stack's settings (its region and pools), and its budget check. */
-import type { StackSettings } from "../plan/offline";
+import type { StackSettings } from "../plan/stackFile";
 import { estimateCost, type CostEstimate } from "./estimate";
 import type { PlannedResource } from "./plannedResource";
 import { priceSnapshot, PriceError } from "./prices";

@@ -1,6 +1,7 @@
 /** `npm run plan -- --diff <base>`: the head planned in-process against a base plan JSON or a git ref. */
 import * as fs from "fs";
-import { present, type OfflineRun } from "../plan/offline";
+import type { OfflineRun } from "../plan/offline";
+import { present } from "../plan/present";
 import { DiffInputError, planRef } from "./baseFromRef";
 
 export { DiffInputError };

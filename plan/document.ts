@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { LAYER_TYPES } from "./layers";
-import { present, type DeclaredResource, type OfflineRun } from "./offline";
+import type { DeclaredResource, OfflineRun } from "./offline";
+import { present } from "./present";
 
 /** The plan as one JSON document; every secret value is "[secret]". `npm run plan -- --json` adds `cost` (null on a target without AWS resources). */
 export function planDocument(run: OfflineRun) {

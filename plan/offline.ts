@@ -6,13 +6,10 @@
  * stays unknown and is shown as such; `test` gives each resource made-up ids and outputs so that tests can follow
  * the links between resources.
  */
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
 import { setOfflineRun } from "../lib/pinnedFiles";
-import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
-import { unknownValue, specialSigKey, specialSecretSig, specialResourceSig, specialOutputValueSig, specialAssetSig, specialArchiveSig } from "@pulumi/pulumi/runtime/rpc";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import type { StackSettings } from "./stackFile";
 // The mock monitor is public in @pulumi/pulumi but has no public hook for a resource's options (parent, dependsOn,
 // protect); a subclass reads them off each registration request.
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (mocks: pulumi.runtime.Mocks) => any };
@@ -22,10 +19,6 @@ const { runInPulumiStack } = require("@pulumi/pulumi/runtime/stack") as { runInP
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 export const PROJECT = "etl-platform";
-export const UNKNOWN = "[unknown]";
-export const SECRET = "[secret]";
-/** Stands in for a `secure:` value, which cannot be decrypted offline. */
-export const SECRET_PLACEHOLDER = "offline-placeholder-for-a-secret";
 
 export type Mode = "plan" | "test";
 
@@ -74,115 +67,6 @@ export interface OfflineRun {
   resources: DeclaredResource[];
   /** Stack outputs, as the engine would receive them. */
   rawOutputs: Record<string, unknown>;
-}
-
-export interface StackSettings {
-  /** Full config keys (`etl-platform:network`, `aws:region`) to their values as Pulumi stores them (JSON for objects). */
-  config: Record<string, string>;
-  secretKeys: string[];
-}
-
-/** The top-level keys of a Pulumi stack file (pkg/workspace/project.go, ProjectStack). */
-const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
-
-/** `config` map keys, then `.key` and `[i]`: the path as a stack file's reader names it. */
-function yamlPath(path: (string | number)[]): string {
-  const [first, second, ...rest] = path;
-  const head = first === "config" && second !== undefined ? String(second) : [first, second].filter((p) => p !== undefined).join(".");
-  return head + rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("");
-}
-
-/** Every key that appears twice in one mapping: YAML forbids it, and the last one would silently win. */
-function duplicateKeys(node: YamlNode | null | undefined, path: (string | number)[] = []): string[] {
-  if (isMap(node)) {
-    const seen = new Set<string>();
-    return node.items.flatMap((pair) => {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const duplicate = seen.has(key) ? [`${yamlPath([...path, key])}: duplicate key (YAML keys must be unique; keep one "${key}")`] : [];
-      seen.add(key);
-      return [...duplicate, ...duplicateKeys(pair.value as YamlNode, [...path, key])];
-    });
-  }
-  if (isSeq(node)) return node.items.flatMap((item, i) => duplicateKeys(item as YamlNode, [...path, i]));
-  return [];
-}
-
-/**
- * Problems of a stack file as YAML, before any value is read: syntax errors (with their line), duplicate keys
- * and top-level keys Pulumi does not know, one line each.
- */
-export function stackFileProblems(text: string, file: string, parsed?: ReturnType<typeof parseDocument>): string[] {
-  const document = parsed ?? parseDocument(text, { uniqueKeys: false });
-  const syntax = document.errors.map((error) => `${file}:${error.linePos?.[0].line ?? "?"}:${error.linePos?.[0].col ?? "?"}: ${error.message.split("\n")[0]}`);
-  if (syntax.length > 0) return syntax;
-  const problems = duplicateKeys(document.contents);
-  const top = document.toJS() as unknown;
-  if (top !== null && top !== undefined && (typeof top !== "object" || Array.isArray(top))) return [...problems, `${file}: expected a mapping with a config section`];
-  for (const key of Object.keys((top ?? {}) as object)) {
-    if (!STACK_FILE_KEYS.includes(key)) problems.push(`${key}: unknown top-level key of a stack file (expected ${STACK_FILE_KEYS.join(", ")})`);
-  }
-  const config = (top as { config?: unknown } | null)?.config;
-  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) problems.push("config: expected a mapping of keys such as etl-platform:environment");
-  return problems;
-}
-
-/** A stack file's `etl-platform:` config, validated as the program validates it (a ConfigError otherwise). */
-export function readStackPlatformConfig(path: string): PlatformConfig {
-  return parsePlatformConfig(rawPlatformConfig(readStackFile(path).config));
-}
-
-/** Reads a `Pulumi.<stack>.yaml` file: `secure:` values become secret placeholders, objects become JSON. */
-export function readStackFile(path: string): StackSettings {
-  const text = fs.readFileSync(path, "utf8");
-  const parsed = parseDocument(text, { uniqueKeys: false });
-  const problems = stackFileProblems(text, path, parsed);
-  if (problems.length > 0) throw new ConfigError(problems);
-  const document = (parsed.toJS() ?? {}) as { config?: Record<string, unknown> };
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(document.config ?? {})) {
-    let secret = false;
-    const replaceSecure = (node: unknown): unknown => {
-      if (node && typeof node === "object" && !Array.isArray(node)) {
-        const entries = Object.entries(node);
-        if (entries.length === 1 && entries[0][0] === "secure") {
-          secret = true;
-          return SECRET_PLACEHOLDER;
-        }
-        return Object.fromEntries(entries.map(([k, v]) => [k, replaceSecure(v)]));
-      }
-      return Array.isArray(node) ? node.map(replaceSecure) : node;
-    };
-    const plain = replaceSecure(value);
-    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
-    if (secret) secretKeys.push(key);
-  }
-  return { config, secretKeys };
-}
-
-/**
- * A value as the engine sees it, made readable: unknowns as "[unknown]", secrets as "[secret]" (or their value
- * with `revealSecrets`), resource references as their URN.
- */
-export function present(value: unknown, revealSecrets = false): unknown {
-  if (value === unknownValue) return UNKNOWN;
-  if (Array.isArray(value)) return value.map((item) => present(item, revealSecrets));
-  if (!value || typeof value !== "object") return value;
-  const record = value as Record<string, unknown>;
-  switch (record[specialSigKey]) {
-    case specialSecretSig:
-      return revealSecrets ? present(record.value, revealSecrets) : SECRET;
-    case specialResourceSig:
-      return record.urn;
-    case specialOutputValueSig:
-      if (record.secret && !revealSecrets) return SECRET;
-      return "value" in record ? present(record.value, revealSecrets) : UNKNOWN;
-    case specialAssetSig:
-    case specialArchiveSig:
-      return "[asset]";
-    default:
-      return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, present(v, revealSecrets)]));
-  }
 }
 
 /** Made-up outputs for `test` mode: what the program reads from resources whose outputs only the cloud knows. */

@@ -8,7 +8,7 @@
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
-import { readStackPlatformConfig } from "../plan/offline";
+import { readStackPlatformConfig } from "../plan/stackFile";
 
 const ANYWHERE = "0.0.0.0/0";
 

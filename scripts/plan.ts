@@ -16,7 +16,8 @@ import { ConfigError, configKey, parsePlatformConfig, rawPlatformConfig } from "
 import { placeholders } from "../config/placeholders";
 import { quotaLines, quotaNeeds } from "../plan/quotas";
 import type { DiffInputError as DiffInputErrorClass, runDiff as RunDiff } from "../diff/command";
-import { readStackFile, runOffline, type OfflineRun, type StackSettings } from "../plan/offline";
+import { runOffline, type OfflineRun } from "../plan/offline";
+import { readStackFile, type StackSettings } from "../plan/stackFile";
 import { parseArgs, USAGE, UsageError, type Options } from "../plan/options";
 import { budgetProblem, planCost } from "../cost/planCost";
 import type { PlannedResource } from "../cost/plannedResource";

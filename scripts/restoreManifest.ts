@@ -12,7 +12,7 @@ import { ConfigError } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { restoreManifestYaml, type RestoreArgs } from "../components/platform/restore";
 import { statefulPlacement } from "../lib/placement";
-import { readStackPlatformConfig } from "../plan/offline";
+import { readStackPlatformConfig } from "../plan/stackFile";
 
 function option(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);

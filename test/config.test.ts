@@ -1,6 +1,7 @@
 import { configProblems, minimalPipeline } from "./harness";
-import { parsePlatformConfig, rawPlatformConfig, readStackConfig } from "../config/load";
-import { readStackFile } from "../plan/offline";
+import { ConfigError, parsePlatformConfig, rawPlatformConfig } from "../config/load";
+import { readStackConfig } from "../config/stackConfig";
+import { readStackFile } from "../plan/stackFile";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -130,6 +131,15 @@ describe("stack config validation", () => {
     pulumi.runtime.setAllConfig({ "etl-platform:environment": "staging", "etl-platform:secrets": JSON.stringify({ token: "hidden" }) }, ["etl-platform:secrets"]);
     expect(readStackConfig().config.secrets).toEqual({ token: "[secret]" });
   });
+
+  it("is a RunError to Pulumi's language host, which then prints the problems without a stack trace", () => {
+    // sdk/nodejs/cmd/run/run.ts prints a RunError's message alone; RunError.isInstance (sdk/nodejs/errors.ts) looks
+    // for the __pulumiRunError field, which ConfigError carries without loading the SDK.
+    const error = new ConfigError(["etl-platform:network.cidr: expected an IPv4 CIDR"]);
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe("invalid stack config:\netl-platform:network.cidr: expected an IPv4 CIDR");
+  });
 });
 
 describe("Kubernetes versions and EKS support windows", () => {
@@ -195,7 +205,7 @@ describe("reserved pipeline names", () => {
 describe("the example stacks' placeholders", () => {
   const { placeholders } = require("../config/placeholders") as typeof import("../config/placeholders");
   const { setOfflineRun } = require("../lib/pinnedFiles") as typeof import("../lib/pinnedFiles");
-  const { readStackPlatformConfig } = require("../plan/offline") as typeof import("../plan/offline");
+  const { readStackPlatformConfig } = require("../plan/stackFile") as typeof import("../plan/stackFile");
   const keysOf = (stack: string) => placeholders(readStackPlatformConfig(`${__dirname}/../stacks/Pulumi.${stack}.yaml`)).map((p) => p.path.join("."));
 
   it("are found by key: the example account, RFC 5737 ranges, example images and buckets, and a prod stack without a receiver", () => {

@@ -8,13 +8,14 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { configProblems, minimalPipeline } from "./harness";
-import { ConfigError, readStackConfig } from "../config/load";
+import { ConfigError } from "../config/load";
+import { readStackConfig } from "../config/stackConfig";
 import { awsRegionProblem, namespaceProblems } from "../config/namespaces";
 import { timeZoneProblem } from "../config/timeZones";
 import { hostBitsProblem } from "../lib/cidr";
 import { repositoryProblem } from "../lib/image";
 import { memoryUnitProblem, parseQuantity, storageSizeProblem } from "../lib/quantity";
-import { readStackFile, stackFileProblems } from "../plan/offline";
+import { readStackFile, stackFileProblems } from "../plan/stackFile";
 
 function writeStack(dir: string, name: string, text: string): string {
   const file = path.join(dir, `Pulumi.${name}.yaml`);

@@ -16,7 +16,7 @@ import { monitoringValues } from "../components/platform/monitoring";
 import { cronJob, cronWorkflow, type PipelineWiring } from "../components/platform/pipelines";
 import { pipelineAlertRules } from "../components/platform/pipelines";
 import { pipelineNetworkPolicy } from "../components/platform/pipelines";
-import { readStackFile } from "../plan/offline";
+import { readStackFile } from "../plan/stackFile";
 import { awsSpecTarget, awsWiring, plan, withConfig } from "./harness";
 import { scaledObject, streamingDeployment, streamingDisruptionBudget, triggerAuthentication } from "../components/platform/pipelines";
 

@@ -14,7 +14,7 @@ import { costDiffMarkdown, diffCosts } from "../cost/report";
 import { instanceShape, KNOWN_INSTANCE_TYPES } from "../lib/instanceTypes";
 import { budgetProblem, planCost } from "../cost/planCost";
 import { planDocument } from "../plan/document";
-import type { StackSettings } from "../plan/offline";
+import type { StackSettings } from "../plan/stackFile";
 import { AWS_STACKS, configProblems, plan, stackSettings, withConfig } from "./harness";
 import { variants } from "./variants";
 

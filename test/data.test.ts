@@ -1,4 +1,4 @@
-import { present } from "../plan/offline";
+import { present } from "../plan/present";
 import { kafkaUser } from "../components/platform/kafka";
 import { grantPolicy } from "../components/aws/s3ObjectStore";
 import { plan, AWS_STACKS, type Declared, type Plan } from "./harness";

@@ -12,7 +12,7 @@ import { REPLACE_RULES, replaceRule } from "../diff/replaceRules";
 import { diffMarkdown, diffText } from "../diff/report";
 import { diffExitCode, EXIT } from "../scripts/plan";
 import { parseArgs } from "../plan/options";
-import type { StackSettings } from "../plan/offline";
+import type { StackSettings } from "../plan/stackFile";
 import { plan, STACK_NAMES, stackSettings } from "./harness";
 import { variants } from "./variants";
 

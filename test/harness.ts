@@ -5,7 +5,9 @@ import * as path from "path";
 import { ConfigError, parsePlatformConfig } from "../config/load";
 import { nodePoolPlacements } from "../lib/placement";
 import type { PipelineWiring } from "../components/platform/pipelines";
-import { present, readStackFile, runOffline, type DeclaredResource, type Mode, type OfflineRun, type StackSettings } from "../plan/offline";
+import type { DeclaredResource, Mode, OfflineRun } from "../plan/offline";
+import { present } from "../plan/present";
+import { readStackFile, type StackSettings } from "../plan/stackFile";
 
 /** The problems the loader reports for a raw `etl-platform:` config (none when it is valid). */
 export function configProblems(raw: Record<string, unknown>): string[] {
@@ -97,6 +99,8 @@ export function withSecrets(stack: string): StackSettings {
 const ROOT = path.join(__dirname, "..");
 const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "etl-platform-test-plans");
 let sourceHash: string | undefined;
+/** Whether Stryker (npm run mutate) instrumented a file of the program: its mutants are switched on at run time. */
+let programInstrumented = false;
 
 /**
  * A hash of everything an offline run depends on: the program's sources, the offline runner, the installed
@@ -109,13 +113,32 @@ function programHash(): string {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (/\.(ts|json)$/.test(entry.name)) hash.update(file).update(fs.readFileSync(file));
+      else if (/\.(ts|json)$/.test(entry.name)) {
+        const text = fs.readFileSync(file);
+        if (text.includes("__stryker__")) programInstrumented = true;
+        hash.update(file).update(text);
+      }
     }
   };
   for (const dir of ["components", "config", "lib"]) walk(path.join(ROOT, dir));
-  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "plan/offline.ts", "package-lock.json"]) hash.update(file).update(fs.readFileSync(path.join(ROOT, file)));
+  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "plan/offline.ts"]) {
+    const text = fs.readFileSync(path.join(ROOT, file));
+    if (text.includes("__stryker__")) programInstrumented = true;
+    hash.update(file).update(text);
+  }
+  hash.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
   sourceHash = hash.digest("hex");
   return sourceHash;
+}
+
+/**
+ * Plans in this process. The runner and the program load the Pulumi SDK (about a second in a jest module registry),
+ * so they are required here, on a cache miss, and a test file that reads only cached plans never loads them.
+ */
+function computeRun(stack: string, settings: StackSettings, mode: Mode): Promise<OfflineRun> {
+  const { runOffline } = require("../plan/offline") as typeof import("../plan/offline");
+  const program = require("../index") as () => Promise<Record<string, unknown>>;
+  return runOffline(() => program(), stack, settings, mode);
 }
 
 /**
@@ -124,10 +147,11 @@ function programHash(): string {
  */
 async function offlineRun(stack: string, settings: StackSettings, mode: Mode): Promise<OfflineRun> {
   // Under mutation testing (`npm run mutate`) every mutant shares the sources' hash (Stryker switches mutants on at
-  // run time, STRYKER_MUTATOR_WORKER marks its processes): a cached plan would hide a mutant of a component.
-  if (process.env.STRYKER_MUTATOR_WORKER !== undefined) {
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
-    return runOffline(() => program(), stack, settings, mode);
+  // run time): a cached plan would hide a mutant of the program. Mutants of files the program does not load (the
+  // cost estimate, the diff) leave its plans as they are, so those runs keep the cache.
+  programHash();
+  if (programInstrumented) {
+    return computeRun(stack, settings, mode);
   }
   const key = crypto.createHash("sha256").update(JSON.stringify([programHash(), stack, settings, mode])).digest("hex");
   const file = path.join(CACHE_DIR, `${key}.json`);
@@ -156,8 +180,7 @@ async function offlineRun(stack: string, settings: StackSettings, mode: Mode): P
     }
   }
   try {
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
-    const run = await runOffline(() => program(), stack, settings, mode);
+    const run = await computeRun(stack, settings, mode);
     const partial = `${file}.${process.pid}`;
     fs.writeFileSync(partial, JSON.stringify(run));
     fs.renameSync(partial, file);

@@ -1,6 +1,6 @@
 /** Karpenter variants of the default stacks: the same stack files with `autoscaler.engine: karpenter`. */
 import { stackSettings, withConfig } from "./harness";
-import type { StackSettings } from "../plan/offline";
+import type { StackSettings } from "../plan/stackFile";
 
 /** The fixed system and stateful groups Karpenter needs (min = desired = max), each stack's own sizes. */
 const FIXED_POOLS: Record<string, Record<string, unknown>> = {

@@ -249,7 +249,7 @@ describe("the end-to-end script's manifests (scripts/e2e-local.sh), run here as 
   });
 
   it("adds a steps pipeline to the stack file for its second pulumi up, which the config accepts", () => {
-    const { readStackFile } = require("../plan/offline") as typeof import("../plan/offline");
+    const { readStackFile } = require("../plan/stackFile") as typeof import("../plan/stackFile");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-stack-"));
     fs.mkdirSync(path.join(dir, "stacks"));
     fs.copyFileSync(path.join(ROOT, "stacks", "Pulumi.local.yaml"), path.join(dir, "stacks", "Pulumi.local.yaml"));

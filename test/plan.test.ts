@@ -7,6 +7,7 @@ import * as path from "path";
 import { EXIT, headBudgetProblem, planOutput } from "../scripts/plan";
 import { parseArgs } from "../plan/options";
 import { writeManifests } from "../plan/document";
+import { PULUMI_RPC_SIGNATURES } from "../plan/rpcSignatures";
 import { plan, stackSettings, withConfig } from "./harness";
 
 const ROOT = path.join(__dirname, "..");
@@ -100,6 +101,13 @@ describe("npm run plan", () => {
   it("defers the SDK's TypeScript and npm's Arborist until a closure is serialized, which then still works", () => {
     const { before, after, serialized, codePaths } = planned;
     expect({ before, after, serialized, codePaths }).toEqual({ before: { typescript: false, arborist: false }, after: { typescript: true, arborist: true }, serialized: true, codePaths: true });
+  });
+
+  it("reads plans with the engine's wire markers, which match the installed SDK's", () => {
+    // plan/rpcSignatures.ts copies them so that reading a plan loads no SDK; the engine defines them
+    // (sdk/go/common/resource/properties.go) and the Node.js SDK exports its copies from runtime/rpc.
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as Record<string, unknown>;
+    for (const [name, value] of Object.entries(PULUMI_RPC_SIGNATURES)) expect([name, rpc[name]]).toEqual([name, value]);
   });
 
   it("documents one table of exit codes in README", () => {

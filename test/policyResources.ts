@@ -1,6 +1,6 @@
 /** The program's declared resources as the policy pack sees them, and a rule's violations among them. */
 import type { Resource, Rule } from "../policy/rule";
-import { present } from "../plan/offline";
+import { present } from "../plan/present";
 import type { Plan } from "./harness";
 
 /** The program's resources as a policy sees them: inputs with secrets hidden, property dependencies resolved. */

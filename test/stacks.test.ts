@@ -1,5 +1,5 @@
 import { planDocument } from "../plan/document";
-import { SECRET_PLACEHOLDER, type StackSettings } from "../plan/offline";
+import { SECRET_PLACEHOLDER, type StackSettings } from "../plan/stackFile";
 import { AWS_STACKS, plan, STACK_NAMES, type Plan, SECRET_VALUES } from "./harness";
 import { variants, WARM_PLANS } from "./variants";
 import * as fs from "fs";

@@ -7,7 +7,8 @@
  * A variant missing from `WARM_PLANS` still works (the test plans it); one no test plans is caught by
  * test/stacks.test.ts.
  */
-import type { Mode, StackSettings } from "../plan/offline";
+import type { Mode } from "../plan/offline";
+import type { StackSettings } from "../plan/stackFile";
 import { stackSettings, withConfig, withSecrets } from "./harness";
 import { karpenterStack } from "./karpenterStacks";
 
