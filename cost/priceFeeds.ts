@@ -86,10 +86,17 @@ export async function* offerRows(lines: AsyncIterable<string> | Iterable<string>
   }
 }
 
-type Extracted = Partial<Omit<RegionPrices, "eksClusterHour" | "onDemand" | "spotSavings">> & {
+export type Extracted = Partial<Omit<RegionPrices, "eksClusterHour" | "onDemand" | "spotSavings">> & {
   eksClusterHour?: Partial<RegionPrices["eksClusterHour"]>;
   onDemand?: Record<string, number>;
 };
+
+/**
+ * A row priced in the region itself, not in one of its Local Zones, Wavelength Zones or Outposts, whose rows share
+ * the region's offer file and end in the same usage types at other prices. A product has a location type, or a
+ * "from" and a "to" one (data transfer); a column the file lacks does not exclude the row.
+ */
+const inRegion = (row: OfferRow) => ["Location Type", "From Location Type", "To Location Type"].every((column) => !row[column] || row[column] === "AWS Region");
 
 /**
  * Keeps from one offer file's on-demand rows the figures the estimate uses. A figure found twice at two prices is
@@ -102,15 +109,16 @@ export async function extractOffer(offer: OfferCode, rows: AsyncIterable<OfferRo
     if (target[key] !== undefined && target[key] !== price) throw new Error(`${offer}: two prices for ${what} (${target[key]} and ${price}): a filter no longer singles out one product`);
     (target as Record<string, number>)[key] = price;
   };
+  const eks: Partial<RegionPrices["eksClusterHour"]> = {};
   for await (const row of rows) {
-    if (row.TermType !== "OnDemand") continue;
+    if (row.TermType !== "OnDemand" || !inRegion(row)) continue;
     const price = Number(row.PricePerUnit);
     const usage = row.usageType;
     const firstTier = (row.StartingRange ?? "0") === "0";
     if (offer === "AmazonEC2") {
       // The Price List API filters Karpenter uses (pkg/providers/pricing/pricing.go): a region, not a Local or
       // Wavelength Zone; on-demand, not a capacity block; shared tenancy; no pre-installed software; capacity Used.
-      const isLinuxInstance = row["Product Family"] === "Compute Instance" && row["Location Type"] === "AWS Region" && (row.MarketOption ?? "OnDemand") === "OnDemand" && row.Tenancy === "Shared" && row["Operating System"] === "Linux" && row["Pre Installed S/W"] === "NA" && row.CapacityStatus === "Used" && row["License Model"] === "No License required" && row.Unit === "Hrs";
+      const isLinuxInstance = row["Product Family"] === "Compute Instance" && (row.MarketOption ?? "OnDemand") === "OnDemand" && row.Tenancy === "Shared" && row["Operating System"] === "Linux" && row["Pre Installed S/W"] === "NA" && row.CapacityStatus === "Used" && row["License Model"] === "No License required" && row.Unit === "Hrs";
       if (isLinuxInstance && instanceShape(row["Instance Type"])) once(onDemand, row["Instance Type"], price, `instance type ${row["Instance Type"]}`);
       else if (usage.endsWith("NatGateway-Hours")) once(found, "natGatewayHour", price, "NAT gateway-hours");
       else if (usage.endsWith("NatGateway-Bytes")) once(found, "natGatewayGB", price, "NAT gateway data");
@@ -118,20 +126,36 @@ export async function extractOffer(offer: OfferCode, rows: AsyncIterable<OfferRo
       // Data between Availability Zones of one region, charged on each side of the transfer.
       else if (usage.endsWith("DataTransfer-Regional-Bytes")) once(found, "crossZoneGB", price, "data transfer between zones");
     } else if (offer === "AmazonEKS") {
-      if (usage.endsWith("AmazonEKS-Hours:perCluster")) found.eksClusterHour = { ...found.eksClusterHour, standard: price };
-      else if (usage.endsWith("AmazonEKS-Hours:extendedSupport")) found.eksClusterHour = { ...found.eksClusterHour, extended: price };
+      if (usage.endsWith("AmazonEKS-Hours:perCluster")) once(eks, "standard", price, "EKS cluster-hours");
+      else if (usage.endsWith("AmazonEKS-Hours:extendedSupport")) once(eks, "extended", price, "EKS extended-support cluster-hours");
     } else if (offer === "AmazonVPC") {
-      if (usage.endsWith("PublicIPv4:InUseAddress")) found.publicIpv4Hour = price;
-      else if (usage.endsWith("VpcEndpoint-Hours")) found.interfaceEndpointHour = price;
+      if (usage.endsWith("PublicIPv4:InUseAddress")) once(found, "publicIpv4Hour", price, "public IPv4 address-hours");
+      else if (usage.endsWith("VpcEndpoint-Hours")) once(found, "interfaceEndpointHour", price, "interface endpoint-hours");
     } else if (offer === "AmazonS3") {
-      if (usage.endsWith("TimedStorage-ByteHrs") && row["Volume Type"] === "Standard" && firstTier) found.s3StandardGBMonth = price;
+      if (usage.endsWith("TimedStorage-ByteHrs") && row["Volume Type"] === "Standard" && firstTier) once(found, "s3StandardGBMonth", price, "S3 Standard storage");
     } else if (offer === "AmazonCloudWatch") {
-      if (usage.endsWith("DataProcessing-Bytes") && firstTier) found.logsIngestionGB = price;
-      else if (usage.endsWith("TimedStorage-ByteHrs")) found.logsStorageGBMonth = price;
+      if (usage.endsWith("DataProcessing-Bytes") && firstTier) once(found, "logsIngestionGB", price, "log ingestion");
+      else if (usage.endsWith("TimedStorage-ByteHrs")) once(found, "logsStorageGBMonth", price, "log storage");
     } else if (offer === "awskms") {
-      if (usage.endsWith("KMS-Keys")) found.kmsKeyMonth = price;
+      if (usage.endsWith("KMS-Keys")) once(found, "kmsKeyMonth", price, "KMS keys");
     }
   }
   if (offer === "AmazonEC2") found.onDemand = onDemand;
+  if (Object.keys(eks).length > 0) found.eksClusterHour = eks;
   return found;
+}
+
+/** The service figures a region's offer files must give: the refresh fails without one, never keeps an old price. */
+export const SERVICE_FIGURES = ["eksClusterHour.standard", "eksClusterHour.extended", "natGatewayHour", "natGatewayGB", "crossZoneGB", "publicIpv4Hour", "interfaceEndpointHour", "ebsGp3GBMonth", "s3StandardGBMonth", "logsIngestionGB", "logsStorageGBMonth", "kmsKeyMonth"] as const;
+
+/** A region's figures from each of its offer files, merged; a service figure none of them gave is an error naming it. */
+export function mergeOffers(region: string, offers: Extracted[]): Extracted {
+  const merged = offers.reduce<Extracted>((all, found) => ({ ...all, ...found, eksClusterHour: { ...all.eksClusterHour, ...found.eksClusterHour } }), {});
+  const missing = SERVICE_FIGURES.filter((figure) => {
+    const [field, part] = figure.split(".");
+    const value = (merged as Record<string, unknown>)[field];
+    return (part ? (value as Record<string, unknown> | undefined)?.[part] : value) === undefined;
+  });
+  if (missing.length > 0) throw new Error(`${region}: the offer files (${OFFER_CODES.join(", ")}) have no price for ${missing.join(", ")}: a usage type or a filter of cost/priceFeeds.ts no longer matches AWS's rows`);
+  return merged;
 }

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import { Readable, Transform } from "stream";
-import { extractOffer, OFFER_CODES, offerFileUrl, offerRows, SPOT_ADVISOR_URL, SPOT_PRICES_URL } from "../cost/priceFeeds";
+import { extractOffer, mergeOffers, OFFER_CODES, offerFileUrl, offerRows, SPOT_ADVISOR_URL, SPOT_PRICES_URL, type Extracted } from "../cost/priceFeeds";
 import { priceSnapshotSchema, type PriceSnapshot } from "../cost/priceSnapshotSchema";
 import { applyFeeds, FEEDS_DIR, readFeeds, refreshTypeLists, trimAdvisorFeed, trimSpotPriceFeed, type FeedSource, type OnDemandFeed } from "../cost/feedSnapshot";
 
@@ -31,18 +31,16 @@ async function offerLines(url: string, hash: Hash): Promise<AsyncIterable<string
 
 /** Every figure of a region's offer files but the spot ones, and the sha256 of each file read. */
 async function regionOffers(region: string): Promise<{ prices: Record<string, any>; hashes: string[] }> {
-  let merged: Record<string, any> = {};
+  const offers: Extracted[] = [];
   const hashes: string[] = [];
   for (const offer of OFFER_CODES) {
     const url = offerFileUrl(offer, region);
     process.stderr.write(`reading ${url}\n`);
     const hash = createHash("sha256");
-    const found = await extractOffer(offer, offerRows(await offerLines(url, hash)));
+    offers.push(await extractOffer(offer, offerRows(await offerLines(url, hash))));
     hashes.push(`${offer}/${region} ${hash.digest("hex")}`);
-    merged = { ...merged, ...found, eksClusterHour: { ...merged.eksClusterHour, ...found.eksClusterHour } };
   }
-  if (!merged.eksClusterHour?.standard) delete merged.eksClusterHour;
-  return { prices: merged, hashes };
+  return { prices: mergeOffers(region, offers), hashes };
 }
 
 /** A whole JSON feed document, with the provenance of the bytes read. */

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { estimateCost, type CostEstimate } from "../cost/estimate";
 import { cents, HOURS_PER_MONTH } from "../cost/lines";
-import { extractOffer, offerRows, csvFields } from "../cost/priceFeeds";
+import { csvFields, extractOffer, mergeOffers, offerRows, SERVICE_FIGURES, type OfferCode } from "../cost/priceFeeds";
 import { trimAdvisorFeed } from "../cost/feedSnapshot";
 import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
 import { priceSnapshot, PriceError } from "../cost/prices";
@@ -262,6 +262,58 @@ describe("the price feed readers", () => {
     await expect(extractOffer("AmazonEC2", offerRows(twice))).rejects.toThrow("AmazonEC2: two prices for instance type m6i.large (0.107 and 0.109): a filter no longer singles out one product");
     // The same price twice (one product listed under two SKUs) is not a conflict.
     expect((await extractOffer("AmazonEC2", offerRows([...all, m6i]))).onDemand).toEqual({ "m6i.large": 0.107, "r6i.xlarge": 0.282 });
+  });
+
+  /** An offer file of the given rows (column -> value), in the Price List's CSV layout. */
+  const offerFile = (offer: OfferCode, rows: Record<string, string>[]) => {
+    const columns = ["SKU", "TermType", "StartingRange", "Unit", "PricePerUnit", "Product Family", "Location Type", "From Location Type", "To Location Type", "Volume Type", "usageType"];
+    const quoted = (values: string[]) => values.map((value) => `"${value}"`).join(",");
+    return [...["FormatVersion", "Disclaimer", "Publication Date", "Version"].map((key) => quoted([key, "x"])), quoted(["OfferCode", offer]), quoted(columns), ...rows.map((row) => quoted(columns.map((column) => row[column] ?? "")))];
+  };
+  const row = (usageType: string, price: string, extra: Record<string, string> = {}) => ({ SKU: `${usageType}-${price}`, TermType: "OnDemand", StartingRange: "0", Unit: "Hrs", PricePerUnit: price, "Location Type": "AWS Region", usageType, ...extra });
+  const SERVICE_ROWS: [OfferCode, Record<string, string>[], Record<string, unknown>][] = [
+    ["AmazonVPC", [row("EU-PublicIPv4:InUseAddress", "0.005"), row("EU-VpcEndpoint-Hours", "0.011")], { publicIpv4Hour: 0.005, interfaceEndpointHour: 0.011 }],
+    ["AmazonS3", [row("EU-TimedStorage-ByteHrs", "0.023", { "Volume Type": "Standard" }), row("EU-TimedStorage-ByteHrs", "0.022", { "Volume Type": "Standard", StartingRange: "51200" }), row("EU-TimedStorage-SIA-ByteHrs", "0.0125", { "Volume Type": "Standard - Infrequent Access" })], { s3StandardGBMonth: 0.023 }],
+    ["AmazonCloudWatch", [row("EU-DataProcessing-Bytes", "0.57"), row("EU-TimedStorage-ByteHrs", "0.03")], { logsIngestionGB: 0.57, logsStorageGBMonth: 0.03 }],
+    ["awskms", [row("eu-west-1-KMS-Keys", "1")], { kmsKeyMonth: 1 }],
+  ];
+
+  it("keeps the VPC, S3, CloudWatch and KMS rates, the first storage tier only, and each figure once", async () => {
+    for (const [offer, rows, expected] of SERVICE_ROWS) {
+      expect([offer, await extractOffer(offer, offerRows(offerFile(offer, rows)))]).toEqual([offer, expected]);
+      // A second row of the same usage at another price (a product the filters no longer single out) fails.
+      const [first] = rows;
+      const clash = { ...first, SKU: "OTHER", PricePerUnit: String(Number(first.PricePerUnit) * 2) };
+      await expect(extractOffer(offer, offerRows(offerFile(offer, [...rows, clash])))).rejects.toThrow(`${offer}: two prices for`);
+    }
+  });
+
+  it("leaves out the rows of the region's Local Zones, Wavelength Zones and Outposts, which share its usage types", async () => {
+    // The Price List names each product's location type; data transfer has a "from" and a "to" one instead.
+    const rows = [
+      row("EU-NatGateway-Hours", "0.048"),
+      row("EU-LZ-NatGateway-Hours", "0.063", { "Location Type": "AWS Local Zone" }),
+      row("EU-WL-EBS:VolumeUsage.gp3", "0.12", { "Location Type": "AWS Wavelength Zone" }),
+      row("EU-EBS:VolumeUsage.gp3", "0.088"),
+      row("EU-DataTransfer-Regional-Bytes", "0.01", { "Location Type": "", "From Location Type": "AWS Region", "To Location Type": "AWS Region" }),
+      row("EU-LZ-DataTransfer-Regional-Bytes", "0.02", { "Location Type": "", "From Location Type": "AWS Local Zone", "To Location Type": "AWS Region" }),
+      row("EU-OP-DataTransfer-Regional-Bytes", "0.03", { "Location Type": "", "From Location Type": "AWS Region", "To Location Type": "AWS Outposts" }),
+    ];
+    expect(await extractOffer("AmazonEC2", offerRows(offerFile("AmazonEC2", rows)))).toEqual({ natGatewayHour: 0.048, ebsGp3GBMonth: 0.088, crossZoneGB: 0.01, onDemand: {} });
+    const eks = [row("EU-AmazonEKS-Hours:perCluster", "0.1"), row("EU-LZ-AmazonEKS-Hours:perCluster", "0.2", { "Location Type": "AWS Local Zone" })];
+    expect(await extractOffer("AmazonEKS", offerRows(offerFile("AmazonEKS", eks)))).toEqual({ eksClusterHour: { standard: 0.1 } });
+    await expect(extractOffer("AmazonEKS", offerRows(offerFile("AmazonEKS", [...eks, row("EU-AmazonEKS-Hours:perCluster", "0.3")])))).rejects.toThrow("AmazonEKS: two prices for EKS cluster-hours (0.1 and 0.3)");
+  });
+
+  it("merges a region's offer files, and fails naming every service figure none of them gave", async () => {
+    const offers = await Promise.all(SERVICE_ROWS.map(([offer, rows]) => extractOffer(offer, offerRows(offerFile(offer, rows)))));
+    const ec2 = { natGatewayHour: 0.048, natGatewayGB: 0.048, crossZoneGB: 0.01, ebsGp3GBMonth: 0.088, onDemand: { "m6i.large": 0.107 } };
+    const complete = mergeOffers("eu-west-1", [ec2, { eksClusterHour: { standard: 0.1 } }, { eksClusterHour: { extended: 0.6 } }, ...offers]);
+    expect(complete).toEqual({ ...ec2, eksClusterHour: { standard: 0.1, extended: 0.6 }, publicIpv4Hour: 0.005, interfaceEndpointHour: 0.011, s3StandardGBMonth: 0.023, logsIngestionGB: 0.57, logsStorageGBMonth: 0.03, kmsKeyMonth: 1 });
+    expect(Object.keys(complete).filter((key) => key !== "onDemand").sort()).toEqual([...new Set(SERVICE_FIGURES.map((figure) => figure.split(".")[0]))].sort());
+    expect(() => mergeOffers("eu-west-1", [ec2, { eksClusterHour: { standard: 0.1 } }, ...offers.slice(1)])).toThrow("eu-west-1: the offer files (AmazonEC2, AmazonEKS, AmazonVPC, AmazonS3, AmazonCloudWatch, awskms) have no price for eksClusterHour.extended, publicIpv4Hour, interfaceEndpointHour: a usage type or a filter of cost/priceFeeds.ts no longer matches AWS's rows");
+    // A price of zero is a price (free tier rows), not a missing one.
+    expect(mergeOffers("eu-west-1", [{ ...ec2, natGatewayGB: 0 }, { eksClusterHour: { standard: 0.1, extended: 0.6 } }, ...offers]).natGatewayGB).toBe(0);
   });
 
   it("refuses a file that is not an offer file", async () => {
