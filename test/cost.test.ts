@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { estimateCost, type CostEstimate } from "../cost/estimate";
 import { cents, HOURS_PER_MONTH } from "../cost/lines";
-import { csvFields, extractOffer, mergeOffers, offerRows, SERVICE_FIGURES, type OfferCode } from "../cost/priceFeeds";
+import { csvFields, extractOffer, mergeOffers, offerFileUrl, offerRows, SERVICE_FIGURES, SPOT_ADVISOR_URL, type OfferCode } from "../cost/priceFeeds";
 import { trimAdvisorFeed } from "../cost/feedSnapshot";
 import { priceSnapshotSchema } from "../cost/priceSnapshotSchema";
 import { priceSnapshot, PriceError } from "../cost/prices";
@@ -156,11 +156,19 @@ describe("what moves the estimate", () => {
   it("refuses a region or an instance type the snapshot has no price for, naming the key", async () => {
     const resources = planDocument(await plan("staging", stackSettings("staging"), "plan")).resources as any[];
     expect(() => estimateCost(resources, { region: "ap-south-2", date: DAY, prices })).toThrow(PriceError);
-    expect(() => estimateCost(resources, { region: "ap-south-2", date: DAY, prices })).toThrow(/^aws:region: no prices for "ap-south-2"/);
+    expect(() => estimateCost(resources, { region: "ap-south-2", date: DAY, prices })).toThrow(`aws:region: no prices for "ap-south-2" in cost/data/prices.json (it has ${Object.keys(prices.regions).join(", ")}); add the region with npm run refresh-prices -- --region ap-south-2, or plan with --no-cost`);
     // t3 stops at 2xlarge, so a t3.4xlarge system pool passes the config's shape check but has no price.
     const bigSystem = resources.map((resource) => (resource.type === "aws:eks/nodeGroup:NodeGroup" && resource.name === "etl-nodes-system" ? { ...resource, inputs: { ...resource.inputs, instanceTypes: ["t3.4xlarge"] } } : resource));
     expect(() => estimateCost(bigSystem, { region: "eu-west-1", date: DAY, prices })).toThrow(/^etl-platform:nodePools\.system\.instanceTypes: no on-demand price for t3\.4xlarge in eu-west-1/);
     expect(() => estimateCost(bigSystem, { region: "eu-west-1", date: DAY, prices, poolKey: () => "the key" })).toThrow(/^the key: /);
+    // A spot type with an on-demand price but no advisor figure (a snapshot edited by hand) is refused, not priced at 0 % savings.
+    const { spotSavings, spotHour } = require("../cost/prices") as typeof import("../cost/prices");
+    const region = structuredClone(prices.regions["eu-west-1"]);
+    delete region.spotSavings["m6i.xlarge"];
+    const refusal = "etl-platform:nodePools.batch.instanceTypes: no Spot Instance Advisor savings for m6i.xlarge in eu-west-1; choose a type the snapshot prices, refresh it with npm run refresh-prices, or plan with --no-cost";
+    expect(() => spotSavings(region, "eu-west-1", "m6i.xlarge", "etl-platform:nodePools.batch.instanceTypes")).toThrow(new PriceError(refusal));
+    expect(() => spotHour(region, "eu-west-1", "m6i.xlarge", "etl-platform:nodePools.batch.instanceTypes")).toThrow(refusal);
+    expect(spotSavings(region, "eu-west-1", "m6a.xlarge", "key")).toBe(prices.regions["eu-west-1"].spotSavings["m6a.xlarge"] / 100);
   });
 
   it("has no estimate on target: kubernetes, which declares nothing AWS bills", async () => {
@@ -244,6 +252,19 @@ describe("the price feed readers", () => {
 
   it("splits quoted CSV fields, doubled quotes included", () => {
     expect(csvFields('"a","b ""c"" d","",e')).toEqual(["a", 'b "c" d', "", "e"]);
+    // Empty fields at either end, and unquoted fields next to each other.
+    expect(csvFields(',a,"b",')).toEqual(["", "a", "b", ""]);
+    expect(csvFields("a,b")).toEqual(["a", "b"]);
+    expect(() => csvFields('"a","b')).toThrow('unterminated quoted field in "\\"a\\",\\"b"');
+  });
+
+  it("reads the offer files from the URLs the snapshot names as its sources", () => {
+    const snapshotSources = prices.sources;
+    expect(snapshotSources.onDemand.startsWith(`${offerFileUrl("AmazonEC2", "{region}")} `)).toBe(true);
+    expect(snapshotSources.spotSavings.startsWith(`${SPOT_ADVISOR_URL} `)).toBe(true);
+    for (const [offer, key] of [["AmazonEKS", "eksClusterHour"], ["AmazonVPC", "publicIpv4Hour"], ["AmazonS3", "s3StandardGBMonth"], ["AmazonCloudWatch", "logsIngestionGB"], ["awskms", "kmsKeyMonth"]] as const) {
+      expect(snapshotSources[key].startsWith(`${offerFileUrl(offer, "{region}")} `)).toBe(true);
+    }
   });
 
   it("keeps the on-demand Linux, shared-tenancy price of the types the pools accept, and the EC2 network and storage rates", async () => {
@@ -267,7 +288,7 @@ describe("the price feed readers", () => {
   /** An offer file of the given rows (column -> value), in the Price List's CSV layout. */
   const offerFile = (offer: OfferCode, rows: Record<string, string>[]) => {
     const columns = ["SKU", "TermType", "StartingRange", "Unit", "PricePerUnit", "Product Family", "Location Type", "From Location Type", "To Location Type", "Volume Type", "usageType"];
-    const quoted = (values: string[]) => values.map((value) => `"${value}"`).join(",");
+    const quoted = (values: string[]) => values.map((value) => `"${value.replaceAll('"', '""')}"`).join(",");
     return [...["FormatVersion", "Disclaimer", "Publication Date", "Version"].map((key) => quoted([key, "x"])), quoted(["OfferCode", offer]), quoted(columns), ...rows.map((row) => quoted(columns.map((column) => row[column] ?? "")))];
   };
   const row = (usageType: string, price: string, extra: Record<string, string> = {}) => ({ SKU: `${usageType}-${price}`, TermType: "OnDemand", StartingRange: "0", Unit: "Hrs", PricePerUnit: price, "Location Type": "AWS Region", usageType, ...extra });
@@ -281,10 +302,51 @@ describe("the price feed readers", () => {
   it("keeps the VPC, S3, CloudWatch and KMS rates, the first storage tier only, and each figure once", async () => {
     for (const [offer, rows, expected] of SERVICE_ROWS) {
       expect([offer, await extractOffer(offer, offerRows(offerFile(offer, rows)))]).toEqual([offer, expected]);
-      // A second row of the same usage at another price (a product the filters no longer single out) fails.
-      const [first] = rows;
+    }
+    // A second row of the same usage at another price (a product the filters no longer single out) fails, naming the figure.
+    const clashes: [OfferCode, Record<string, string>, string][] = [
+      ["AmazonEC2", row("EU-NatGateway-Hours", "0.048"), "NAT gateway-hours"],
+      ["AmazonEC2", row("EU-NatGateway-Bytes", "0.048"), "NAT gateway data"],
+      ["AmazonEC2", row("EU-EBS:VolumeUsage.gp3", "0.088"), "gp3 storage"],
+      ["AmazonEC2", row("EU-DataTransfer-Regional-Bytes", "0.01"), "data transfer between zones"],
+      ["AmazonEKS", row("EU-AmazonEKS-Hours:extendedSupport", "0.6"), "EKS extended-support cluster-hours"],
+      ...SERVICE_ROWS.flatMap(([offer, rows]) => rows.filter((candidate) => candidate.StartingRange === "0" && candidate["Volume Type"] !== "Standard - Infrequent Access").map((candidate) => [offer, candidate, ""] as [OfferCode, Record<string, string>, string])),
+    ];
+    const names: Record<string, string> = { "EU-PublicIPv4:InUseAddress": "public IPv4 address-hours", "EU-VpcEndpoint-Hours": "interface endpoint-hours", "EU-TimedStorage-ByteHrs": "S3 Standard storage", "EU-DataProcessing-Bytes": "log ingestion", "eu-west-1-KMS-Keys": "KMS keys" };
+    for (const [offer, first, what] of clashes) {
+      const name = what || (offer === "AmazonCloudWatch" && first.usageType === "EU-TimedStorage-ByteHrs" ? "log storage" : names[first.usageType]);
       const clash = { ...first, SKU: "OTHER", PricePerUnit: String(Number(first.PricePerUnit) * 2) };
-      await expect(extractOffer(offer, offerRows(offerFile(offer, [...rows, clash])))).rejects.toThrow(`${offer}: two prices for`);
+      await expect(extractOffer(offer, offerRows(offerFile(offer, [first, clash])))).rejects.toThrow(`${offer}: two prices for ${name} (${Number(first.PricePerUnit)} and ${Number(first.PricePerUnit) * 2}): a filter no longer singles out one product`);
+    }
+    // A tier's column the file does not have counts as the first tier.
+    const withoutTier = offerFile("AmazonCloudWatch", SERVICE_ROWS[2][1]).map((line, index) => (index < 5 ? line : csvFields(line).filter((_, column) => column !== 2).map((field) => `"${field}"`).join(",")));
+    expect(withoutTier[5]).not.toContain("StartingRange");
+    expect(await extractOffer("AmazonCloudWatch", offerRows(withoutTier))).toEqual({ logsIngestionGB: 0.57, logsStorageGBMonth: 0.03 });
+  });
+
+  it("keeps only the Linux, shared-tenancy, on-demand instance rows: every other product of the type is left out", async () => {
+    // Karpenter's Price List filters (pkg/providers/pricing/pricing.go), one attribute changed at a time, at a
+    // price that would clash with the Linux row if the filter let it through.
+    const linux = { "Product Family": "Compute Instance", MarketOption: "OnDemand", Tenancy: "Shared", "Operating System": "Linux", "Pre Installed S/W": "NA", CapacityStatus: "Used", "License Model": "No License required", "Instance Type": "m6i.large" };
+    const columns = ["SKU", "TermType", "Unit", "PricePerUnit", "Location Type", "usageType", ...Object.keys(linux)];
+    const quoted = (values: string[]) => values.map((value) => `"${value.replaceAll('"', '""')}"`).join(",");
+    const file = (rows: Record<string, string>[], header = columns) => [...["FormatVersion", "Disclaimer", "Publication Date", "Version"].map((key) => quoted([key, "x"])), quoted(["OfferCode", "AmazonEC2"]), quoted(header), ...rows.map((cells) => quoted(header.map((column) => cells[column] ?? "")))];
+    const instance = (price: string, changed: Record<string, string> = {}) => ({ SKU: `${price}-${JSON.stringify(changed)}`, TermType: "OnDemand", Unit: "Hrs", PricePerUnit: price, "Location Type": "AWS Region", usageType: "EU-BoxUsage:m6i.large", ...linux, ...changed });
+    const others: Record<string, string>[] = [{ "Product Family": "Dedicated Host" }, { MarketOption: "CapacityBlock" }, { Tenancy: "Dedicated" }, { "Operating System": "RHEL" }, { "Pre Installed S/W": "SQL Std" }, { CapacityStatus: "UnusedCapacityReservation" }, { "License Model": "Bring your own license" }, { Unit: "Quantity" }];
+    for (const changed of others) {
+      expect([changed, (await extractOffer("AmazonEC2", offerRows(file([instance("0.107"), instance("0.5", changed)])))).onDemand]).toEqual([changed, { "m6i.large": 0.107 }]);
+    }
+    // A file without a MarketOption column is on-demand only.
+    const noMarketOption = file([instance("0.107")], columns.filter((column) => column !== "MarketOption"));
+    expect((await extractOffer("AmazonEC2", offerRows(noMarketOption))).onDemand).toEqual({ "m6i.large": 0.107 });
+  });
+
+  it("skips blank lines, and refuses a header without a column it reads", async () => {
+    const lines = offerFile("awskms", [row("eu-west-1-KMS-Keys", "1")]);
+    expect(await extractOffer("awskms", offerRows([...lines.slice(0, 6), "", "   ", ...lines.slice(6), ""]))).toEqual({ kmsKeyMonth: 1 });
+    for (const column of ["TermType", "Unit", "PricePerUnit", "usageType"]) {
+      const header = lines[5].replace(`"${column}"`, '"Other"');
+      await expect(extractOffer("awskms", offerRows([...lines.slice(0, 5), header, ...lines.slice(6)]))).rejects.toThrow(`the offer file's header has no ${column} column`);
     }
   });
 
@@ -300,7 +362,8 @@ describe("the price feed readers", () => {
       row("EU-OP-DataTransfer-Regional-Bytes", "0.03", { "Location Type": "", "From Location Type": "AWS Region", "To Location Type": "AWS Outposts" }),
     ];
     expect(await extractOffer("AmazonEC2", offerRows(offerFile("AmazonEC2", rows)))).toEqual({ natGatewayHour: 0.048, ebsGp3GBMonth: 0.088, crossZoneGB: 0.01, onDemand: {} });
-    const eks = [row("EU-AmazonEKS-Hours:perCluster", "0.1"), row("EU-LZ-AmazonEKS-Hours:perCluster", "0.2", { "Location Type": "AWS Local Zone" })];
+    // Another EKS usage (hybrid nodes, Auto Mode) is not a cluster-hour.
+    const eks = [row("EU-AmazonEKS-Hours:perCluster", "0.1"), row("EU-LZ-AmazonEKS-Hours:perCluster", "0.2", { "Location Type": "AWS Local Zone" }), row("EU-AmazonEKS-HybridNodes-vCPU-Hours", "0.02")];
     expect(await extractOffer("AmazonEKS", offerRows(offerFile("AmazonEKS", eks)))).toEqual({ eksClusterHour: { standard: 0.1 } });
     await expect(extractOffer("AmazonEKS", offerRows(offerFile("AmazonEKS", [...eks, row("EU-AmazonEKS-Hours:perCluster", "0.3")])))).rejects.toThrow("AmazonEKS: two prices for EKS cluster-hours (0.1 and 0.3)");
   });

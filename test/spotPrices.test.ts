@@ -165,6 +165,50 @@ describe("feeds that are not what the refresh expects", () => {
       .toEqual(["spot-advisor-2026-08-10.json", false, ["on-demand-2026-07-06.json"], ["spot-prices-2026-12-01.json"]]);
   });
 
+  it("orders the folder's files by name, whatever order the file system lists them in, and skips a partial download", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "feeds-"));
+    const names = ["spot-advisor-2026-08-10.json", "on-demand-2026-09-01.json", "spot-advisor-2025-12-31.json", "on-demand-2026-07-06.json", "spot-advisor-2026-03-15.json", "on-demand-2026-10-01.json.partial"];
+    for (const name of names) fs.writeFileSync(path.join(dir, name), name.endsWith(".json") ? JSON.stringify({ source, name }) : "{ cut off");
+    // readdir gives no order (ext4 lists by hash): the newest advisor feed is found by name, not by listing position.
+    // On the module itself, before a fresh copy of cost/feedSnapshot.ts takes its bindings (`import * as fs` copies them).
+    const realFs = require("fs") as typeof fs;
+    const readdir = realFs.readdirSync;
+    const listing = jest.spyOn(realFs, "readdirSync").mockImplementation(((dirPath: string, ...rest: unknown[]) => (dirPath === dir ? names : (readdir as any)(dirPath, ...rest))) as any);
+    try {
+      let read: Feeds | undefined;
+      jest.isolateModules(() => {
+        read = (require("../cost/feedSnapshot") as typeof import("../cost/feedSnapshot")).readFeeds(dir);
+      });
+      expect(listing).toHaveBeenCalledWith(dir);
+      if (!read) throw new Error("readFeeds returned nothing");
+      expect([read.advisor.file, read.onDemand.map(({ file }) => file)]).toEqual(["spot-advisor-2026-08-10.json", ["on-demand-2026-07-06.json", "on-demand-2026-09-01.json"]]);
+    } finally {
+      listing.mockRestore();
+    }
+  });
+
+  it("refuses a feed file with no source at all, naming every missing field", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "feeds-"));
+    fs.writeFileSync(path.join(dir, "spot-advisor-2026-08-10.json"), JSON.stringify({ ranges: [] }));
+    expect(() => readFeeds(dir)).toThrow(/^spot-advisor-2026-08-10\.json: no url, fetched_at, sha256 in its source: a feed file is written by npm run refresh-prices, never by hand$/);
+  });
+
+  it("takes a region's on-demand prices from the newest on-demand feed that prices it", () => {
+    const region = "us-east-1";
+    const prices = committed.regions[region].onDemand;
+    const feed = (file: string, factor: number) => ({ file, feed: { source, currency: "USD" as const, unit: "instance-hour" as const, onDemand: { [region]: Object.fromEntries(Object.entries(prices).map(([type, price]) => [type, price * factor])) } } });
+    const applied = applyFeeds(committed, { ...feeds, onDemand: [feed("on-demand-2026-07-06.json", 1), feed("on-demand-2026-10-01.json", 2)] });
+    expect(applied.regions[region].onDemand["m5.large"]).toBeCloseTo(prices["m5.large"] * 2, 10);
+    expect(applied.regions[region].verified.onDemand).toEqual({ verified: true, source: "cost/data/feeds/on-demand-2026-10-01.json" });
+  });
+
+  it("names every type an advisor feed lacks for a region", () => {
+    const advisor = structuredClone(feeds.advisor);
+    delete advisor.feed.spot_advisor["eu-west-1"].Linux["m5.large"];
+    delete advisor.feed.spot_advisor["eu-west-1"].Linux["m5.xlarge"];
+    expect(() => applyFeeds(committed, { ...feeds, advisor })).toThrow(/: no eu-west-1 figures for m5\.large, m5\.xlarge$/);
+  });
+
   it("refuses an on-demand feed that lacks a type the snapshot prices in its region, and says who read an unverified figure", () => {
     const region = Object.keys(committed.regions).find((name) => feeds.onDemand.some(({ feed }) => feed.onDemand[name]))!;
     const type = Object.keys(committed.regions[region].onDemand)[0];
