@@ -300,8 +300,15 @@ describe("the price feed readers", () => {
   ];
 
   it("keeps the VPC, S3, CloudWatch and KMS rates, the first storage tier only, and each figure once", async () => {
+    // Other usage of each service in the same file, at other prices: requests, idle addresses, metrics.
+    const unrelated: Record<string, Record<string, string>[]> = {
+      AmazonVPC: [row("EU-PublicIPv4:IdleAddress", "0.006"), row("EU-VpcEndpoint-Bytes", "0.02")],
+      AmazonS3: [row("EU-Requests-Tier1", "0.005", { "Volume Type": "Standard" }), row("EU-TimedStorage-ByteHrs", "0.16", { "Volume Type": "High Performance" })],
+      AmazonCloudWatch: [row("EU-CW:MetricMonitorUsage", "0.3"), row("EU-DataProcessingIA-Bytes", "0.25")],
+      awskms: [row("eu-west-1-KMS-Requests", "0.03")],
+    };
     for (const [offer, rows, expected] of SERVICE_ROWS) {
-      expect([offer, await extractOffer(offer, offerRows(offerFile(offer, rows)))]).toEqual([offer, expected]);
+      expect([offer, await extractOffer(offer, offerRows(offerFile(offer, [...unrelated[offer], ...rows])))]).toEqual([offer, expected]);
     }
     // A second row of the same usage at another price (a product the filters no longer single out) fails, naming the figure.
     const clashes: [OfferCode, Record<string, string>, string][] = [
