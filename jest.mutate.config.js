@@ -11,7 +11,7 @@ const SETS = {
   diff: ["diff.test.ts", "diffRisk.test.ts", "planDiffCases.test.ts"],
   config: ["configRules.test.ts", "configMistakes.test.ts", "config.test.ts"],
   cron: ["lib.test.ts", "configRules.test.ts"],
-  cost: ["cost.test.ts", "costLines.test.ts", "priceFeeds.test.ts", "spotPrices.test.ts", "graviton.test.ts"],
+  cost: ["cost.test.ts", "costLines.test.ts", "costVolumes.test.ts", "costParts.test.ts", "costReport.test.ts", "priceFeeds.test.ts", "spotPrices.test.ts", "graviton.test.ts"],
   karpenter: ["karpenter.test.ts", "karpenterCases.test.ts", "policy.test.ts", "graviton.test.ts"],
   graviton: ["graviton.test.ts", "configRules.test.ts", "lib.test.ts"],
 };
