@@ -1,12 +1,14 @@
 /**
  * The parts of the estimate around the node groups: how a plan is priced for a stack's settings (cost/planCost.ts:
  * its region, the config key named in a refusal) and what streaming consumers hold (cost/streaming.ts: their nodes
- * at KEDA's minReplicaCount, all month, and whether maxReplicaCount fits their pool's maxSize).
+ * at KEDA's minReplicaCount, all month, and whether maxReplicaCount fits their pool's maxSize), and the node groups
+ * read from the plan (cost/nodes.ts: sizes not set yet, root volumes from diskSize or the launch template).
  */
 import { planCost } from "../cost/planCost";
 import { PriceError } from "../cost/prices";
 import { streamingConsumers, streamingLines, streamingNotes } from "../cost/streaming";
-import type { PricedNodeGroup } from "../cost/nodes";
+import { priceNodeGroups, type PricedNodeGroup } from "../cost/nodes";
+import { priceSnapshot } from "../cost/prices";
 import type { PlannedResource } from "../cost/plannedResource";
 import { BATCH_TAINT_KEY, CAPACITY_LABEL, POOL_LABEL } from "../lib/placement";
 
@@ -104,5 +106,31 @@ describe("streaming consumers", () => {
     // The system pool is on-demand but not a batch pool.
     expect(() => streamingConsumers(consumer("enrich", "on-demand", "1", { min: 1 }), [system, spot])).toThrow(new PriceError("etl-platform:pipelines (enrich): no on-demand batch pool to run it on"));
     expect(() => streamingConsumers(consumer("dedupe", "spot", "1", { min: 1 }), [onDemand])).toThrow("etl-platform:pipelines (dedupe): no spot batch pool to run it on");
+  });
+});
+
+describe("node groups as the plan declares them", () => {
+  const region = priceSnapshot().regions["eu-west-1"];
+  const priced = (resources: PlannedResource[]) => priceNodeGroups(resources, { region, regionName: "eu-west-1", poolKey: (pool) => pool })
+    .map(({ name, batch, minSize, desiredSize, maxSize, diskGiB }) => ({ name, batch, minSize, desiredSize, maxSize, diskGiB }));
+  const group = (name: string, inputs: Record<string, unknown>) => resource("aws:eks/nodeGroup:NodeGroup", name, { instanceTypes: ["m6i.large"], ...inputs });
+  const template = (name: string, inputs: Record<string, unknown>) => resource("aws:ec2/launchTemplate:LaunchTemplate", name, inputs);
+
+  it("reads sizes that are not set yet as none (desired as the minimum), and a group without the batch taint as not a batch pool", () => {
+    expect(priced([group("unsized", {}), group("no-desired", { scalingConfig: { minSize: 2, maxSize: 4 }, taints: [{ key: "other", value: "x", effect: "NO_SCHEDULE" }] })])).toEqual([
+      { name: "unsized", batch: false, minSize: 0, desiredSize: 0, maxSize: 0, diskGiB: 20 },
+      { name: "no-desired", batch: false, minSize: 2, desiredSize: 2, maxSize: 4, diskGiB: 20 },
+    ]);
+  });
+
+  it("sizes the root volume from diskSize, else the group's launch template, else EKS's 20 GiB", () => {
+    expect(priced([
+      group("sized", { diskSize: 50 }),
+      group("templated", {}), template("templated", { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 80 } }] }),
+      group("no-mappings", {}), template("no-mappings", {}),
+      group("empty-mappings", {}), template("empty-mappings", { blockDeviceMappings: [] }),
+      group("no-ebs", {}), template("no-ebs", { blockDeviceMappings: [{ deviceName: "/dev/xvda" }] }),
+      group("unknown-size", {}), template("unknown-size", { blockDeviceMappings: [{ ebs: { volumeSize: "[unknown]" } }] }),
+    ]).map(({ name, diskGiB }) => [name, diskGiB])).toEqual([["sized", 50], ["templated", 80], ["no-mappings", 20], ["empty-mappings", 20], ["no-ebs", 20], ["unknown-size", 20]]);
   });
 });
