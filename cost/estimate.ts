@@ -21,6 +21,9 @@ export const CLAIMED_SAVINGS_SHARE = 0.25;
 /** A snapshot older than this gets a warning: AWS changes prices, and the advisor's figures move monthly. */
 export const STALE_SNAPSHOT_DAYS = 90;
 
+/** The day a feed file on record was fetched (its fetchedAt's date), undefined for a file the snapshot does not list. */
+const fetchedOn = (prices: PriceSnapshot, file: string) => prices.feeds[file]?.fetchedAt.slice(0, 10);
+
 /**
  * The age of the prices: the snapshot's date, and the fetch date of each feed file that decides figures in the region.
  * A hand-entered snapshot can be dated after the feeds its verified figures come from (the advisor's savings move
@@ -28,7 +31,7 @@ export const STALE_SNAPSHOT_DAYS = 90;
  */
 function ageNotes(options: EstimateOptions): string[] {
   const daysSince = (date: string) => Math.floor((options.date.getTime() - Date.parse(date)) / 86400000);
-  const { snapshotDate, feeds } = options.prices;
+  const { snapshotDate } = options.prices;
   const notes: string[] = [];
   const ageDays = daysSince(snapshotDate);
   if (ageDays > STALE_SNAPSHOT_DAYS) notes.push(`The price snapshot of ${snapshotDate} is ${ageDays} days old (over ${STALE_SNAPSHOT_DAYS}): refresh it with npm run refresh-prices.`);
@@ -37,7 +40,7 @@ function ageNotes(options: EstimateOptions): string[] {
     if (state.verified) fieldsBySource.set(state.source, [...(fieldsBySource.get(state.source) ?? []), field]);
   }
   for (const [source, fields] of fieldsBySource) {
-    const fetched = feeds[source]?.fetchedAt.slice(0, 10);
+    const fetched = fetchedOn(options.prices, source);
     if (fetched === undefined || fetched >= snapshotDate || daysSince(fetched) <= STALE_SNAPSHOT_DAYS) continue;
     notes.push(`${fields.join(", ")} in ${options.region} come from ${source}, fetched ${fetched}: ${daysSince(fetched)} days old (over ${STALE_SNAPSHOT_DAYS}), older than the snapshot's date; refresh them with npm run refresh-prices.`);
   }
@@ -72,7 +75,7 @@ const typeList = (types: string[]) => (types.length > 6 ? `${types.slice(0, 6).j
 /** Which spot price the estimate used for each spot type: an actual price from a spot price feed, or on-demand less the advisor's savings. */
 function spotPriceNotes(options: EstimateOptions, spotGroups: PricedNodeGroup[]): string[] {
   if (spotGroups.length === 0) return [];
-  const fetched = (file: string) => `${file}, fetched ${options.prices.feeds[file]?.fetchedAt.slice(0, 10)}`;
+  const fetched = (file: string) => `${file}, fetched ${fetchedOn(options.prices, file)}`;
   const advisor = Object.keys(options.prices.feeds).find((file) => file.includes("spot-advisor-"));
   const derivedFrom = `on-demand less the Spot Instance Advisor's savings${advisor ? ` (${fetched(advisor)})` : ""}`;
   const priceFeed = options.prices.regions[options.region].verified.spotPrice;

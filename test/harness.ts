@@ -109,23 +109,20 @@ let programInstrumented = false;
 function programHash(): string {
   if (sourceHash) return sourceHash;
   const hash = crypto.createHash("sha256").update(new Date().toISOString().slice(0, 10));
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (/\.(ts|json)$/.test(entry.name)) {
-        const text = fs.readFileSync(file);
-        if (text.includes("__stryker__")) programInstrumented = true;
-        hash.update(file).update(text);
-      }
-    }
-  };
-  for (const dir of ["components", "config", "lib"]) walk(path.join(ROOT, dir));
-  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "plan/offline.ts"]) {
+  const addSource = (file: string) => {
     const text = fs.readFileSync(path.join(ROOT, file));
     if (text.includes("__stryker__")) programInstrumented = true;
     hash.update(file).update(text);
-  }
+  };
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.(ts|json)$/.test(entry.name)) addSource(file);
+    }
+  };
+  for (const dir of ["components", "config", "lib"]) walk(dir);
+  for (const file of ["index.ts", "versions.ts", "eksCalendar.ts", "plan/offline.ts"]) addSource(file);
   hash.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
   sourceHash = hash.digest("hex");
   return sourceHash;
@@ -149,11 +146,9 @@ async function offlineRun(stack: string, settings: StackSettings, mode: Mode): P
   // Under mutation testing (`npm run mutate`) every mutant shares the sources' hash (Stryker switches mutants on at
   // run time): a cached plan would hide a mutant of the program. Mutants of files the program does not load (the
   // cost estimate, the diff) leave its plans as they are, so those runs keep the cache.
-  programHash();
-  if (programInstrumented) {
-    return computeRun(stack, settings, mode);
-  }
-  const key = crypto.createHash("sha256").update(JSON.stringify([programHash(), stack, settings, mode])).digest("hex");
+  const sources = programHash();
+  if (programInstrumented) return computeRun(stack, settings, mode);
+  const key = crypto.createHash("sha256").update(JSON.stringify([sources, stack, settings, mode])).digest("hex");
   const file = path.join(CACHE_DIR, `${key}.json`);
   const cached = () => {
     try {

@@ -26,7 +26,8 @@ function planShare(share) {
 }
 
 module.exports = async function warmPlans() {
-  // Mutation testing plans every mutant itself (test/harness.ts), so a cache would be of no use.
+  // Under mutation testing jest starts again for every mutant: the plans are cached already for a mutant outside
+  // the program, and never cached for one inside it (test/harness.ts), so warming would only repeat work.
   if (process.env.STRYKER_MUTATOR_WORKER !== undefined) return;
   await Promise.all(Array.from({ length: SHARES }, (_, share) => planShare(share)));
 };
